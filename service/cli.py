@@ -1,0 +1,213 @@
+"""The ``qantar`` command: validate, load, query and describe the knowledge graph."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from service.bundle import read_bundle, read_ontology
+from service.config import Settings
+from service.errors import BadQuery, InvalidData, NotFound, QantarError, UnreadableInput, exit_code
+from service.loader import load_bundle
+from service.namespaces import PREFIXES, shorten
+from service.rdf_files import parse_file
+from service.stats import compute_stats
+from service.store import EmbeddedStore
+from service.validate import conforms, format_report, validate_graph
+
+# Turtle output keeps full IRIs for id/ and graph/: their local names hold "/", which Turtle
+# would have to escape (id:person\/x), so prefixing them would hurt readability.
+TURTLE_PREFIXES = {p: ns for p, ns in PREFIXES.items() if p not in ("id", "graph")}
+
+
+class QantarGroup(click.Group):
+    """Maps every QantarError to a message on stderr and its exit code: the one place."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except QantarError as err:
+            message = str(err) if isinstance(err, UnreadableInput) else f"error: {err}"
+            click.echo(message.rstrip("\n"), err=True)
+            ctx.exit(exit_code(err))
+
+
+store_option = click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Store directory (default: $QANTAR_STORE or var/store).",
+)
+
+
+def _settings(ctx: click.Context, store: Path | None = None) -> Settings:
+    settings: Settings = ctx.find_object(Settings) or Settings.from_env()
+    if store is not None:
+        settings = dataclasses.replace(settings, store=store.absolute())
+    return settings
+
+
+@click.group(cls=QantarGroup)
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Qantar: a knowledge graph of the January 2022 unrest in Kazakhstan."""
+    ctx.obj = Settings.from_env()
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--shapes", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="SHACL shapes file (default: shapes/qantar.ttl).")
+@click.pass_context
+def validate(ctx: click.Context, paths: tuple[Path, ...], shapes: Path | None) -> None:
+    """Validate the bundle, or the RDF files PATHS (with the ontology), against the shapes.
+
+    Exit status: 0 conforms, 1 violations, 2 unreadable input.
+    """
+    settings = _settings(ctx)
+    shapes_graph = parse_file(shapes or settings.shapes_file)
+    if paths:
+        data = read_ontology(settings)
+        for path in paths:
+            data += parse_file(path)
+    else:
+        data = read_bundle(settings).union()
+    findings = validate_graph(data, shapes_graph)
+    click.echo(format_report(findings), nl=False)
+    if not conforms(findings):
+        violations = sum(f.severity == "Violation" for f in findings)
+        raise InvalidData(f"{violations} violation{'s' if violations != 1 else ''}")
+
+
+@cli.command()
+@store_option
+@click.pass_context
+def load(ctx: click.Context, store: Path | None) -> None:
+    """Validate the bundle and load it into a fresh store, replacing the old one atomically."""
+    settings = _settings(ctx, store)
+    counts = load_bundle(settings)
+    width = max((len(f"{n:,}") for n in counts.values()), default=1)
+    for iri, n in counts.items():
+        click.echo(f"{n:>{width},}  {iri}")
+    click.echo(f"{sum(counts.values()):>{width},}  triples loaded into {settings.store}")
+
+
+@cli.command()
+@click.argument("query")
+@store_option
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "turtle"]),
+              default=None, help="Output format (default: table, or turtle for CONSTRUCT).")
+@click.pass_context
+def query(ctx: click.Context, query: str, store: Path | None, fmt: str | None) -> None:
+    """Run the SPARQL QUERY (or @FILE, looked up also in queries/) on the store."""
+    settings = _settings(ctx, store)
+    text = _query_text(query, settings)
+    with EmbeddedStore(settings.store, read_only=True) as db:
+        result = db.query(text)
+        try:
+            click.echo(_render(result, fmt), nl=False)
+        except (OSError, RuntimeError, ValueError) as err:  # evaluation errors surface lazily
+            raise BadQuery(str(err)) from err
+
+
+@cli.command()
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.pass_context
+def stats(ctx: click.Context, store: Path | None, as_json: bool) -> None:
+    """Count triples per graph, entities per class, events, claims, figures and relations."""
+    settings = _settings(ctx, store)
+    with EmbeddedStore(settings.store, read_only=True) as db:
+        result = compute_stats(db)
+    if as_json:
+        click.echo(json.dumps(dataclasses.asdict(result), indent=2))
+        return
+    click.echo(f"{result.triples:>8,}  triples")
+    for graph, n in result.triples_per_graph.items():
+        click.echo(f"{n:>8,}    in {shorten(graph)}")
+    for name in ("events", "claims", "figures", "relations"):
+        click.echo(f"{getattr(result, name):>8,}  {name}")
+    click.echo("entities per class:")
+    for cls in result.classes:
+        label = f"{cls.label} " if cls.label else ""
+        click.echo(f"{cls.count:>8,}  {label}({shorten(cls.iri)})")
+
+
+def _query_text(query: str, settings: Settings) -> str:
+    if not query.startswith("@"):
+        return query
+    name = Path(query[1:])
+    for candidate in (name, settings.queries_dir / name):
+        if candidate.is_file():
+            return candidate.read_text(encoding="utf-8")
+    raise NotFound(f"no query file {name} (looked in . and {settings.queries_dir})")
+
+
+def _render(result: object, fmt: str | None) -> str:
+    if isinstance(result, ox.QueryBoolean):
+        if fmt in ("csv", "json"):
+            return _results(result, fmt)
+        _refuse(fmt, ("table", None), "ASK")
+        return "true\n" if bool(result) else "false\n"
+    if isinstance(result, ox.QueryTriples):
+        _refuse(fmt, ("turtle", None), "CONSTRUCT and DESCRIBE")
+        return _turtle(list(result))
+    assert isinstance(result, ox.QuerySolutions)
+    if fmt in ("csv", "json"):
+        return _results(result, fmt)
+    _refuse(fmt, ("table", None), "SELECT")
+    return format_table(result)
+
+
+def _turtle(triples: list[ox.Triple]) -> str:
+    """Turtle with only the prefixes the triples use (pyoxigraph writes every one it is given)."""
+    iris = {t.value for triple in triples for t in triple if isinstance(t, ox.NamedNode)}
+    iris |= {t.datatype.value for triple in triples for t in triple if isinstance(t, ox.Literal)}
+    used = {p: ns for p, ns in TURTLE_PREFIXES.items() if any(i.startswith(ns) for i in iris)}
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used).decode()
+
+
+def _results(result: ox.QuerySolutions | ox.QueryBoolean, fmt: str) -> str:
+    """SPARQL 1.1 CSV or JSON results, written by pyoxigraph's serializers."""
+    kind = ox.QueryResultsFormat.CSV if fmt == "csv" else ox.QueryResultsFormat.JSON
+    out = result.serialize(format=kind).decode()
+    return out if out.endswith("\n") else out + "\n"
+
+
+def _refuse(fmt: str | None, allowed: tuple[str | None, ...], kind: str) -> None:
+    if fmt not in allowed:
+        formats = ", ".join(f for f in allowed if f)
+        raise click.UsageError(f"--format {fmt} does not fit {kind} results (use {formats})")
+
+
+def format_table(result: ox.QuerySolutions) -> str:
+    """Aligned columns with prefixed names, and a row count, for people at a terminal."""
+    names = [v.value for v in result.variables]
+    rows = [[_cell(row[name]) for name in names] for row in result]
+    widths = [max([len(n), *(len(r[i]) for r in rows)]) for i, n in enumerate(names)]
+    lines = ["  ".join(n.ljust(w) for n, w in zip(names, widths, strict=True)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.append(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(term: object) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        return shorten(term.value)
+    if isinstance(term, ox.Literal):
+        return f"{term.value}@{term.language}" if term.language else term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return str(term)
+
+
+def main() -> None:
+    """Console-script entry point (``qantar``)."""
+    cli(prog_name="qantar")

@@ -1,0 +1,110 @@
+"""Build the store from the bundle, all or nothing.
+
+The new store is written beside the live one (``<store>.new-<pid>``) and swapped in with two
+renames, so an invalid bundle or a crash leaves the previous store answering as before.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from rdflib import Graph
+
+from service.bundle import Bundle, read_bundle
+from service.config import Settings
+from service.errors import InvalidData
+from service.rdf_files import parse_file
+from service.store import EmbeddedStore
+from service.validate import conforms, format_report, validate_graph
+
+
+def load_bundle(settings: Settings) -> dict[str, int]:
+    """Parse, validate and load the bundle into ``settings.store``; triple counts per graph.
+
+    Raises UnreadableInput for a broken file and InvalidData (with the report) for a bundle
+    that breaks the manifest or the shapes; the existing store is then not touched.
+    """
+    recover(settings.store)
+    bundle = read_bundle(settings)
+    check_bundle(bundle, parse_file(settings.shapes_file))
+    return build_store(bundle, settings.store)
+
+
+def check_bundle(bundle: Bundle, shapes: Graph) -> None:
+    """Raise InvalidData with the readable report unless the bundle conforms to ``shapes``."""
+    data = bundle.union()
+    findings = validate_graph(data, shapes)
+    if not conforms(findings):
+        raise InvalidData(format_report(findings, dict(_prefixes(data))))
+
+
+def build_store(bundle: Bundle, store_path: Path) -> dict[str, int]:
+    """Write ``bundle`` into a fresh store beside ``store_path``, then swap it into place."""
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    new = _sibling(store_path, "new")
+    shutil.rmtree(new, ignore_errors=True)
+    try:
+        store = EmbeddedStore(new)
+        try:
+            for iri, graph in bundle.graphs.items():
+                store.add_graph(str(iri), graph)
+            counts = {iri: store.triple_count(iri) for iri in store.graphs()}
+        finally:
+            store.close()
+        _swap(new, store_path)
+    except BaseException:
+        shutil.rmtree(new, ignore_errors=True)
+        raise
+    return counts
+
+
+def recover(store_path: Path) -> None:
+    """Repair what a crashed load may have left beside ``store_path``.
+
+    A crash between the two renames leaves only ``<store>.old-<pid>``: it is moved back.
+    Leftover ``.old-*`` dirs beside a live store and ``.new-*`` dirs of dead processes go.
+    """
+    olds = sorted(_siblings(store_path, "old"), key=lambda p: p.stat().st_mtime)
+    if olds and not store_path.exists():
+        olds.pop().rename(store_path)
+    for old in olds:
+        shutil.rmtree(old, ignore_errors=True)
+    for new in _siblings(store_path, "new"):
+        if not _pid_alive(new.name.rpartition("-")[2]):
+            shutil.rmtree(new, ignore_errors=True)
+
+
+def _swap(new: Path, store_path: Path) -> None:
+    old = _sibling(store_path, "old")
+    if store_path.exists():
+        store_path.rename(old)
+    new.rename(store_path)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _sibling(store_path: Path, kind: str) -> Path:
+    return store_path.with_name(f"{store_path.name}.{kind}-{os.getpid()}")
+
+
+def _siblings(store_path: Path, kind: str) -> list[Path]:
+    if not store_path.parent.is_dir():
+        return []
+    return [p for p in store_path.parent.glob(f"{store_path.name}.{kind}-*") if p.is_dir()]
+
+
+def _pid_alive(pid: str) -> bool:
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _prefixes(graph: Graph) -> list[tuple[str, str]]:
+    return [(prefix, str(ns)) for prefix, ns in graph.namespaces() if prefix]

@@ -1,0 +1,54 @@
+"""Namespaces and the fixed named-graph IRIs of the data contract.
+
+These are identifiers published in the data itself, so they are constants, not settings.
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, TIME, XSD
+
+QANTAR = Namespace("https://w3id.org/qantar/ontology#")
+ONTOLOGY_IRI = URIRef("https://w3id.org/qantar/ontology")
+ID = Namespace("https://w3id.org/qantar/id/")
+GRAPH = Namespace("https://w3id.org/qantar/graph/")
+SEM = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
+WD = Namespace("http://www.wikidata.org/entity/")
+
+ONTOLOGY_GRAPH = GRAPH["ontology"]
+ARTICLE_GRAPH = GRAPH["nrc-2022-01-15"]
+EDITORIAL_GRAPH = GRAPH["editorial"]
+METADATA_GRAPH = GRAPH["metadata"]
+
+#: Prefixes used to shorten IRIs for people (reports, tables). Longest match wins.
+PREFIXES: dict[str, str] = {
+    "qantar": str(QANTAR),
+    "id": str(ID),
+    "graph": str(GRAPH),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "owl": str(OWL),
+    "xsd": str(XSD),
+    "sh": str(SH),
+    "skos": str(SKOS),
+    "schema": str(SDO),
+    "sem": str(SEM),
+    "org": str(ORG),
+    "prov": str(PROV),
+    "foaf": str(FOAF),
+    "time": str(TIME),
+    "dcterms": str(DCTERMS),
+    "wd": str(WD),
+}
+
+
+def shorten(iri: str, prefixes: dict[str, str] | None = None) -> str:
+    """Return ``prefix:local`` for a known namespace, else ``<iri>``; for display only."""
+    best = ""
+    best_prefix = ""
+    for prefix, ns in (prefixes or PREFIXES).items():
+        if iri.startswith(ns) and len(ns) > len(best):
+            best, best_prefix = ns, prefix
+    if best and all(c.isalnum() or c in "-_./" for c in iri[len(best):]):
+        return f"{best_prefix}:{iri[len(best):]}"
+    return f"<{iri}>"

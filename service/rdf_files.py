@@ -1,0 +1,95 @@
+"""Read one RDF file into an rdflib graph, or say exactly where it is broken."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Dataset, Graph
+
+from service.errors import UnreadableInput
+
+# extension -> (rdflib format, pyoxigraph format)
+FORMATS: dict[str, tuple[str, ox.RdfFormat]] = {
+    ".ttl": ("turtle", ox.RdfFormat.TURTLE),
+    ".nt": ("nt", ox.RdfFormat.N_TRIPLES),
+    ".nq": ("nquads", ox.RdfFormat.N_QUADS),
+    ".trig": ("trig", ox.RdfFormat.TRIG),
+    ".rdf": ("xml", ox.RdfFormat.RDF_XML),
+    ".xml": ("xml", ox.RdfFormat.RDF_XML),
+    ".owl": ("xml", ox.RdfFormat.RDF_XML),
+    ".jsonld": ("json-ld", ox.RdfFormat.JSON_LD),
+}
+QUAD_FORMATS = {"nquads", "trig"}
+
+_OX_LOCATION = re.compile(r"^Parser error (?:at|between) .*?: ")
+
+
+def rdf_format(path: Path) -> str:
+    """The rdflib format name for ``path``, from its extension."""
+    try:
+        return FORMATS[path.suffix.lower()][0]
+    except KeyError:
+        known = ", ".join(sorted(FORMATS))
+        raise UnreadableInput(path, f"unknown RDF file extension (known: {known})") from None
+
+
+def parse_file(path: str | Path) -> Graph:
+    """Parse ``path`` into a new graph; quads formats are merged into one graph.
+
+    Raises UnreadableInput with file, line and column. rdflib reports positions poorly, so
+    on failure the file is parsed again with pyoxigraph, whose errors carry line and column.
+    """
+    path = Path(path)
+    fmt = rdf_format(path)
+    if not path.is_file():
+        raise UnreadableInput(path, "no such file")
+    try:
+        if fmt in QUAD_FORMATS:
+            dataset = Dataset()
+            dataset.parse(path, format=fmt)
+            graph = Graph()
+            for s, p, o, _ in dataset.quads():
+                graph.add((s, p, o))
+            for prefix, ns in dataset.namespaces():
+                graph.bind(prefix, ns, override=False)
+            return graph
+        return Graph().parse(path, format=fmt)
+    except UnreadableInput:
+        raise
+    except Exception as err:  # parsers raise many unrelated types
+        raise _locate(path, err) from err
+
+
+def _locate(path: Path, rdflib_error: Exception) -> UnreadableInput:
+    """Turn a parser failure into an UnreadableInput with the best position known."""
+    try:
+        for _ in ox.parse(path=path, format=FORMATS[path.suffix.lower()][1],
+                          base_iri=path.resolve().as_uri()):
+            pass
+    except SyntaxError as err:
+        message = _OX_LOCATION.sub("", str(err.msg))
+        if err.lineno is not None:
+            return UnreadableInput(path, message, err.lineno, err.offset)
+        # pyoxigraph's RDF/XML errors carry no position; rdflib's (from SAX) do
+        return UnreadableInput(path, message, *_rdflib_position(rdflib_error))
+    except (OSError, ValueError):
+        pass
+    return UnreadableInput(path, _message(rdflib_error), *_rdflib_position(rdflib_error))
+
+
+def _message(err: Exception) -> str:
+    why = getattr(err, "_why", None)  # rdflib's BadSyntax keeps the reason here
+    return str(why) if why else (str(err) or type(err).__name__)
+
+
+def _rdflib_position(err: Exception) -> tuple[int | None, int | None]:
+    """Line and column (1-based) from the attributes rdflib's parsers leave on errors."""
+    if isinstance(getattr(err, "lines", None), int):  # BadSyntax: 0-based line count
+        return err.lines + 1, None  # type: ignore[attr-defined]
+    if hasattr(err, "getLineNumber"):  # xml.sax SAXParseException
+        return err.getLineNumber(), err.getColumnNumber()  # type: ignore[attr-defined]
+    if hasattr(err, "lineno") and hasattr(err, "colno"):  # json.JSONDecodeError
+        return err.lineno, err.colno  # type: ignore[attr-defined]
+    return None, None

@@ -1,0 +1,56 @@
+"""Shared fixtures: settings, a copy of the small fixture bundle, and loaded stores."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from service.config import REPO_ROOT, Settings
+from service.loader import load_bundle
+from service.store import EmbeddedStore
+
+FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURE_BUNDLE = FIXTURES / "bundle"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings for the real repository data, with a store of this test's own."""
+    return Settings.from_env({"QANTAR_STORE": str(tmp_path / "store"),
+                              "QANTAR_DATA_DIR": str(REPO_ROOT)})
+
+
+@pytest.fixture
+def bundle_dir(tmp_path: Path) -> Path:
+    """A private copy of the small fixture bundle, which a test may break at will."""
+    target = tmp_path / "bundle"
+    shutil.copytree(FIXTURE_BUNDLE, target)
+    return target
+
+
+@pytest.fixture
+def fixture_settings(tmp_path: Path, bundle_dir: Path) -> Settings:
+    """Settings for the fixture bundle copy and a fresh store path."""
+    return Settings.from_env({"QANTAR_STORE": str(tmp_path / "var" / "store"),
+                              "QANTAR_DATA_DIR": str(bundle_dir)})
+
+
+@pytest.fixture
+def fixture_env(fixture_settings: Settings) -> dict[str, str]:
+    """Environment variables that point the CLI at the fixture bundle and its store."""
+    return {"QANTAR_STORE": str(fixture_settings.store),
+            "QANTAR_DATA_DIR": str(fixture_settings.data_dir)}
+
+
+@pytest.fixture(scope="session")
+def loaded_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
+    """The real bundle, loaded once per session into a temporary on-disk store."""
+    store_dir = tmp_path_factory.mktemp("qantar") / "store"
+    load_bundle(Settings.from_env({"QANTAR_STORE": str(store_dir),
+                                   "QANTAR_DATA_DIR": str(REPO_ROOT)}))
+    store = EmbeddedStore(store_dir, read_only=True)
+    yield store
+    store.close()
