@@ -10,7 +10,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from service.bundle import read_bundle
+from service.bundle import read_bundle, read_ontology
 from service.config import REPO_ROOT, Settings
 from service.namespaces import QANTAR
 from service.rdf_files import parse_file
@@ -27,10 +27,7 @@ DECLARATION_TYPES = {OWL.Class, RDFS.Class, OWL.ObjectProperty, OWL.DatatypeProp
 
 @cache
 def ontology() -> Graph:
-    graph = Graph()
-    for path in sorted(REPO_ROOT.glob("ontology/*.ttl")):
-        graph += parse_file(path)
-    return graph
+    return read_ontology(Settings.from_env({"QANTAR_DATA_DIR": str(REPO_ROOT)}))
 
 
 @cache

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 
-from service.config import REPO_ROOT
+from service.bundle import read_ontology
+from service.config import REPO_ROOT, Settings
 from service.rdf_files import parse_file
 from service.validate import validate_graph
 
@@ -29,10 +30,7 @@ def shapes() -> Graph:
 
 @cache
 def ontology() -> Graph:
-    graph = Graph()
-    for path in sorted((REPO_ROOT / "ontology").glob("*.ttl")):
-        graph += parse_file(path)
-    return graph
+    return read_ontology(Settings.from_env({"QANTAR_DATA_DIR": str(REPO_ROOT)}))
 
 
 def expected_messages(path: Path) -> set[str]:
