@@ -23,8 +23,7 @@ test: venv
 	$(BIN)/pytest
 
 serve: venv
-	test -d $(STORE) || $(BIN)/qantar load --store $(STORE)
-	$(BIN)/qantar stats --store $(STORE)
+	$(BIN)/qantar serve --store $(STORE)
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache build *.egg-info

@@ -137,6 +137,41 @@ def stats(ctx: click.Context, store: Path | None, as_json: bool) -> None:
         click.echo(f"{cls.count:>8,}  {label}({shorten(cls.iri)})")
 
 
+@cli.command()
+@store_option
+@click.option("--host", default=None,
+              help="Interface to listen on (default: $QANTAR_HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default: $QANTAR_PORT or 8000).")
+@click.pass_context
+def serve(ctx: click.Context, store: Path | None, host: str | None, port: int | None) -> None:
+    """Serve the SPARQL endpoint and the pages, loading the bundled graph if the store is empty."""
+    import waitress
+
+    from service.app import create_app
+
+    settings = _settings(ctx, store)
+    settings = dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
+    if store_is_empty(settings.store):
+        click.echo(f"the store {settings.store} is empty: loading the bundled graph", err=True)
+        load_bundle(settings)
+    app = create_app(settings)
+    click.echo(f"Qantar on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", err=True)
+    try:
+        waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
+                       channel_timeout=max(60, int(settings.query_timeout) * 2),
+                       ident="qantar", _quiet=True)
+    finally:
+        app.extensions["qantar"].close()
+
+
+def store_is_empty(path: Path) -> bool:
+    """True when there is no store at ``path`` or it holds no triples."""
+    if not path.is_dir():
+        return True
+    with EmbeddedStore(path, read_only=True) as db:
+        return db.triple_count() == 0
+
+
 def _query_text(query: str, settings: Settings) -> str:
     if not query.startswith("@"):
         return query

@@ -6,12 +6,17 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 #: The repository root: where ontology/, graph/, shapes/ and queries/ live by default.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_STORE = "var/store"
 DEFAULT_BASE_IRI = "https://w3id.org/qantar/"
+DEFAULT_QUERY_TIMEOUT = 30.0
+DEFAULT_MAX_BODY = 16 * 1024 * 1024
+DEFAULT_HTML_ROW_CAP = 1000
+DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -26,11 +31,35 @@ class Settings:
       ``https://w3id.org/qantar/``.
     - ``QANTAR_DATA_DIR``: the directory holding ``ontology/``, ``graph/``, ``shapes/`` and
       ``queries/``; default the repository root (the parent of the ``service`` package).
+    - ``QANTAR_WRITE_TOKEN``: bearer token that SPARQL Update and Graph Store writes must
+      present; default empty, which makes the service read-only (writes answer 403).
+    - ``QANTAR_QUERY_TIMEOUT``: seconds a SPARQL query may run before it is stopped; default 30.
+    - ``QANTAR_QUERY_WORKERS``: processes evaluating SPARQL queries (a stuck one is killed at
+      the time limit); default the number of CPUs, at least 2.
+    - ``QANTAR_MAX_BODY``: largest request body accepted, in bytes; default 16 MiB (16777216).
+    - ``QANTAR_HTML_ROW_CAP``: most result rows shown in an HTML page; default 1000.
+    - ``QANTAR_CACHE_BYTES``: size of the response cache, in bytes; 0 turns it off;
+      default 64 MiB.
+    - ``QANTAR_FETCH_ALLOW``: comma-separated host names (or host:port) that SPARQL ``SERVICE``
+      and ``LOAD`` may reach; default empty: the server fetches no URL at all.
+    - ``QANTAR_HOST`` / ``QANTAR_PORT``: where ``qantar serve`` listens; default
+      ``127.0.0.1`` and ``8000``.
+    - ``QANTAR_THREADS``: request threads of the WSGI server; default 8.
     """
 
     store: Path
     base_iri: str = DEFAULT_BASE_IRI
     data_dir: Path = REPO_ROOT
+    write_token: str = ""
+    query_timeout: float = DEFAULT_QUERY_TIMEOUT
+    query_workers: int = max(2, os.cpu_count() or 2)
+    max_body: int = DEFAULT_MAX_BODY
+    html_row_cap: int = DEFAULT_HTML_ROW_CAP
+    cache_bytes: int = DEFAULT_CACHE_BYTES
+    fetch_allow: frozenset[str] = frozenset()
+    host: str = "127.0.0.1"
+    port: int = 8000
+    threads: int = 8
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -40,7 +69,25 @@ class Settings:
             store=Path(os.path.abspath(env.get("QANTAR_STORE") or DEFAULT_STORE)),
             base_iri=env.get("QANTAR_BASE_IRI") or DEFAULT_BASE_IRI,
             data_dir=Path(os.path.abspath(env.get("QANTAR_DATA_DIR") or REPO_ROOT)),
+            write_token=env.get("QANTAR_WRITE_TOKEN") or "",
+            query_timeout=_number(env, "QANTAR_QUERY_TIMEOUT", float, DEFAULT_QUERY_TIMEOUT),
+            query_workers=_number(env, "QANTAR_QUERY_WORKERS", int, cls.query_workers),
+            max_body=_number(env, "QANTAR_MAX_BODY", int, DEFAULT_MAX_BODY),
+            html_row_cap=_number(env, "QANTAR_HTML_ROW_CAP", int, DEFAULT_HTML_ROW_CAP),
+            cache_bytes=_number(env, "QANTAR_CACHE_BYTES", int, DEFAULT_CACHE_BYTES),
+            fetch_allow=frozenset(
+                h.strip().lower() for h in (env.get("QANTAR_FETCH_ALLOW") or "").split(",")
+                if h.strip()
+            ),
+            host=env.get("QANTAR_HOST") or "127.0.0.1",
+            port=_number(env, "QANTAR_PORT", int, 8000),
+            threads=_number(env, "QANTAR_THREADS", int, 8),
         )
+
+    @property
+    def read_only(self) -> bool:
+        """No token configured means no writes at all."""
+        return not self.write_token
 
     @property
     def ontology_dir(self) -> Path:
@@ -62,3 +109,17 @@ class Settings:
     @property
     def queries_dir(self) -> Path:
         return self.data_dir / "queries"
+
+
+def _number(env: Mapping[str, str], name: str, kind: type, default: float) -> Any:
+    """Read a numeric variable; a value that is not a positive number is a configuration error."""
+    raw = env.get(name)
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a number") from None
+    if value < 0:
+        raise ValueError(f"{name}={raw!r} must not be negative")
+    return value

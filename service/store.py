@@ -82,6 +82,22 @@ class EmbeddedStore:
         row = next(iter(self.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH {node} {{ ?s ?p ?o }} }}")))
         return int(row["n"].value)
 
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
+        """Run a SPARQL Update in one transaction: it applies whole or not at all."""
+        try:
+            self._oxi.update(sparql, base_iri=base_iri)
+        except SyntaxError as err:
+            raise BadQuery(f"bad SPARQL update: {err.msg}") from err
+
+    @property
+    def oxigraph(self) -> ox.Store:
+        """The pyoxigraph store itself, for bulk and streaming operations."""
+        return self._oxi
+
+    def flush(self) -> None:
+        if not self.read_only:
+            self._oxi.flush()
+
     def close(self) -> None:
         """Flush and release the store (and its lock) now rather than at garbage collection."""
         if self._store is not None:

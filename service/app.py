@@ -1,0 +1,42 @@
+"""The Flask app factory: the one place where the service's parts are put together."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+
+from service.config import Settings
+from service.http_errors import register_error_handlers
+from service.state import Qantar
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the web service on the store named by ``settings`` (default: the environment)."""
+    settings = settings or Settings.from_env()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body
+    app.config["JSON_SORT_KEYS"] = False
+    app.extensions["qantar"] = Qantar(settings)
+    _register_blueprints(app)
+    register_error_handlers(app)
+    app.after_request(_cors)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    # Each part of the service is one blueprint in its own module; add new ones here.
+    from service.sparql.endpoint import blueprint as sparql
+
+    app.register_blueprint(sparql)
+
+
+def _cors(response: Response) -> Response:
+    """Browser-based clients (YASGUI elsewhere, Comunica) may read every answer."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, PUT, DELETE, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = (
+            "Accept, Authorization, Content-Type, If-None-Match"
+        )
+        response.headers["Access-Control-Max-Age"] = "86400"
+    response.headers["Access-Control-Expose-Headers"] = "ETag, Content-Type, Link, Vary"
+    return response

@@ -1,0 +1,54 @@
+"""Errors as HTTP answers: one mapping from Qantar's exceptions to status codes, as plain text.
+
+Plain text is what SPARQL clients show their users; it never echoes markup back as HTML.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+from service.auth import Unauthorized
+from service.errors import BadQuery, Forbidden, InvalidData, NotFound, QantarError, UnreadableInput
+
+STATUS = (
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (NotFound, 404),
+    (BadQuery, 400),
+    (UnreadableInput, 400),
+    (InvalidData, 422),
+)
+
+
+def error_response(status: int, message: str) -> Response:
+    """A plain-text error answer; browsers render it as text, so nothing in it can run."""
+    response = Response(message.rstrip("\n") + "\n", status=status,
+                        content_type="text/plain; charset=utf-8")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="qantar"'
+    return response
+
+
+def status_for(err: QantarError) -> int:
+    for kind, status in STATUS:
+        if isinstance(err, kind):
+            return status
+    return 500
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(QantarError)
+    def _qantar_error(err: QantarError) -> Response:
+        return error_response(status_for(err), str(err))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException) -> Response:
+        if err.code == 413:
+            limit = app.config.get("MAX_CONTENT_LENGTH")
+            return error_response(413, f"request body too large (the limit is {limit} bytes)")
+        response = error_response(err.code or 500, f"{err.code} {err.name}: {err.description}")
+        if err.code == 405 and hasattr(err, "valid_methods") and err.valid_methods:
+            response.headers["Allow"] = ", ".join(err.valid_methods)
+        return response

@@ -1,0 +1,162 @@
+"""``/sparql``: the SPARQL 1.1 Protocol (query and update), with negotiation and caching."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, redirect, request, url_for
+
+from service.auth import require_write_token
+from service.errors import BadQuery
+from service.http_errors import error_response
+from service.sparql.description import service_description
+from service.sparql.formats import choose, choose_graph_type
+from service.sparql.guard import check_fetches
+from service.sparql.oxiformats import content_type
+from service.sparql.workers import PoolBusy, QueryJob, QueryTimeout
+from service.state import Qantar, qantar
+
+blueprint = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+QUERY_BODY = "application/sparql-query"
+UPDATE_BODY = "application/sparql-update"
+
+
+@blueprint.route("/sparql", methods=["GET", "POST"])
+def sparql() -> Response:
+    """Dispatch on method and content type as the SPARQL 1.1 Protocol prescribes."""
+    if request.method == "GET":
+        if "update" in request.args:
+            return error_response(400, "updates must be sent with POST, not GET")
+        queries = request.args.getlist("query")
+        if not queries:
+            return _describe()
+        return _query(_single(queries, "query"), request.args)
+    mimetype = request.mimetype
+    if mimetype == QUERY_BODY:
+        return _query(request.get_data(as_text=True), request.args)
+    if mimetype == UPDATE_BODY:
+        return _update(request.get_data(as_text=True), request.args)
+    if mimetype == FORM or (not mimetype and request.form):
+        queries, updates = request.form.getlist("query"), request.form.getlist("update")
+        if queries and updates:
+            return error_response(400, "send either query= or update=, not both")
+        if queries:
+            return _query(_single(queries, "query"), request.form)
+        if updates:
+            return _update(_single(updates, "update"), request.form)
+        return error_response(400, "the form has neither a query= nor an update= field")
+    return error_response(
+        415, f"unsupported content type {mimetype or '(none)'}: use {FORM}, {QUERY_BODY} "
+        f"or {UPDATE_BODY}")
+
+
+def _single(values: list[str], name: str) -> str:
+    if len(values) > 1:
+        raise BadQuery(f"exactly one {name}= parameter is allowed, got {len(values)}")
+    return values[0]
+
+
+def _query(text: str, params: object) -> Response:
+    state = qantar()
+    check_fetches(text, state.settings.fetch_allow, update=False)
+    results_type, graph_type = choose(request.accept_mimetypes, params.get("format"))
+    if results_type is None and graph_type is None:
+        return error_response(406, "none of the Accept types is a format this endpoint writes")
+    job = QueryJob(
+        query=text,
+        results_type=results_type,
+        graph_type=graph_type,
+        default_graphs=tuple(params.getlist("default-graph-uri")),
+        named_graphs=tuple(params.getlist("named-graph-uri")),
+        union_default=_flag(params.get("union-default-graph")),
+    )
+    key = (state.generation, job)
+    cached = state.cache.get(key) if state.cache.enabled else None
+    if cached is not None:
+        return _cached_answer(cached.mime, cached.body, cached.etag)
+    return _evaluate(state, job, key)
+
+
+def _flag(value: str | None) -> bool | None:
+    if value is None:
+        return None
+    return value.strip().lower() in ("", "true", "1", "yes", "on")
+
+
+def _evaluate(state: Qantar, job: QueryJob, key: tuple) -> Response:
+    timeout = state.settings.query_timeout
+    messages = state.pool.execute(job, timeout)
+    try:
+        first = next(messages)
+        if first[0] == "error":
+            return error_response(first[1], first[2])
+        _, kind, mime = first
+        body = bytearray()
+        message = next(messages)
+        while message[0] == "chunk" and len(body) < 4 * 65536:
+            body += message[1]
+            message = next(messages)
+        if message[0] == "end":
+            entry = state.cache.put(key, mime, bytes(body))
+            return _cached_answer(mime, entry.body, entry.etag)
+        if message[0] == "error":
+            return error_response(message[1], message[2])
+    except QueryTimeout as err:
+        return error_response(503, f"{err}; narrow it down (LIMIT, more specific patterns)")
+    except PoolBusy as err:
+        return error_response(503, str(err))
+    return Response(_stream(bytes(body), message, messages), content_type=content_type(mime),
+                    headers={"Vary": "Accept"})
+
+
+def _stream(head: bytes, pending: tuple, messages: Iterator[tuple]) -> Iterator[bytes]:
+    """Stream a large answer; a timeout now can only cut it short (the status is already sent)."""
+    yield head
+    message = pending
+    try:
+        while message[0] == "chunk":
+            yield message[1]
+            message = next(messages)
+    except (QueryTimeout, StopIteration):
+        return
+    finally:
+        messages.close()
+
+
+def _cached_answer(mime: str, body: bytes, etag: str) -> Response:
+    headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
+    if etag in request.if_none_match:
+        return Response(status=304, headers=headers)
+    return Response(body, content_type=content_type(mime), headers=headers)
+
+
+def _update(text: str, params: object) -> Response:
+    state = qantar()
+    require_write_token(state.settings)
+    if params.getlist("using-graph-uri") or params.getlist("using-named-graph-uri"):
+        return error_response(
+            400, "using-graph-uri / using-named-graph-uri are not supported; "
+            "put USING / USING NAMED in the update text")
+    check_fetches(text, state.settings.fetch_allow, update=True)
+    with state.writing() as store:
+        store.update(text)
+    return Response(status=204)
+
+
+def _describe() -> Response:
+    """No query: the Service Description for RDF clients, the query UI for browsers."""
+    state = qantar()
+    accept = request.accept_mimetypes
+    if accept.best_match(["text/html", "text/turtle"]) == "text/html" and accept.quality(
+        "text/html"
+    ) > accept.quality("text/turtle"):
+        return redirect(url_for("query_ui.page"), code=303)
+    mime = choose_graph_type(accept) or "text/turtle"
+    graph = service_description(request.base_url, state.store.graphs(), state.settings.read_only)
+    fmt = {"text/turtle": "turtle", "application/n-triples": "nt", "application/rdf+xml": "xml",
+           "application/ld+json": "json-ld", "application/n-quads": "nquads",
+           "application/trig": "trig"}[mime]
+    return Response(graph.serialize(format=fmt), content_type=content_type(mime),
+                    headers={"Vary": "Accept"})

@@ -1,0 +1,53 @@
+"""The per-app state: the store, the response cache, the query workers and the write lock.
+
+One ``Qantar`` object lives in ``app.extensions["qantar"]``; nothing else is global.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from flask import current_app
+
+from service.config import Settings
+from service.sparql.cache import ResponseCache
+from service.sparql.workers import QueryPool
+from service.store import EmbeddedStore
+
+
+class Qantar:
+    """Everything a request handler may need, owned by one Flask app."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.store = EmbeddedStore(settings.store)
+        self.cache = ResponseCache(settings.cache_bytes)
+        self.pool = QueryPool(settings.store, settings.query_workers)
+        self._write_lock = threading.Lock()
+
+    @property
+    def generation(self) -> int:
+        """Changes after every write; part of every cache key and ETag."""
+        return self.pool.generation
+
+    @contextmanager
+    def writing(self) -> Iterator[EmbeddedStore]:
+        """Serialise writes; afterwards the cache is emptied and the query workers reopen."""
+        with self._write_lock:
+            try:
+                yield self.store
+            finally:
+                self.store.flush()
+                self.pool.bump_generation()
+                self.cache.clear()
+
+    def close(self) -> None:
+        self.pool.close()
+        self.store.close()
+
+
+def qantar() -> Qantar:
+    """The state of the app handling the current request."""
+    return current_app.extensions["qantar"]
