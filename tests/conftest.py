@@ -11,6 +11,7 @@ import pytest
 from service.config import REPO_ROOT, Settings
 from service.loader import load_bundle
 from service.store import EmbeddedStore
+from tests.live import WRITE_TOKEN, LiveServer, copy_store, serve
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_BUNDLE = FIXTURES / "bundle"
@@ -54,3 +55,37 @@ def loaded_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedS
     store = EmbeddedStore(store_dir, read_only=True)
     yield store
     store.close()
+
+
+@pytest.fixture(scope="session")
+def bundle_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The real bundle loaded once per session into a closed store directory (copy before use)."""
+    store_dir = tmp_path_factory.mktemp("template") / "store"
+    load_bundle(Settings.from_env({"QANTAR_STORE": str(store_dir),
+                                   "QANTAR_DATA_DIR": str(REPO_ROOT)}))
+    return store_dir
+
+
+@pytest.fixture(scope="session")
+def live_readonly(
+    tmp_path_factory: pytest.TempPathFactory, bundle_store_template: Path
+) -> Iterator[LiveServer]:
+    """One read-only service on the bundled graph for the whole session (no write token)."""
+    store = copy_store(bundle_store_template, tmp_path_factory.mktemp("ro") / "store")
+    with serve(store, QANTAR_QUERY_TIMEOUT="5") as server:
+        yield server
+
+
+@pytest.fixture
+def live_writable(tmp_path: Path, bundle_store_template: Path) -> Iterator[LiveServer]:
+    """A service of this test's own on a copy of the bundled graph, with a write token."""
+    store = copy_store(bundle_store_template, tmp_path / "store")
+    with serve(store, QANTAR_WRITE_TOKEN=WRITE_TOKEN, QANTAR_QUERY_TIMEOUT="5") as server:
+        yield server
+
+
+@pytest.fixture
+def live_empty(tmp_path: Path) -> Iterator[LiveServer]:
+    """A writable service on an empty store (conformance suites put their own data in)."""
+    with serve(tmp_path / "store", QANTAR_WRITE_TOKEN=WRITE_TOKEN) as server:
+        yield server
