@@ -88,6 +88,8 @@ class EmbeddedStore:
             self._oxi.update(sparql, base_iri=base_iri)
         except SyntaxError as err:
             raise BadQuery(f"bad SPARQL update: {err.msg}") from err
+        except RuntimeError as err:  # e.g. CREATE GRAPH of an existing graph: nothing applied
+            raise BadQuery(f"the update failed and changed nothing: {err}") from err
 
     @property
     def oxigraph(self) -> ox.Store:

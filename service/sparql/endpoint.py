@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from flask import Blueprint, Response, redirect, request, url_for
+from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from service.auth import require_write_token
 from service.errors import BadQuery
@@ -127,7 +127,7 @@ def _stream(head: bytes, pending: tuple, messages: Iterator[tuple]) -> Iterator[
 
 def _cached_answer(mime: str, body: bytes, etag: str) -> Response:
     headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
-    if etag in request.if_none_match:
+    if request.if_none_match.contains(etag.strip('"')):
         return Response(status=304, headers=headers)
     return Response(body, content_type=content_type(mime), headers=headers)
 
@@ -151,7 +151,7 @@ def _describe() -> Response:
     accept = request.accept_mimetypes
     if accept.best_match(["text/html", "text/turtle"]) == "text/html" and accept.quality(
         "text/html"
-    ) > accept.quality("text/turtle"):
+    ) > accept.quality("text/turtle") and "query_ui.page" in current_app.view_functions:
         return redirect(url_for("query_ui.page"), code=303)
     mime = choose_graph_type(accept) or "text/turtle"
     graph = service_description(request.base_url, state.store.graphs(), state.settings.read_only)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -169,6 +170,15 @@ class _ChunkWriter:
         self.conn.send(("end",))
 
 
+def syntax_message(error: str) -> str:
+    """Oxigraph says "error at 3:2: expected ..."; people read "line 3, column 2"."""
+    match = re.match(r"error at (\d+):(\d+): (.*)", error, re.DOTALL)
+    if match is None:
+        return f"SPARQL syntax error: {error}"
+    line, column, rest = match.groups()
+    return f"SPARQL syntax error at line {line}, column {column}: {rest}"
+
+
 def worker_main(conn: Connection, store_path: str, generation: object) -> None:
     """The loop of one worker process: open the store read-only, answer jobs until told to stop."""
     import pyoxigraph as ox
@@ -208,7 +218,7 @@ def _answer(conn: Connection, store: object, job: QueryJob, default_is_empty: bo
     try:
         result = store.query(job.query, base_iri=job.base_iri, **kwargs)
     except SyntaxError as err:
-        conn.send(("error", 400, f"SPARQL syntax error: {err}"))
+        conn.send(("error", 400, syntax_message(str(err))))
         return
     except (OSError, RuntimeError, ValueError) as err:
         conn.send(("error", 400, f"query failed: {err}"))
