@@ -11,6 +11,7 @@ import pytest
 from service.config import REPO_ROOT, Settings
 from service.loader import load_bundle
 from service.store import EmbeddedStore
+from tests.browser import browser_page, chromium_browser  # noqa: F401 (fixtures)
 from tests.live import WRITE_TOKEN, LiveServer, copy_store, serve
 
 FIXTURES = Path(__file__).parent / "fixtures"

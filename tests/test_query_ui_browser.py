@@ -1,0 +1,82 @@
+"""The query UI in headless Chromium: pick a competency question, run it, follow its results."""
+
+from __future__ import annotations
+
+import urllib.parse
+import urllib.request
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser import offsite_requests, page_errors, screenshot
+from tests.live import LiveServer
+
+pytestmark = pytest.mark.slow
+
+QUESTION = "05-who-works-for-rfe-rl"
+PERSON = "/id/person/darkhan-omirbek"
+
+
+def test_run_a_competency_question_and_follow_its_results(
+    browser_page: Page, live_readonly: LiveServer
+) -> None:
+    page = browser_page
+    page.goto(live_readonly.url + "/query")
+    picker = page.locator("#examples")
+    expect(picker).to_be_enabled()
+    expect(picker.locator("option")).to_have_count(31)  # the prompt and 30 questions
+
+    picker.select_option(QUESTION)
+    tab = page.locator(".tabPanel.active")
+    expect(page.locator(".tabsList .tab.active")).to_contain_text("Who works for RFE/RL")
+    expect(tab.locator(".CodeMirror")).to_contain_text("orgn:rfe-rl")
+    tab.locator(".yasqe_queryButton").click()
+
+    table = tab.locator(".yasr table.dataTable")
+    expect(table).to_be_visible()
+    expect(table.locator("tbody tr").first).to_contain_text("Darkhan Omirbek")
+    entity = table.locator(f'a[href="{live_readonly.url}{PERSON}"]').first
+    expect(entity).to_be_visible()
+    assert entity.get_attribute("title") == live_readonly.settings.base_iri + PERSON[1:]
+
+    csv_link = page.locator('#download-links a[data-format="csv"]')
+    expect(csv_link).to_be_visible()
+    formats = page.locator("#download-links a").evaluate_all(
+        "links => links.map(a => a.dataset.format)")
+    assert formats == ["json", "xml", "csv", "tsv"]
+    screenshot(page, "query-ui-results")
+
+    href = csv_link.get_attribute("href")
+    parsed = urllib.parse.urlsplit(href)
+    assert f"{parsed.scheme}://{parsed.netloc}{parsed.path}" == live_readonly.sparql
+    query = urllib.parse.parse_qs(parsed.query)
+    expected = (live_readonly.settings.queries_dir / f"{QUESTION}.rq").read_text(encoding="utf-8")
+    assert query["format"] == ["csv"] and query["query"] == [expected]
+    with urllib.request.urlopen(href) as response:
+        assert response.headers["Content-Type"].startswith("text/csv")
+        body = response.read().decode()
+    assert body.startswith("person,personLabel,")
+    assert "https://w3id.org/qantar/id/person/darkhan-omirbek,Darkhan Omirbek" in body
+
+    assert offsite_requests(page) == []
+    assert page_errors(page) == []
+
+
+def test_a_construct_query_offers_rdf_downloads(
+    browser_page: Page, live_readonly: LiveServer
+) -> None:
+    page = browser_page
+    page.goto(live_readonly.url + "/query")
+    editor = page.locator(".tabPanel.active .CodeMirror")
+    expect(editor).to_be_visible()
+    page.evaluate("""() => { window.qantarYasgui.getTab().setQuery(
+        'CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 5'); }""")
+    links = page.locator("#download-links a")
+    expect(links).to_have_count(4)
+    assert links.evaluate_all("links => links.map(a => a.dataset.format)") == [
+        "turtle", "ntriples", "jsonld", "rdfxml"]
+    href = links.first.get_attribute("href")
+    with urllib.request.urlopen(href) as response:
+        assert response.headers["Content-Type"].startswith("text/turtle")
+    assert offsite_requests(page) == []
+    assert page_errors(page) == []
