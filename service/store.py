@@ -112,3 +112,99 @@ class EmbeddedStore:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    # Graph-level operations for the Graph Store Protocol. ``graph=None`` is the default graph.
+    # They take and give plain IRIs, media types and RDF terms, so that a remote SPARQL 1.1
+    # store can implement them too (with ASK, CONSTRUCT and one SPARQL Update each).
+
+    def graph_exists(self, graph: str | None) -> bool:
+        """Whether ``graph`` exists; the default graph always does."""
+        if graph is None:
+            return True
+        return self._oxi.contains_named_graph(ox.NamedNode(graph))
+
+    def dump(self, graph: str | None, mime: str) -> bytes:
+        """The triples of ``graph`` serialised as ``mime`` (a graph format such as text/turtle)."""
+        return self._oxi.dump(format=_rdf_format(mime), from_graph=_graph_name(graph))
+
+    def dump_dataset(self, mime: str) -> bytes:
+        """Every graph, default and named, serialised as ``mime`` (TriG or N-Quads)."""
+        return self._oxi.dump(format=_rdf_format(mime))
+
+    def replace_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool:
+        """Make ``triples`` the whole content of ``graph`` in one transaction; True if created.
+
+        A new graph is one ``extend`` (transactional); an existing one is emptied and refilled
+        by a single SPARQL Update, so a reader never sees it half replaced.
+        """
+        name = _graph_name(graph)
+        existed = self.graph_exists(graph)
+        if not existed:
+            self._create(name, triples)
+            return True
+        target = "DEFAULT" if graph is None else f"GRAPH {name}"
+        inner = _ntriples(triples)
+        data = inner if graph is None else f"GRAPH {name} {{ {inner} }}"
+        create = "" if graph is None else f"CREATE SILENT GRAPH {name} ;\n"
+        self.update(f"DROP SILENT {target} ;\n{create}INSERT DATA {{ {data} }}")
+        return False
+
+    def add_to_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool:
+        """Add ``triples`` to ``graph`` (created if absent) in one transaction; True if created."""
+        name = _graph_name(graph)
+        existed = self.graph_exists(graph)
+        if existed:
+            self._oxi.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+        else:
+            self._create(name, triples)
+        return not existed
+
+    def add_quads(self, quads: list[ox.Quad]) -> None:
+        """Add quads to their graphs in one transaction."""
+        self._oxi.extend(quads)
+
+    def replace_dataset(self, quads: list[ox.Quad]) -> None:
+        """Make ``quads`` the whole content of the store in one transaction."""
+        by_graph: dict[str, list[str]] = {}
+        for quad in quads:
+            key = "" if isinstance(quad.graph_name, ox.DefaultGraph) else str(quad.graph_name)
+            by_graph.setdefault(key, []).append(str(ox.Triple(quad.subject, quad.predicate,
+                                                              quad.object)) + " .")
+        blocks = [
+            "\n".join(lines) if not key else f"GRAPH {key} {{ " + "\n".join(lines) + " }"
+            for key, lines in by_graph.items()
+        ]
+        creates = "".join(f"CREATE SILENT GRAPH {key} ;\n" for key in by_graph if key)
+        self.update(f"DROP SILENT ALL ;\n{creates}INSERT DATA {{ {' '.join(blocks)} }}")
+
+    def drop_graph(self, graph: str | None) -> bool:
+        """Remove ``graph`` (empty the default graph); False if there was no such graph."""
+        if graph is None:
+            self._oxi.clear_graph(ox.DefaultGraph())
+            return True
+        name = ox.NamedNode(graph)
+        if not self._oxi.contains_named_graph(name):
+            return False
+        self._oxi.remove_graph(name)
+        return True
+
+    def _create(self, name: ox.NamedNode | ox.DefaultGraph, triples: list[ox.Triple]) -> None:
+        if triples:
+            self._oxi.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+        elif isinstance(name, ox.NamedNode):
+            self._oxi.add_graph(name)
+
+
+def _graph_name(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
+    return ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+
+
+def _rdf_format(mime: str) -> ox.RdfFormat:
+    from service.sparql.oxiformats import RDF_FORMATS
+
+    return RDF_FORMATS[mime]
+
+
+def _ntriples(triples: list[ox.Triple]) -> str:
+    """Triples as N-Triples lines, which are also valid SPARQL INSERT DATA content."""
+    return "\n".join(f"{t} ." for t in triples)

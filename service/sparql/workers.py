@@ -195,12 +195,31 @@ def worker_main(conn: Connection, store_path: str, generation: object) -> None:
             return
         current = generation.value
         if store is None or current != seen:
-            store = ox.Store.read_only(store_path)
+            store = None
+            store, default_is_empty = _open_view(ox, store_path)
             seen = current
-            default_is_empty = next(
+        _answer(conn, store, job, default_is_empty)
+
+
+def _open_view(ox: object, store_path: str, attempts: int = 10) -> tuple[object, bool]:
+    """A read-only view of the store, and whether its default graph is empty.
+
+    Opening races with the writer's compaction: a table file named in the manifest may be
+    deleted before the view opens it ("IO error: No such file"). A fresh try reads the new
+    manifest, so retry briefly instead of letting the worker die.
+    """
+    for attempt in range(attempts):
+        try:
+            store = ox.Store.read_only(store_path)
+            empty = next(
                 iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None
             ) is None
-        _answer(conn, store, job, default_is_empty)
+            return store, empty
+        except (OSError, RuntimeError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def _answer(conn: Connection, store: object, job: QueryJob, default_is_empty: bool) -> None:

@@ -1,0 +1,236 @@
+"""``/store``: the SPARQL 1.1 Graph Store HTTP Protocol (GET, HEAD, PUT, POST, DELETE).
+
+A graph is named indirectly (``/store?graph=<IRI>``, ``/store?default``) or directly: the URL
+``/store/<path>`` names the graph whose IRI is that URL. ``/store`` alone is the whole dataset
+(GET gives TriG or N-Quads; PUT and POST accept them) and, for a POST of one graph, the place
+where a new graph is created and its IRI returned in ``Location``.
+
+Writes need the write token and are all-or-nothing: the body is parsed completely first, and a
+malformed body (answered 400 with the parser's line and column) changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+
+from service.auth import require_write_token
+from service.errors import BadQuery
+from service.http_errors import error_response
+from service.sparql.formats import DATASET_TYPES, GRAPH_TYPES, choose_graph_type
+from service.sparql.oxiformats import content_type
+from service.state import qantar
+
+blueprint = Blueprint("graph_store", __name__)
+
+METHODS = ["GET", "PUT", "POST", "DELETE"]  # Flask adds HEAD (GET without a body) and OPTIONS
+
+#: Request media types we read, to pyoxigraph formats (aliases included).
+BODY_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "text/plain": ox.RdfFormat.N_TRIPLES,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "text/x-nquads": ox.RdfFormat.N_QUADS,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/x-trig": ox.RdfFormat.TRIG,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/xml": ox.RdfFormat.RDF_XML,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "text/n3": ox.RdfFormat.N3,
+}
+#: Formats that can carry named graphs: the only ones accepted for the whole dataset.
+QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD}
+MULTIPART = "multipart/form-data"
+#: GRAPH_TYPES without the dataset formats a single graph is never sent in by default.
+SINGLE_GRAPH_TYPES = tuple(t for t in GRAPH_TYPES if t not in DATASET_TYPES) + DATASET_TYPES
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a request addresses: one graph (``iri`` None for the default graph) or the dataset."""
+
+    dataset: bool = False
+    iri: str | None = None
+
+
+@blueprint.route("/store", methods=METHODS)
+def indirect() -> Response:
+    """Graphs named by ``?graph=`` or ``?default``; the dataset when neither is given."""
+    has_default = "default" in request.args
+    graphs = request.args.getlist("graph")
+    if has_default and graphs:
+        return error_response(400, "give either ?default or ?graph=<IRI>, not both")
+    if len(graphs) > 1:
+        return error_response(400, f"exactly one graph= parameter is allowed, got {len(graphs)}")
+    if has_default:
+        return _handle(Target())
+    if graphs:
+        return _handle(Target(iri=_absolute_iri(graphs[0])))
+    return _handle(Target(dataset=True))
+
+
+@blueprint.route("/store/<path:_rest>", methods=METHODS)
+def direct(_rest: str) -> Response:
+    """Direct identification: the request URL (without its query) is the graph IRI."""
+    if request.args:
+        return error_response(400, "a graph named by its URL takes no ?graph= or ?default")
+    return _handle(Target(iri=_absolute_iri(request.base_url)))
+
+
+def _absolute_iri(value: str) -> str:
+    try:
+        node = ox.NamedNode(value)
+    except ValueError as err:
+        raise BadQuery(f"graph IRI {value!r} is not a valid absolute IRI: {err}") from None
+    if ":" not in node.value:
+        raise BadQuery(f"graph IRI {value!r} is not absolute")
+    return node.value
+
+
+def _handle(target: Target) -> Response:
+    if request.method in ("GET", "HEAD"):
+        return _get(target)
+    require_write_token(qantar().settings)
+    if request.method == "DELETE":
+        return _delete(target)
+    if request.method == "PUT":
+        return _put(target)
+    return _post(target)
+
+
+def _get(target: Target) -> Response:
+    store = qantar().store
+    if target.dataset:
+        mime = choose_graph_type(request.accept_mimetypes, DATASET_TYPES)
+        if mime is None:
+            return error_response(406, "the whole dataset is served as application/trig or "
+                                  "application/n-quads; ask with ?graph=<IRI> for one graph")
+        return _rdf(store.dump_dataset(mime), mime)
+    if not store.graph_exists(target.iri):
+        return error_response(404, f"there is no graph <{target.iri}>")
+    mime = choose_graph_type(request.accept_mimetypes, SINGLE_GRAPH_TYPES)
+    if mime is None:
+        return error_response(406, "none of the Accept types is an RDF format this store "
+                              f"writes ({', '.join(SINGLE_GRAPH_TYPES)})")
+    return _rdf(store.dump(target.iri, mime), mime)
+
+
+def _rdf(body: bytes, mime: str) -> Response:
+    return Response(body, content_type=content_type(mime), headers={"Vary": "Accept"})
+
+
+def _delete(target: Target) -> Response:
+    if target.dataset:
+        return error_response(400, "DELETE needs ?default or ?graph=<IRI> (to empty everything, "
+                              "use SPARQL Update DROP ALL)")
+    with qantar().writing() as store:
+        existed = store.drop_graph(target.iri)
+    if not existed:
+        return error_response(404, f"there is no graph <{target.iri}>")
+    return Response(status=204)
+
+
+def _put(target: Target) -> Response:
+    if target.dataset:
+        quads = _read_quads(base_iri=request.base_url)
+        with qantar().writing() as store:
+            store.replace_dataset(quads)
+        return Response(status=204)
+    triples = _read_triples(base_iri=target.iri or request.base_url)
+    with qantar().writing() as store:
+        created = store.replace_graph(target.iri, triples)
+    return Response(status=201 if created else 204)
+
+
+def _post(target: Target) -> Response:
+    if target.dataset:
+        if _body_format(request.mimetype) in QUAD_FORMATS:
+            quads = _read_quads(base_iri=request.base_url)
+            with qantar().writing() as store:
+                store.add_quads(quads)
+            return Response(status=204)
+        return _create_graph()
+    triples = _read_triples(base_iri=target.iri or request.base_url)
+    with qantar().writing() as store:
+        created = store.add_to_graph(target.iri, triples)
+    return Response(status=201 if created else 204)
+
+
+def _create_graph() -> Response:
+    """POST of a graph to the store itself: a new graph with a fresh IRI, given in Location."""
+    iri = f"{request.host_url}store/{uuid.uuid4().hex}"
+    triples = _read_triples(base_iri=iri)
+    with qantar().writing() as store:
+        store.replace_graph(iri, triples)
+    return Response(status=201, headers={"Location": iri})
+
+
+def _read_triples(base_iri: str) -> list[ox.Triple]:
+    """Every triple of the body (or of every part of a multipart body), parsed completely."""
+    triples: list[ox.Triple] = []
+    for data, mime, charset in _parts():
+        fmt = _checked_format(mime, charset)
+        quads = _parse(data, fmt, base_iri, without_named_graphs=True)
+        triples.extend(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+    return triples
+
+
+def _read_quads(base_iri: str) -> list[ox.Quad]:
+    quads: list[ox.Quad] = []
+    for data, mime, charset in _parts():
+        fmt = _checked_format(mime, charset)
+        if fmt not in QUAD_FORMATS:
+            raise UnsupportedBody(
+                f"the whole dataset is written as TriG, N-Quads or JSON-LD, not {mime}; "
+                "name one graph with ?graph=<IRI> or ?default")
+        quads.extend(_parse(data, fmt, base_iri, without_named_graphs=False))
+    return quads
+
+
+def _parts() -> list[tuple[bytes, str, str | None]]:
+    """The body as (bytes, media type, charset) pieces: one, or one per multipart file."""
+    if request.mimetype == MULTIPART:
+        parts = [(f.read(), f.mimetype, f.mimetype_params.get("charset"))
+                 for f in request.files.values()]
+        if not parts:
+            raise BadQuery("the multipart body has no file parts")
+        return parts
+    return [(request.get_data(), request.mimetype, request.mimetype_params.get("charset"))]
+
+
+class UnsupportedBody(BadQuery):
+    """The body's media type is not an RDF format we read (415)."""
+
+
+def _body_format(mime: str) -> ox.RdfFormat | None:
+    return BODY_FORMATS.get(mime.lower()) if mime else None
+
+
+def _checked_format(mime: str, charset: str | None) -> ox.RdfFormat:
+    fmt = _body_format(mime)
+    if fmt is None:
+        raise UnsupportedBody(
+            f"unsupported content type {mime or '(none)'}: send one of "
+            f"{', '.join(sorted(set(BODY_FORMATS) - {'text/plain'}))}")
+    if charset and charset.lower().replace("-", "") not in ("utf8", "usascii"):
+        raise UnsupportedBody(f"RDF bodies are read as UTF-8, not {charset}")
+    return fmt
+
+
+def _parse(data: bytes, fmt: ox.RdfFormat, base_iri: str,
+           without_named_graphs: bool) -> list[ox.Quad]:
+    try:
+        return list(ox.parse(data, format=fmt, base_iri=base_iri, rename_blank_nodes=True,
+                             without_named_graphs=without_named_graphs))
+    except SyntaxError as err:
+        raise BadQuery(f"malformed {fmt.name} body: {err.msg}") from None
+
+
+@blueprint.errorhandler(UnsupportedBody)
+def _unsupported(err: UnsupportedBody) -> Response:
+    return error_response(415, str(err))
