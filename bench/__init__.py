@@ -1,0 +1,1 @@
+"""Benchmarks of the Qantar endpoint against the native Oxigraph server (``make bench``)."""
