@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
+from werkzeug.datastructures import MIMEAccept
 
 from service.auth import require_write_token
 from service.errors import BadQuery
@@ -103,17 +104,27 @@ def _handle(target: Target) -> Response:
     return _post(target)
 
 
+def _accept() -> MIMEAccept:
+    """The Accept header without media type parameters.
+
+    werkzeug matches ``text/turtle; charset=utf-8`` against nothing we offer, yet it asks for
+    exactly what we send (every format here is written in UTF-8).
+    """
+    return MIMEAccept([(value.split(";")[0].strip(), quality)
+                       for value, quality in request.accept_mimetypes])
+
+
 def _get(target: Target) -> Response:
     store = qantar().store
     if target.dataset:
-        mime = choose_graph_type(request.accept_mimetypes, DATASET_TYPES)
+        mime = choose_graph_type(_accept(), DATASET_TYPES)
         if mime is None:
             return error_response(406, "the whole dataset is served as application/trig or "
                                   "application/n-quads; ask with ?graph=<IRI> for one graph")
         return _rdf(store.dump_dataset(mime), mime)
     if not store.graph_exists(target.iri):
         return error_response(404, f"there is no graph <{target.iri}>")
-    mime = choose_graph_type(request.accept_mimetypes, SINGLE_GRAPH_TYPES)
+    mime = choose_graph_type(_accept(), SINGLE_GRAPH_TYPES)
     if mime is None:
         return error_response(406, "none of the Accept types is an RDF format this store "
                               f"writes ({', '.join(SINGLE_GRAPH_TYPES)})")

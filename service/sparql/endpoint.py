@@ -13,6 +13,7 @@ from service.sparql.description import service_description
 from service.sparql.formats import choose, choose_graph_type
 from service.sparql.guard import check_fetches
 from service.sparql.oxiformats import content_type
+from service.sparql.using import apply_dataset
 from service.sparql.workers import PoolBusy, QueryJob, QueryTimeout
 from service.state import Qantar, qantar
 
@@ -71,6 +72,7 @@ def _query(text: str, params: object) -> Response:
         default_graphs=tuple(params.getlist("default-graph-uri")),
         named_graphs=tuple(params.getlist("named-graph-uri")),
         union_default=_flag(params.get("union-default-graph")),
+        base_iri=request.base_url,
     )
     key = (state.generation, job)
     cached = state.cache.get(key) if state.cache.enabled else None
@@ -135,13 +137,11 @@ def _cached_answer(mime: str, body: bytes, etag: str) -> Response:
 def _update(text: str, params: object) -> Response:
     state = qantar()
     require_write_token(state.settings)
-    if params.getlist("using-graph-uri") or params.getlist("using-named-graph-uri"):
-        return error_response(
-            400, "using-graph-uri / using-named-graph-uri are not supported; "
-            "put USING / USING NAMED in the update text")
+    text = apply_dataset(text, params.getlist("using-graph-uri"),
+                         params.getlist("using-named-graph-uri"))
     check_fetches(text, state.settings.fetch_allow, update=True)
     with state.writing() as store:
-        store.update(text)
+        store.update(text, base_iri=request.base_url)  # the base "MAY be the service endpoint"
     return Response(status=204)
 
 
