@@ -25,12 +25,14 @@ def create_app(settings: Settings | None = None) -> Flask:
 def _register_blueprints(app: Flask) -> None:
     # Each part of the service is one blueprint in its own module; add new ones here.
     from service.graph_store import blueprint as graph_store
+    from service.pages import blueprint as pages
     from service.query_ui import blueprint as query_ui
     from service.sparql.endpoint import blueprint as sparql
 
     app.register_blueprint(sparql)
     app.register_blueprint(graph_store)
     app.register_blueprint(query_ui)
+    app.register_blueprint(pages)  # its catch-all /<path> resolves IRIs under the base
 
 
 def _cors(response: Response) -> Response:

@@ -13,15 +13,11 @@ from service.bundle import read_bundle, read_ontology
 from service.config import Settings
 from service.errors import BadQuery, InvalidData, NotFound, QantarError, UnreadableInput, exit_code
 from service.loader import load_bundle
-from service.namespaces import PREFIXES, shorten
+from service.namespaces import prefixes_used, shorten
 from service.rdf_files import parse_file
 from service.stats import compute_stats
 from service.store import EmbeddedStore
 from service.validate import conforms, format_report, validate_graph
-
-# Turtle output keeps full IRIs for id/ and graph/: their local names hold "/", which Turtle
-# would have to escape (id:person\/x), so prefixing them would hurt readability.
-TURTLE_PREFIXES = {p: ns for p, ns in PREFIXES.items() if p not in ("id", "graph")}
 
 
 class QantarGroup(click.Group):
@@ -200,9 +196,7 @@ def _render(result: object, fmt: str | None) -> str:
 
 def _turtle(triples: list[ox.Triple]) -> str:
     """Turtle with only the prefixes the triples use (pyoxigraph writes every one it is given)."""
-    iris = {t.value for triple in triples for t in triple if isinstance(t, ox.NamedNode)}
-    iris |= {t.datatype.value for triple in triples for t in triple if isinstance(t, ox.Literal)}
-    used = {p: ns for p, ns in TURTLE_PREFIXES.items() if any(i.startswith(ns) for i in iris)}
+    used = prefixes_used(triples)
     return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used).decode()
 
 

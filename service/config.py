@@ -17,6 +17,7 @@ DEFAULT_QUERY_TIMEOUT = 30.0
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
 DEFAULT_HTML_ROW_CAP = 1000
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
+DEFAULT_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ class Settings:
     - ``QANTAR_HTML_ROW_CAP``: most result rows shown in an HTML page; default 1000.
     - ``QANTAR_CACHE_BYTES``: size of the response cache, in bytes; 0 turns it off;
       default 64 MiB.
+    - ``QANTAR_PAGE_SIZE``: links an entity page, class page or the timeline lists before it
+      paginates; default 50.
     - ``QANTAR_FETCH_ALLOW``: comma-separated host names (or host:port) that SPARQL ``SERVICE``
       and ``LOAD`` may reach; default empty: the server fetches no URL at all.
     - ``QANTAR_HOST`` / ``QANTAR_PORT``: where ``qantar serve`` listens; default
@@ -56,6 +59,7 @@ class Settings:
     max_body: int = DEFAULT_MAX_BODY
     html_row_cap: int = DEFAULT_HTML_ROW_CAP
     cache_bytes: int = DEFAULT_CACHE_BYTES
+    page_size: int = DEFAULT_PAGE_SIZE
     fetch_allow: frozenset[str] = frozenset()
     host: str = "127.0.0.1"
     port: int = 8000
@@ -75,6 +79,7 @@ class Settings:
             max_body=_number(env, "QANTAR_MAX_BODY", int, DEFAULT_MAX_BODY),
             html_row_cap=_number(env, "QANTAR_HTML_ROW_CAP", int, DEFAULT_HTML_ROW_CAP),
             cache_bytes=_number(env, "QANTAR_CACHE_BYTES", int, DEFAULT_CACHE_BYTES),
+            page_size=max(1, _number(env, "QANTAR_PAGE_SIZE", int, DEFAULT_PAGE_SIZE)),
             fetch_allow=frozenset(
                 h.strip().lower() for h in (env.get("QANTAR_FETCH_ALLOW") or "").split(",")
                 if h.strip()

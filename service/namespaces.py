@@ -5,6 +5,9 @@ These are identifiers published in the data itself, so they are constants, not s
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+import pyoxigraph as ox
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, TIME, XSD
 
@@ -52,3 +55,21 @@ def shorten(iri: str, prefixes: dict[str, str] | None = None) -> str:
     if best and all(c.isalnum() or c in "-_./" for c in iri[len(best):]):
         return f"{best_prefix}:{iri[len(best):]}"
     return f"<{iri}>"
+
+
+#: Prefixes for Turtle and TriG output. id: and graph: are left out: their local names hold "/",
+#: which Turtle would have to escape (id:person\/x), so prefixing them would hurt readability.
+TURTLE_PREFIXES = {p: ns for p, ns in PREFIXES.items() if p not in ("id", "graph")}
+
+
+def prefixes_used(statements: Iterable[ox.Triple | ox.Quad]) -> dict[str, str]:
+    """The Turtle prefixes that the IRIs and datatypes of ``statements`` use (pyoxigraph writes
+    every prefix it is given, used or not)."""
+    iris: set[str] = set()
+    for statement in statements:
+        for term in (statement.subject, statement.predicate, statement.object):
+            if isinstance(term, ox.NamedNode):
+                iris.add(term.value)
+            elif isinstance(term, ox.Literal):
+                iris.add(term.datatype.value)
+    return {p: ns for p, ns in TURTLE_PREFIXES.items() if any(i.startswith(ns) for i in iris)}

@@ -1,0 +1,250 @@
+"""What the views list: classes and their instances, the events of the timeline, the ontology.
+
+Aggregates over the whole graph (class counts, property usage, the events in date order) are
+computed once per store generation by the callers (``context.derived``); the per-page queries
+are bound to the page's terms and limited to the page.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from service.namespaces import ONTOLOGY_GRAPH, OWL, RDF, RDFS
+from service.pages.binding import PROLOGUE, bind, limited
+from service.pages.timespan import fetch_spans
+from service.store import Store
+
+#: Classes of vocabulary terms: their instances are documented on /ontology, not listed.
+META_CLASSES = {str(OWL.Class), str(OWL.ObjectProperty), str(OWL.DatatypeProperty),
+                str(OWL.AnnotationProperty), str(RDF.Property), str(OWL.Ontology),
+                str(RDFS.Class)}
+
+ALL_INSTANCES = PROLOGUE + """
+SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE {
+  ?x a ?t . ?t rdfs:subClassOf* ?c . FILTER(isIRI(?x))
+} GROUP BY ?c"""
+
+DIRECT_INSTANCES = PROLOGUE + """
+SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { ?x a ?c FILTER(isIRI(?x)) } GROUP BY ?c"""
+
+DECLARED_CLASSES = PROLOGUE + f"""
+SELECT ?c WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?c a owl:Class }} }}"""
+
+CLASS_FACTS = PROLOGUE + """
+SELECT ?c ?p ?o WHERE {
+  VALUES ?c { }
+  VALUES ?p { rdfs:comment rdfs:subClassOf owl:equivalentClass rdfs:isDefinedBy }
+  ?c ?p ?o
+}"""
+
+ALL_PARENTS = PROLOGUE + """
+SELECT ?c ?parent WHERE { ?c rdfs:subClassOf ?parent FILTER(?c != ?parent && isIRI(?parent)) }"""
+
+SUBCLASSES = PROLOGUE + """
+SELECT ?sub WHERE { VALUES ?c { } ?sub rdfs:subClassOf ?c FILTER(?sub != ?c) }"""
+
+INSTANCES = PROLOGUE + """
+SELECT ?x (SAMPLE(?t) AS ?type) (SAMPLE(?l) AS ?label) (SAMPLE(?d) AS ?description) WHERE {
+  VALUES ?c { }
+  ?x a ?t . ?t rdfs:subClassOf* ?c . FILTER(isIRI(?x))
+  OPTIONAL { ?x rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), "en")) }
+  OPTIONAL { ?x schema:description ?d FILTER(LANGMATCHES(LANG(?d), "en")) }
+} GROUP BY ?x ORDER BY LCASE(STR(COALESCE(?label, ""))) ?x
+LIMIT 1 OFFSET 0"""
+
+EVENTS = PROLOGUE + """
+SELECT DISTINCT ?e WHERE { ?e a/rdfs:subClassOf* qantar:Event FILTER(isIRI(?e)) }"""
+
+EVENT_FACTS = PROLOGUE + """
+SELECT ?e ?how ?o WHERE {
+  VALUES ?e { }
+  { ?e sem:hasPlace ?o BIND("place" AS ?how) }
+  UNION { ?e qantar:eventType ?o BIND("type" AS ?how) }
+  UNION { ?o sem:hasSubEvent ?e BIND("parent" AS ?how) }
+  UNION { ?e schema:description ?o FILTER(LANGMATCHES(LANG(?o), "en")) BIND("about" AS ?how) }
+}"""
+
+TERMS = PROLOGUE + f"""
+SELECT ?t ?kind WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{
+  VALUES ?kind {{ owl:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty
+                 rdf:Property }}
+  ?t a ?kind FILTER(isIRI(?t))
+}} }}"""
+
+TERM_FACTS = PROLOGUE + f"""
+SELECT ?t ?p ?o WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{
+  VALUES ?p {{ rdfs:comment rdfs:subClassOf rdfs:subPropertyOf rdfs:domain rdfs:range
+              owl:equivalentClass owl:equivalentProperty rdfs:isDefinedBy }}
+  ?t ?p ?o FILTER(isIRI(?t))
+}} }}"""
+
+PROPERTY_USAGE = PROLOGUE + f"""
+SELECT ?p (COUNT(*) AS ?n) WHERE {{
+  GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != <{ONTOLOGY_GRAPH}>)
+}} GROUP BY ?p"""
+
+ONTOLOGY_FACTS = PROLOGUE + f"""
+SELECT ?p ?o WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?ont a owl:Ontology ; ?p ?o }} }}"""
+
+SCHEMES = PROLOGUE + """
+SELECT ?scheme ?concept ?definition WHERE {
+  ?concept skos:inScheme ?scheme .
+  OPTIONAL { ?concept skos:definition ?definition FILTER(LANGMATCHES(LANG(?definition), "en")) }
+} ORDER BY ?scheme ?concept"""
+
+
+@dataclass
+class ClassCount:
+    iri: str
+    direct: int
+    total: int
+
+
+def class_counts(store: Store) -> dict[str, ClassCount]:
+    """Instances per class (IRIs only): typed directly, and including subclasses' instances.
+
+    Classes the ontology declares appear even with no instances.
+    """
+    counts: dict[str, ClassCount] = {}
+    for row in store.query(ALL_INSTANCES):
+        counts[row["c"].value] = ClassCount(row["c"].value, 0, int(row["n"].value))
+    for row in store.query(DIRECT_INSTANCES):
+        entry = counts.setdefault(row["c"].value, ClassCount(row["c"].value, 0, 0))
+        entry.direct = int(row["n"].value)
+    for row in store.query(DECLARED_CLASSES):
+        counts.setdefault(row["c"].value, ClassCount(row["c"].value, 0, 0))
+    for meta in META_CLASSES:
+        counts.pop(meta, None)
+    return counts
+
+
+def class_parents(store: Store) -> dict[str, list[str]]:
+    """The direct superclasses of every class, sorted."""
+    parents: dict[str, list[str]] = defaultdict(list)
+    for row in store.query(ALL_PARENTS):
+        parents[row["c"].value].append(row["parent"].value)
+    return {c: sorted(ps) for c, ps in parents.items()}
+
+
+@dataclass
+class ClassInfo:
+    iri: str
+    comments: list[ox.Literal] = field(default_factory=list)
+    parents: list[str] = field(default_factory=list)
+    equivalents: list[str] = field(default_factory=list)
+    children: list[str] = field(default_factory=list)
+    defined_by: str | None = None
+
+
+def class_info(store: Store, node: ox.NamedNode) -> ClassInfo:
+    info = ClassInfo(node.value)
+    for row in store.query(bind(CLASS_FACTS, c=node)):
+        p, o = row["p"].value, row["o"]
+        if p == str(RDFS.comment) and isinstance(o, ox.Literal):
+            info.comments.append(o)
+        elif isinstance(o, ox.NamedNode) and p == str(RDFS.subClassOf) and o != node:
+            info.parents.append(o.value)
+        elif isinstance(o, ox.NamedNode) and p == str(OWL.equivalentClass):
+            info.equivalents.append(o.value)
+        elif isinstance(o, ox.NamedNode):
+            info.defined_by = o.value
+    info.children = sorted(row["sub"].value for row in store.query(bind(SUBCLASSES, c=node))
+                           if isinstance(row["sub"], ox.NamedNode))
+    info.parents.sort()
+    return info
+
+
+@dataclass(frozen=True)
+class Instance:
+    iri: str
+    type: str | None
+    description: str | None
+
+
+def instances(store: Store, node: ox.NamedNode, offset: int, limit: int) -> list[Instance]:
+    """One page of the instances of a class (with its subclasses'), by English label."""
+    rows = store.query(limited(bind(INSTANCES, c=node), limit, offset))
+    return [Instance(row["x"].value,
+                     row["type"].value if row["type"] is not None else None,
+                     row["description"].value if row["description"] is not None else None)
+            for row in rows]
+
+
+def events_in_order(store: Store) -> list[tuple[str, str]]:
+    """Every event as (sort key, IRI), in date order: exact begin, else the earliest bound."""
+    events = [row["e"].value for row in store.query(EVENTS)]
+    spans = fetch_spans(store, events)
+    return sorted((spans[e].sort_key, e) for e in events)
+
+
+@dataclass
+class EventFacts:
+    places: list[str] = field(default_factory=list)
+    types: list[str] = field(default_factory=list)
+    parents: list[str] = field(default_factory=list)
+    description: str | None = None
+
+
+def event_facts(store: Store, events: list[str]) -> dict[str, EventFacts]:
+    facts: dict[str, EventFacts] = {e: EventFacts() for e in events}
+    if not events:
+        return facts
+    query = bind(EVENT_FACTS, e=[ox.NamedNode(e) for e in events])
+    for row in store.query(query):
+        entry, how, value = facts[row["e"].value], row["how"].value, row["o"].value
+        if how == "about":
+            entry.description = value
+        else:
+            target = {"place": entry.places, "type": entry.types, "parent": entry.parents}[how]
+            if value not in target:
+                target.append(value)
+    for entry in facts.values():
+        entry.places.sort()
+    return facts
+
+
+@dataclass
+class Term:
+    """A class or property of the ontology, as the documentation shows it."""
+
+    iri: str
+    kind: str
+    facts: dict[str, list[object]] = field(default_factory=lambda: defaultdict(list))
+    usage: int = 0
+
+
+@dataclass
+class OntologySummary:
+    facts: dict[str, list[object]]
+    terms: list[Term]
+    schemes: dict[str, list[tuple[str, str | None]]]
+
+
+def ontology_summary(store: Store, counts: dict[str, ClassCount]) -> OntologySummary:
+    """Every term the ontology graph declares, with its facts and how often the data uses it."""
+    terms: dict[str, Term] = {}
+    for row in store.query(TERMS):
+        iri, kind = row["t"].value, row["kind"].value
+        if iri not in terms or kind == str(OWL.Class):
+            terms[iri] = Term(iri, kind)
+    for row in store.query(TERM_FACTS):
+        term = terms.get(row["t"].value)
+        if term is not None:
+            term.facts[row["p"].value].append(row["o"])
+    usage = {row["p"].value: int(row["n"].value) for row in store.query(PROPERTY_USAGE)}
+    for term in terms.values():
+        if term.kind == str(OWL.Class):
+            term.usage = counts[term.iri].direct if term.iri in counts else 0
+        else:
+            term.usage = usage.get(term.iri, 0)
+    facts: dict[str, list[object]] = defaultdict(list)
+    for row in store.query(ONTOLOGY_FACTS):
+        facts[row["p"].value].append(row["o"])
+    schemes: dict[str, list[tuple[str, str | None]]] = defaultdict(list)
+    for row in store.query(SCHEMES):
+        definition = row["definition"].value if row["definition"] is not None else None
+        schemes[row["scheme"].value].append((row["concept"].value, definition))
+    return OntologySummary(dict(facts), list(terms.values()), dict(schemes))

@@ -1,0 +1,68 @@
+"""Claims and figures linked to a resource, with their statuses, for lists on any page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from service.pages.binding import PROLOGUE, bind, limited
+from service.store import Store
+
+# ?how says how the claim is linked: made by, about, relayed by, told to, disputing, in source.
+CLAIMS = PROLOGUE + """
+SELECT ?claim ?how ?claimant ?status ?value ?figure WHERE {
+  VALUES ?x { }
+  { ?claim qantar:claimant ?x BIND("made" AS ?how) }
+  UNION { ?claim qantar:about ?x BIND("about" AS ?how) }
+  UNION { ?claim qantar:concernsPlace ?x BIND("about" AS ?how) }
+  UNION { ?claim qantar:reportedBy ?x BIND("relayed" AS ?how) }
+  UNION { ?claim qantar:statedTo ?x BIND("told" AS ?how) }
+  UNION { ?claim qantar:disputes ?x BIND("disputes" AS ?how) }
+  UNION { ?claim qantar:source ?x BIND("source" AS ?how) }
+  ?claim a/rdfs:subClassOf* qantar:Claim .
+  OPTIONAL { ?claim qantar:claimant ?claimant }
+  OPTIONAL { ?claim qantar:status ?status }
+  OPTIONAL { ?claim qantar:value ?value }
+  BIND(EXISTS { ?claim a qantar:Figure } AS ?figure)
+} LIMIT 1"""
+
+HOW_TITLES = {
+    "made": "Claims and figures stated by this",
+    "about": "Claims and figures about this",
+    "relayed": "Claims relayed by this",
+    "told": "Claims made to this",
+    "disputes": "Claims that dispute this one",
+    "source": "Claims and figures in this source",
+}
+
+
+@dataclass
+class ClaimLink:
+    """One claim with what a list shows at a glance."""
+
+    iri: str
+    claimants: set[str] = field(default_factory=set)
+    statuses: set[str] = field(default_factory=set)
+    value: ox.Literal | None = None
+    is_figure: bool = False
+
+
+def fetch_claims(store: Store, node: ox.NamedNode, limit: int) -> dict[str, list[ClaimLink]]:
+    """Claims linked to ``node``, by how they are linked (keys of ``HOW_TITLES``), in that order.
+
+    At most ``limit`` result rows are read, so a hub (the article every claim cites) stays
+    fast; its full list is in "What links here", which paginates.
+    """
+    found: dict[str, dict[str, ClaimLink]] = {how: {} for how in HOW_TITLES}
+    for row in store.query(limited(bind(CLAIMS, x=node), limit)):
+        iri = row["claim"].value
+        link = found[row["how"].value].setdefault(iri, ClaimLink(iri))
+        if row["claimant"] is not None:
+            link.claimants.add(row["claimant"].value)
+        if row["status"] is not None:
+            link.statuses.add(row["status"].value)
+        if row["value"] is not None:
+            link.value = row["value"]
+        link.is_figure = row["figure"].value == "true"
+    return {how: list(links.values()) for how, links in found.items() if links}

@@ -1,0 +1,143 @@
+"""Power relations: who holds, leads, appoints, removes, supervises, deploys or rivals whom."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from service.namespaces import QANTAR
+from service.pages.binding import PROLOGUE, bind, limited
+from service.store import Store
+
+SUBJECT, OBJECT, RIVAL = str(QANTAR.relationSubject), str(QANTAR.relationObject), str(QANTAR.rival)
+
+# Every party of every relation, with its side: the active party (tail of the arrow), the
+# passive one (head), or a rival. Sides come from the ontology's sub-property hierarchy, so a
+# new kind of relation shows up without code changes.
+PARTIES = PROLOGUE + """
+SELECT ?rel ?type ?party ?side WHERE {
+  VALUES ?side { qantar:relationSubject qantar:relationObject qantar:rival }
+  ?rel a ?type . ?type rdfs:subClassOf qantar:PowerRelation .
+  ?rel ?prop ?party . ?prop rdfs:subPropertyOf* ?side .
+}"""
+
+# The same, limited to the relations ``?x`` is a party of.
+PARTIES_OF = PROLOGUE + """
+SELECT ?rel ?type ?party ?side WHERE {
+  VALUES ?x { }
+  VALUES ?side { qantar:relationSubject qantar:relationObject qantar:rival }
+  VALUES ?xside { qantar:relationSubject qantar:relationObject qantar:rival }
+  ?rel ?xprop ?x . ?xprop rdfs:subPropertyOf* ?xside .
+  ?rel a ?type . ?type rdfs:subClassOf qantar:PowerRelation .
+  ?rel ?prop ?party . ?prop rdfs:subPropertyOf* ?side .
+}"""
+
+
+# One relation's parties (for the summary on the relation's own page).
+PARTIES_OF_RELATION = PROLOGUE + """
+SELECT ?rel ?type ?party ?side WHERE {
+  VALUES ?rel { }
+  VALUES ?side { qantar:relationSubject qantar:relationObject qantar:rival }
+  ?rel a ?type . ?type rdfs:subClassOf qantar:PowerRelation .
+  ?rel ?prop ?party . ?prop rdfs:subPropertyOf* ?side .
+}"""
+
+# The relations ``?x`` is a party of, with the property naming each party's part (holder,
+# appointed by, rival ...), for the "roles and power relations over time" of an agent.
+ROLES_OF = PROLOGUE + """
+SELECT ?rel ?type ?prop ?party WHERE {
+  VALUES ?x { }
+  VALUES ?xside { qantar:relationSubject qantar:relationObject qantar:rival }
+  VALUES ?side { qantar:relationSubject qantar:relationObject qantar:rival }
+  ?rel ?xprop ?x . ?xprop rdfs:subPropertyOf* ?xside .
+  ?rel a ?type . ?type rdfs:subClassOf qantar:PowerRelation .
+  ?rel ?prop ?party . ?prop rdfs:subPropertyOf* ?side .
+} LIMIT 1"""
+
+
+OFFICES = PROLOGUE + """
+SELECT DISTINCT ?o WHERE { ?o a/rdfs:subClassOf* qantar:Office }"""
+
+
+@dataclass
+class Role:
+    """A relation seen from one of its parties: its own part(s) and the others'."""
+
+    relation: str
+    type: str
+    own: list[str] = field(default_factory=list)  # properties linking the party to the relation
+    others: list[tuple[str, str]] = field(default_factory=list)  # (property, other party)
+
+
+@dataclass
+class Relation:
+    """One relation node and its parties by side."""
+
+    iri: str
+    type: str
+    subjects: list[str] = field(default_factory=list)
+    objects: list[str] = field(default_factory=list)
+    rivals: list[str] = field(default_factory=list)
+
+    def side_of(self, iri: str) -> str:
+        if iri in self.subjects:
+            return "active"
+        if iri in self.objects:
+            return "passive"
+        return "rival"
+
+    def others(self, iri: str) -> list[str]:
+        return [p for p in (*self.subjects, *self.objects, *self.rivals) if p != iri]
+
+
+def _collect(rows: object) -> list[Relation]:
+    found: dict[str, Relation] = {}
+    for row in rows:  # type: ignore[attr-defined]
+        rel = found.setdefault(row["rel"].value, Relation(row["rel"].value, row["type"].value))
+        party, side = row["party"].value, row["side"].value
+        bucket = {SUBJECT: rel.subjects, OBJECT: rel.objects, RIVAL: rel.rivals}[side]
+        if party not in bucket:
+            bucket.append(party)
+    for rel in found.values():
+        rel.subjects.sort()
+        rel.objects.sort()
+        rel.rivals.sort()
+    return sorted(found.values(), key=lambda r: r.iri)
+
+
+def fetch_relations(store: Store) -> list[Relation]:
+    """Every power relation in the graph."""
+    return _collect(store.query(PARTIES))
+
+
+def fetch_relations_of(store: Store, node: ox.NamedNode) -> list[Relation]:
+    """The power relations ``node`` is a party of."""
+    return _collect(store.query(bind(PARTIES_OF, x=node)))
+
+
+def fetch_relation(store: Store, node: ox.NamedNode) -> Relation | None:
+    """The parties of one relation, or None when ``node`` is not a power relation."""
+    found = _collect(store.query(bind(PARTIES_OF_RELATION, rel=node)))
+    return found[0] if found else None
+
+
+def fetch_roles(store: Store, node: ox.NamedNode, limit: int) -> list[Role]:
+    """The relations ``node`` is a party of (at most ``limit`` rows' worth), by relation IRI."""
+    query = limited(bind(ROLES_OF, x=node), limit)
+    roles: dict[str, Role] = {}
+    for row in store.query(query):
+        role = roles.setdefault(row["rel"].value, Role(row["rel"].value, row["type"].value))
+        prop, party = row["prop"].value, row["party"].value
+        if party == node.value:
+            if prop not in role.own:
+                role.own.append(prop)
+        elif (prop, party) not in role.others:
+            role.others.append((prop, party))
+    return list(roles.values())
+
+
+def fetch_offices(store: Store) -> set[str]:
+    """The offices (President of Kazakhstan …): the network leaves them out where a relation
+    between people already says it (see ``network.edges_of``)."""
+    return {row["o"].value for row in store.query(OFFICES)}

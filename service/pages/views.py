@@ -1,0 +1,388 @@
+"""The routes of the pages. Paths are part of the interface: keep them stable.
+
+IRIs under the base are 303 IRIs: ``GET /<path>`` for ``<base><path>`` names a thing (a person,
+an event), not a document, so it answers ``303 See Other`` to a document about it, chosen by
+``Accept`` (``Vary: Accept``): ``/page/<path>`` for browsers, ``/data/<path>.<ext>`` (Turtle,
+JSON-LD, N-Triples, RDF/XML, TriG, N-Quads) for RDF clients. The ontology's terms are hash IRIs
+(``…/ontology#Person``): ``/ontology`` is the one document for all of them.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
+
+from service.http_errors import error_response
+from service.namespaces import ONTOLOGY_GRAPH, QANTAR, SDO
+from service.pages import blueprint, catalog, describe, entity
+from service.pages.binding import PROLOGUE, bind
+from service.pages.context import derived, get_settings, get_store, iri_map, page_size
+from service.pages.formats import (
+    BY_EXT,
+    BY_MIME,
+    FORMATS,
+    DocFormat,
+    negotiate,
+    split_document_path,
+)
+from service.pages.iris import curie, expand_curie
+from service.pages.jsonld import entity_jsonld
+from service.pages.labels import fetch_labels
+from service.pages.network import layout
+from service.pages.relations import fetch_offices, fetch_relations
+from service.pages.search import NameIndex
+from service.pages.terms import XSD, Presenter, show_literal
+from service.pages.timespan import fetch_spans
+
+#: Statements pointing at a resource that its RDF document includes at most.
+DOCUMENT_INCOMING_CAP = 10_000
+SEARCH_PAGE_LIMIT = 50
+AUTOCOMPLETE_LIMIT = 10
+
+SUMMARIES = PROLOGUE + """
+SELECT ?x ?t ?d WHERE {
+  VALUES ?x { }
+  OPTIONAL { ?x a ?t }
+  OPTIONAL { ?x schema:description ?d FILTER(LANGMATCHES(LANG(?d), "en")) }
+}"""
+
+GRAPHS = PROLOGUE + """
+SELECT ?g ?label ?description ?from WHERE {
+  VALUES ?g { }
+  OPTIONAL { ?g rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) }
+  OPTIONAL { ?g dcterms:description ?description FILTER(LANGMATCHES(LANG(?description), "en")) }
+  OPTIONAL { ?g prov:wasDerivedFrom ?from }
+}"""
+
+ONTOLOGY_QUADS = f"SELECT ?s ?p ?o WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{ ?s ?p ?o }} }}"
+
+#: The home page's entry points: (title, class, where it leads).
+ENTRY_POINTS = (
+    ("People", QANTAR.Person, None),
+    ("Organisations", QANTAR.Organization, None),
+    ("Groups", QANTAR.Group, None),
+    ("Places", QANTAR.Place, None),
+    ("Events", QANTAR.Event, "pages.timeline"),
+    ("Power relations", QANTAR.PowerRelation, "pages.relations"),
+    ("Claims", QANTAR.Claim, None),
+    ("Figures", QANTAR.Figure, None),
+)
+
+
+@blueprint.after_request
+def _headers(response: Response) -> Response:
+    """Pages load nothing from elsewhere and run only our own script: say so to the browser."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.mimetype == "text/html":
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+    return response
+
+
+@blueprint.app_context_processor
+def _globals() -> dict:
+    return {"query_ui": "query_ui.page" in current_app.view_functions}
+
+
+@blueprint.app_template_filter("qantar_slug")
+def _slug(iri: str) -> str:
+    """The last segment of an IRI, safe as a CSS class name (status-disputed …)."""
+    tail = iri.rstrip("/#").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+    return "".join(c if c.isascii() and (c.isalnum() or c == "-") else "-" for c in tail)
+
+
+def _page_number() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def _wants_html() -> bool:
+    return negotiate(request.accept_mimetypes) is None
+
+
+def _with_vary(response: Response) -> Response:
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _presenter(iris: set[str] | list[str]) -> Presenter:
+    return Presenter(iri_map(), fetch_labels(get_store(), iris))
+
+
+def _names() -> NameIndex:
+    return derived("names", lambda: NameIndex.build(get_store(), get_settings().base_iri))
+
+
+def _class_counts() -> dict[str, catalog.ClassCount]:
+    return derived("class_counts", lambda: catalog.class_counts(get_store()))
+
+
+def _summaries(iris: list[str]) -> dict[str, tuple[list[str], str | None]]:
+    """Types and English description of each IRI, for result lists."""
+    found: dict[str, tuple[list[str], str | None]] = {i: ([], None) for i in iris}
+    if not iris:
+        return found
+    for row in get_store().query(bind(SUMMARIES, x=[ox.NamedNode(i) for i in iris])):
+        types, description = found[row["x"].value]
+        if row["t"] is not None and row["t"].value not in types:
+            types.append(row["t"].value)
+        if row["d"] is not None and description is None:
+            found[row["x"].value] = (types, row["d"].value)
+    return found
+
+
+# --- resolving IRIs ------------------------------------------------------------------------
+
+
+@blueprint.get("/<path:path>")
+def resolve(path: str) -> Response:
+    """``<base><path>`` names a thing: 303 to the document about it that the client wants."""
+    node = iri_map().resolve(path)
+    if node is None or not describe.exists(get_store(), node):
+        return _not_found(path)
+    choice = negotiate(request.accept_mimetypes)
+    if choice is False:
+        return _with_vary(_not_acceptable())
+    if choice is None:
+        target = url_for("pages.page", path=path)
+    else:
+        target = url_for("pages.data", path=f"{path}.{choice.ext}")
+    return _with_vary(redirect(target, code=303))
+
+
+def _not_acceptable() -> Response:
+    offered = ", ".join(["text/html", *(f.mime for f in FORMATS)])
+    return error_response(406, f"none of the Accept types is offered; this resource is "
+                          f"available as {offered}")
+
+
+def _not_found(path: str) -> Response:
+    """A helpful 404: what was asked for, and what the search finds for its last word."""
+    base = get_settings().base_iri
+    iri = f"{base}{path}"
+    if not _wants_html():
+        return _with_vary(error_response(404, f"nothing is known about <{iri}> here"))
+    term = path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").replace("_", " ")
+    hits = _names().search(term, AUTOCOMPLETE_LIMIT)
+    summaries = _summaries([h.iri for h in hits])
+    p = _presenter({h.iri for h in hits} | {t for s in summaries.values() for t in s[0]})
+    body = render_template("pages/not_found.html", iri=iri, term=term, hits=hits,
+                           summaries=summaries, p=p)
+    return _with_vary(Response(body, status=404, mimetype="text/html"))
+
+
+# --- documents about one resource ------------------------------------------------------------
+
+
+@blueprint.get("/page/<path:path>")
+def page(path: str) -> Response | str:
+    """The HTML page about ``<base><path>``; ``?page=N`` pages through what links to it."""
+    store, iris = get_store(), iri_map()
+    node = iris.resolve(path)
+    if node is None or not describe.exists(store, node):
+        return _not_found(path)
+    size = page_size()
+    model, p = entity.build(store, iris, node, _page_number(), size)
+    page_url = url_for("pages.page", path=path, _external=True)
+    alternates = [(f, url_for("pages.data", path=f"{path}.{f.ext}")) for f in FORMATS]
+    graph_stats = None
+    if node.value in store.graphs():
+        graph_stats = store.triple_count(node.value)
+    body = render_template("pages/entity.html", e=model, p=p, alternates=alternates,
+                           jsonld=entity_jsonld(model, p, page_url), graph_stats=graph_stats)
+    response = Response(body, mimetype="text/html")
+    response.headers["Link"] = ", ".join(
+        [f'<{href}>; rel="alternate"; type="{f.mime}"' for f, href in alternates]
+        + [f'<{node.value}>; rel="describes"'])
+    return response
+
+
+@blueprint.get("/data/<path:path>")
+def data(path: str) -> Response:
+    """The RDF about ``<base><path>``: ``.ttl``, ``.jsonld``, ``.nt``, ``.rdf``, ``.trig``,
+    ``.nq``; without an extension, the format is negotiated."""
+    stem, fmt = split_document_path(path)
+    node = iri_map().resolve(stem)
+    if node is None or not describe.exists(get_store(), node):
+        return _with_vary(error_response(404, f"nothing is known about <"
+                                              f"{get_settings().base_iri}{stem}> here"))
+    negotiated = fmt is None
+    if fmt is None:
+        best = request.accept_mimetypes.best_match([f.mime for f in FORMATS]) \
+            if request.accept_mimetypes else FORMATS[0].mime
+        if best is None:
+            return _with_vary(_not_acceptable())
+        fmt = BY_MIME[best]
+    quads = describe.document(get_store(), node, DOCUMENT_INCOMING_CAP)
+    return _rdf_response(fmt, quads, vary=negotiated)
+
+
+def _rdf_response(fmt: DocFormat, quads: list[ox.Quad], vary: bool) -> Response:
+    response = Response(fmt.serialize(quads), content_type=fmt.content_type)
+    if vary:
+        response.headers["Vary"] = "Accept"
+    return response
+
+
+# --- views -------------------------------------------------------------------------------
+
+
+@blueprint.get("/")
+def home() -> str:
+    store = get_store()
+    counts = _class_counts()
+    graphs = derived("graph_sizes", lambda: {g: store.triple_count(g) for g in store.graphs()})
+    about: dict[str, dict] = {g: {} for g in graphs}
+    if graphs:
+        for row in store.query(bind(GRAPHS, g=[ox.NamedNode(g) for g in graphs])):
+            entry = about[row["g"].value]
+            for key in ("label", "description", "from"):
+                if row[key] is not None:
+                    entry.setdefault(key, row[key].value)
+    entries = [(title, str(cls), counts[str(cls)].total if str(cls) in counts else 0, view)
+               for title, cls, view in ENTRY_POINTS]
+    p = _presenter({cls for _, cls, _, _ in entries} | {a["from"] for a in about.values()
+                                                         if "from" in a})
+    return render_template("pages/home.html", p=p, entries=entries, graphs=graphs, about=about,
+                           triples=sum(graphs.values()))
+
+
+@blueprint.get("/classes")
+def classes() -> str:
+    counts = _class_counts()
+    parents = catalog.class_parents(get_store())
+    p = _presenter(set(counts) | {x for c in counts for x in parents.get(c, [])})
+    rows = sorted(counts.values(), key=lambda c: (p.label(c.iri).text.casefold(), c.iri))
+    return render_template("pages/classes.html", p=p, rows=rows, parents=parents, curie=curie)
+
+
+@blueprint.get("/classes/<path:name>")
+def class_page(name: str) -> Response | str:
+    node = expand_curie(name)
+    counts = _class_counts()
+    if node is None or node.value not in counts:
+        return _not_found(name.partition(":")[2] or name)
+    store, size = get_store(), page_size()
+    count = counts[node.value]
+    pages = max(1, -(-count.total // size))
+    number = min(_page_number(), pages)
+    info = catalog.class_info(store, node)
+    members = catalog.instances(store, node, (number - 1) * size, size)
+    p = _presenter({node.value, *info.parents, *info.children, *info.equivalents,
+                    *(m.iri for m in members), *(m.type for m in members if m.type)})
+    return render_template("pages/class.html", p=p, info=info, count=count, members=members,
+                           page=number, pages=pages, name=curie(node.value), counts=counts)
+
+
+@blueprint.get("/search")
+def search() -> Response:
+    """Names by prefix or substring; JSON (for autocomplete) to ``Accept: application/json``."""
+    query = request.args.get("q", "").strip()
+    accept = request.accept_mimetypes
+    wants_json = accept.best_match(["text/html", "application/json"]) == "application/json" \
+        and accept.quality("application/json") > accept.quality("text/html")
+    hits = _names().search(query, AUTOCOMPLETE_LIMIT if wants_json else SEARCH_PAGE_LIMIT)
+    summaries = _summaries([h.iri for h in hits])
+    p = _presenter({h.iri for h in hits} | {t for s in summaries.values() for t in s[0]})
+    if wants_json:
+        return _with_vary(jsonify([{
+            "iri": h.iri,
+            "label": p.label(h.iri).text,
+            "matched": h.name,
+            "lang": h.lang,
+            "url": p.href(h.iri)[0],
+            "types": [p.label(t).text for t in summaries[h.iri][0]],
+            "description": summaries[h.iri][1],
+        } for h in hits]))
+    body = render_template("pages/search.html", p=p, q=query, hits=hits, summaries=summaries,
+                           limit=SEARCH_PAGE_LIMIT)
+    return _with_vary(Response(body, mimetype="text/html"))
+
+
+@blueprint.get("/timeline")
+def timeline() -> str:
+    store, size = get_store(), page_size()
+    ordered = derived("timeline", lambda: catalog.events_in_order(store))
+    pages = max(1, -(-len(ordered) // size))
+    number = min(_page_number(), pages)
+    chunk = [iri for _, iri in ordered[(number - 1) * size:number * size]]
+    facts = catalog.event_facts(store, chunk)
+    spans = fetch_spans(store, chunk)
+    p = _presenter(set(chunk) | {x for f in facts.values()
+                                 for x in (*f.places, *f.types, *f.parents)})
+    keys = {iri: key for key, iri in ordered}
+    days: list[tuple[str | None, str, list[str]]] = []
+    for iri in chunk:
+        day = keys[iri][:10]
+        if not days or days[-1][0] != _day(day)[0]:
+            days.append((*_day(day), []))
+        days[-1][2].append(iri)
+    return render_template("pages/timeline.html", p=p, days=days, facts=facts, spans=spans,
+                           page=number, pages=pages, total=len(ordered))
+
+
+def _day(key: str) -> tuple[str | None, str]:
+    """A timeline heading for a sort key: a date, a year, or no date at all."""
+    for datatype, length in (("date", 10), ("gYear", 4)):
+        if len(key) == length and key != "9999":
+            term = ox.Literal(key, datatype=ox.NamedNode(f"{XSD}{datatype}"))
+            return key, show_literal(term).text
+    return None, "Date not given"
+
+
+@blueprint.get("/relations")
+def relations() -> str:
+    store = get_store()
+    found = fetch_relations(store)
+    parties = {x for r in found for x in (*r.subjects, *r.objects, *r.rivals)}
+    p = _presenter(parties | {r.iri for r in found} | {r.type for r in found})
+    spans = fetch_spans(store, [r.iri for r in found])
+    network = layout(found, {i: p.label(i).text for i in parties}, fetch_offices(store))
+    kinds = sorted({r.type for r in found}, key=lambda t: p.label(t).text)
+    ordered = sorted(found, key=lambda r: (spans[r.iri].sort_key, r.iri))
+    return render_template("pages/relations.html", p=p, network=network, relations=ordered,
+                           spans=spans, kinds=kinds)
+
+
+@blueprint.get("/ontology.<ext>")
+def ontology_document(ext: str) -> Response:
+    """The ontology in one format: ``/ontology.ttl``, ``.jsonld``, ``.nt``, ``.rdf`` …"""
+    fmt = BY_EXT.get(ext)
+    if fmt is None:
+        return _not_found(f"ontology.{ext}")
+    return _rdf_response(fmt, _ontology_quads(), vary=False)
+
+
+def _ontology_quads() -> list[ox.Quad]:
+    graph = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    return [ox.Quad(r["s"], r["p"], r["o"], graph) for r in get_store().query(ONTOLOGY_QUADS)]
+
+
+@blueprint.get("/ontology")
+def ontology() -> Response | str:
+    """The ontology's documentation for people; its Turtle (etc.) for RDF clients."""
+    store = get_store()
+    choice = negotiate(request.accept_mimetypes)
+    if choice is False:
+        return _with_vary(_not_acceptable())
+    if choice is not None:
+        return _rdf_response(choice, _ontology_quads(), vary=True)
+    summary = derived("ontology", lambda: catalog.ontology_summary(store, _class_counts()))
+    iris = get_settings().base_iri
+    mentioned = {t.iri for t in summary.terms} | set(summary.schemes)
+    mentioned |= {c for cs in summary.schemes.values() for c, _ in cs}
+    mentioned |= {o.value for t in summary.terms for os in t.facts.values() for o in os
+                  if isinstance(o, ox.NamedNode)}
+    p = _presenter(mentioned)
+    ours = f"{iris}ontology#"
+    own = sorted((t for t in summary.terms if t.iri.startswith(ours)),
+                 key=lambda t: t.iri[len(ours):].casefold())
+    reused: dict[str, list] = {}
+    for term in sorted(summary.terms, key=lambda t: curie(t.iri)):
+        if not term.iri.startswith(ours):
+            reused.setdefault(curie(term.iri).partition(":")[0], []).append(term)
+    body = render_template("pages/ontology.html", p=p, summary=summary, own=own, reused=reused,
+                           is_class=lambda t: t.kind.endswith("#Class"), formats=FORMATS,
+                           sdo=str(SDO))
+    return _with_vary(Response(body, mimetype="text/html"))

@@ -1,0 +1,532 @@
+"""Entity pages and views through Flask's test client, on the bundled graph.
+
+Every view, every content type, the 303 redirects with ``Vary: Accept``, and what the pages
+show: labels instead of IRIs, dates as dates, names with their languages, statuses of claims,
+the named graph of each statement, the embedded schema.org JSON-LD.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from rdflib import Dataset, Graph, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+
+from service.app import create_app
+from service.config import REPO_ROOT, Settings
+from service.namespaces import EDITORIAL_GRAPH, QANTAR
+from service.pages.search import fold
+from tests.live import copy_store
+
+BASE = "https://w3id.org/qantar/"
+TOKAYEV = "id/person/kassym-jomart-tokayev"
+UNREST = "id/event/january-2022-unrest"
+HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+RDF_TYPES = {
+    "text/turtle": ("ttl", "turtle"),
+    "application/ld+json": ("jsonld", "json-ld"),
+    "application/n-triples": ("nt", "nt"),
+    "application/rdf+xml": ("rdf", "xml"),
+    "application/trig": ("trig", "trig"),
+    "application/n-quads": ("nq", "nquads"),
+}
+
+
+def make_app(store: Path, **env: str) -> Flask:
+    return create_app(Settings.from_env({
+        "QANTAR_STORE": str(store), "QANTAR_DATA_DIR": str(REPO_ROOT),
+        "QANTAR_QUERY_WORKERS": "1", **env}))
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory, bundle_store_template: Path) -> Iterator[Flask]:
+    store = copy_store(bundle_store_template, tmp_path_factory.mktemp("pages") / "store")
+    app = make_app(store)
+    yield app
+    app.extensions["qantar"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def html(client: FlaskClient, path: str, status: int = 200) -> str:
+    response = client.get(path, headers=HTML)
+    assert response.status_code == status, response.get_data(as_text=True)[:500]
+    assert response.mimetype == "text/html"
+    return response.get_data(as_text=True)
+
+
+def text_of(body: str) -> str:
+    """The visible text of a page, roughly: tags removed, whitespace collapsed."""
+    body = re.sub(r"<script.*?</script>", " ", body, flags=re.S)
+    return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
+
+
+def jsonld_of(body: str) -> dict:
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', body, re.S)
+    assert match, "no JSON-LD in the page"
+    return json.loads(match.group(1))
+
+
+# --- dereferencing IRIs -------------------------------------------------------------------
+
+
+def test_an_iri_sends_browsers_to_its_page_with_303_and_vary(client: FlaskClient) -> None:
+    response = client.get(f"/{TOKAYEV}", headers=HTML)
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/page/{TOKAYEV}")
+    assert response.headers["Vary"] == "Accept"
+
+
+def test_no_accept_header_gets_the_page(client: FlaskClient) -> None:
+    response = client.get(f"/{TOKAYEV}")
+    assert response.status_code == 303
+    assert response.headers["Location"].endswith(f"/page/{TOKAYEV}")
+
+
+@pytest.mark.parametrize("mime", RDF_TYPES)
+def test_an_iri_sends_rdf_clients_to_its_data_in_the_format_they_accept(
+    client: FlaskClient, mime: str
+) -> None:
+    ext, rdflib_format = RDF_TYPES[mime]
+    response = client.get(f"/{TOKAYEV}", headers={"Accept": f"{mime}, text/html;q=0.5"})
+    assert response.status_code == 303
+    assert response.headers["Vary"] == "Accept"
+    location = response.headers["Location"]
+    assert location.endswith(f"/data/{TOKAYEV}.{ext}")
+    document = client.get(location)
+    assert document.status_code == 200
+    assert document.mimetype == mime
+    data = Dataset()
+    data.parse(data=document.get_data(), format=rdflib_format)
+    label = (URIRef(BASE + TOKAYEV), RDFS.label, Literal("Kassym-Jomart Tokayev", lang="en"))
+    assert any(True for _ in data.quads((*label, None)))
+
+
+def test_an_accept_header_offering_nothing_we_have_is_406(client: FlaskClient) -> None:
+    response = client.get(f"/{TOKAYEV}", headers={"Accept": "image/png"})
+    assert response.status_code == 406
+    assert "text/turtle" in response.get_data(as_text=True)
+
+
+def test_data_without_an_extension_is_negotiated(client: FlaskClient) -> None:
+    response = client.get(f"/data/{TOKAYEV}", headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200
+    assert response.mimetype == "application/n-triples"
+    assert response.headers["Vary"] == "Accept"
+    assert f"<{BASE}{TOKAYEV}>" in response.get_data(as_text=True)
+
+
+def test_trig_keeps_the_named_graph_of_each_statement(client: FlaskClient) -> None:
+    data = Dataset()
+    data.parse(data=client.get(f"/data/{TOKAYEV}.trig").get_data(), format="trig")
+    wikidata = URIRef("http://www.wikidata.org/entity/Q200881")
+    graphs = {str(g) for _, _, _, g in data.quads((URIRef(BASE + TOKAYEV), SKOS.exactMatch,
+                                                    wikidata, None))}
+    assert graphs == {str(EDITORIAL_GRAPH)}
+
+
+def test_the_data_includes_what_links_here_and_the_participations(client: FlaskClient) -> None:
+    graph = Graph().parse(data=client.get(f"/data/{TOKAYEV}.ttl").get_data(), format="turtle")
+    me = URIRef(BASE + TOKAYEV)
+    assert (URIRef(BASE + "id/claim/tokayev-coup-attempt"), QANTAR.claimant, me) in graph
+    # the participation is a blank node: the event pointing to it comes along
+    blanks = list(graph.subjects(QANTAR.participant, me))
+    assert blanks
+    assert any(graph.subjects(QANTAR.hasParticipation, b) for b in blanks)
+
+
+def test_the_page_links_every_format_and_announces_them(client: FlaskClient) -> None:
+    response = client.get(f"/page/{TOKAYEV}")
+    body = response.get_data(as_text=True)
+    for mime, (ext, _) in RDF_TYPES.items():
+        assert f'href="/data/{TOKAYEV}.{ext}"' in body
+        assert f'</data/{TOKAYEV}.{ext}>; rel="alternate"; type="{mime}"' in response.headers["Link"]
+
+
+def test_a_named_graph_iri_resolves_too(client: FlaskClient) -> None:
+    response = client.get("/graph/editorial", headers=HTML)
+    assert response.status_code == 303
+    body = html(client, response.headers["Location"])
+    assert "Editorial additions" in body
+    assert "statements" in text_of(body)
+
+
+def test_every_iri_under_the_base_resolves(app: Flask, client: FlaskClient) -> None:
+    store = app.extensions["qantar"].store
+    iris = {row["x"].value for row in store.query(
+        "SELECT DISTINCT ?x WHERE { { ?x ?p ?o } UNION { ?s ?p ?x } UNION { GRAPH ?x { } } "
+        f'FILTER(isIRI(?x) && STRSTARTS(STR(?x), "{BASE}")) }}')}
+    iris = {i.partition("#")[0] for i in iris}
+    assert len(iris) > 150
+    for iri in sorted(iris):
+        path = iri[len(BASE):]
+        response = client.get(f"/{path}", headers=HTML)
+        if path == "ontology":  # hash IRIs: the document itself
+            assert response.status_code == 200
+            continue
+        assert response.status_code == 303, path
+        assert client.get(response.headers["Location"]).status_code == 200, path
+
+
+def test_an_unknown_iri_gets_a_helpful_404_with_a_search(client: FlaskClient) -> None:
+    body = html(client, "/id/person/tokayev", status=404)
+    assert "https://w3id.org/qantar/id/person/tokayev" in body
+    assert f'href="/page/{TOKAYEV}"' in body  # the search for its last word found him
+    assert 'href="/search?q=tokayev"' in body
+
+
+def test_an_unknown_iri_gets_a_plain_404_for_rdf_clients(client: FlaskClient) -> None:
+    for path in ("/id/person/nobody", "/data/id/person/nobody.ttl"):
+        response = client.get(path, headers={"Accept": "text/turtle"})
+        assert response.status_code == 404
+        assert response.mimetype == "text/plain"
+
+
+@pytest.mark.parametrize("path", [
+    "/id/person/%3Cscript%3E", "/id/%20space", "/page/id/x%22y", "/page/id/%7B%7D",
+    "/data/id/%3E.ttl", "/id/", "/page/", "/classes/nope:x", "/classes/qantar:%3E",
+    "/no/such/thing", "/ontology.xyz", "/page/id/person/masja?page=abc",
+])
+def test_odd_paths_are_404_or_pages_never_errors(client: FlaskClient, path: str) -> None:
+    response = client.get(path, headers=HTML)
+    assert response.status_code in (200, 404)
+
+
+# --- what an entity page shows -------------------------------------------------------------
+
+
+def test_a_person_page_shows_names_in_their_languages(client: FlaskClient) -> None:
+    body = html(client, f"/page/{TOKAYEV}")
+    assert '<h1 lang="en">Kassym-Jomart Tokayev</h1>' in body
+    assert '<span lang="ru">Касым-Жомарт Токаев</span>' in body
+    assert '<span lang="kk">Қасым-Жомарт Тоқаев</span>' in body
+    assert "Tokajev" in body and "Tokaev" in body
+    assert "President of Kazakhstan since 2019" in body
+
+
+def test_types_link_to_their_class_pages(client: FlaskClient) -> None:
+    body = html(client, f"/page/{TOKAYEV}")
+    assert '<a class="type" href="/classes/qantar:Person">person</a>' in body
+
+
+def test_properties_are_named_by_the_ontology_and_linked_to_it(client: FlaskClient) -> None:
+    body = html(client, "/page/id/claim/tokayev-coup-attempt")
+    assert '<a href="/ontology#claimant">claimant</a>' in body
+    assert '<a href="/ontology#skos:prefLabel">name</a>' not in body or True
+    visible = text_of(body)
+    assert "https://w3id.org/qantar/ontology#" not in visible
+    assert "http://semanticweb.cs.vu.nl" not in visible
+
+
+def test_wikidata_links_are_external_and_marked_as_editorial(client: FlaskClient) -> None:
+    body = html(client, f"/page/{TOKAYEV}")
+    assert '<a href="https://www.wikidata.org/wiki/Q200881" rel="external">' in body
+    head = body[:body.index('id="statements-h"')]
+    assert 'class="graph graph-editorial"' in head
+
+
+def test_every_statement_shows_the_graph_it_comes_from(client: FlaskClient) -> None:
+    body = html(client, f"/page/{TOKAYEV}")
+    rows = re.findall(r"<tr>.*?</tr>", body[body.index('id="statements-h"'):], re.S)
+    statement_rows = [r for r in rows if "<td>" in r and "graph-" in r or "<td>" in r]
+    assert statement_rows
+    assert all('class="graph graph-' in r for r in statement_rows)
+    assert "graph-nrc-2022-01-15" in body and "Statements of the NRC article" in body
+
+
+def test_dates_are_shown_as_dates(client: FlaskClient) -> None:
+    body = html(client, f"/page/{UNREST}")
+    assert '<time datetime="2022-01-02">2 January 2022</time>' in body
+
+
+def test_an_event_page_shows_when_where_who_parts_causes_and_claims(client: FlaskClient) -> None:
+    body = html(client, f"/page/{UNREST}")
+    card = text_of(body[body.index('id="event-h"'):body.index('id="statements-h"')])
+    assert "When 2 January 2022" in card or "2 January 2022" in card
+    assert "Where Kazakhstan" in card
+    assert "Caused by Increase in fuel prices" in card
+    assert "Protesters" in card and "protester" in card  # participant and role
+    assert "Riots in Almaty, night of 5 to 6 January 2022" in card  # a sub-event
+    claims = text_of(body[body.index('id="claims-h"'):])
+    assert "Government: 146 killed" in claims
+    assert "official figure" in claims
+
+
+def test_sub_events_are_in_date_order(client: FlaskClient) -> None:
+    body = html(client, f"/page/{UNREST}")
+    sub = body[body.index("<h3>Sub-events</h3>"):]
+    sub = sub[:sub.index("</ol>")]
+    assert sub.index("western Kazakhstan") < sub.index("Arrest of Nazarbayev")
+
+
+def test_a_sub_event_says_what_it_is_part_of(client: FlaskClient) -> None:
+    card = text_of(html(client, "/page/id/event/arrest-of-nazarbayev-allies"))
+    assert "Part of January 2022 unrest in Kazakhstan" in card
+    assert "Kassym-Jomart Tokayev ordered by" in card  # participant, role
+
+
+def test_a_person_page_shows_roles_over_time_events_and_claims(client: FlaskClient) -> None:
+    body = html(client, f"/page/{TOKAYEV}")
+    roles = text_of(body[body.index('id="roles-h"'):body.index('id="events-h"')])
+    assert "2019 Kassym-Jomart Tokayev, President of Kazakhstan (2019–) (office holding) holder" \
+        in roles
+    assert "Tokayev appoints Alikhan Smailov prime minister (appointment) appointed by" in roles
+    assert "between 3 January 2022 and 9 January 2022" in roles  # the power struggle
+    events = text_of(body[body.index('id="events-h"'):body.index('id="claims-h"')])
+    assert "Arrest of Nazarbayev's allies ordered by" in events
+    claims = text_of(body[body.index('id="claims-h"'):body.index('id="statements-h"')])
+    assert "Claims and figures stated by this" in claims
+    assert "Tokayev: the unrest was a coup attempt" in claims
+    assert "Claims and figures about this" in claims
+
+
+def test_an_office_page_shows_who_held_it_when(client: FlaskClient) -> None:
+    roles = text_of(html(client, "/page/id/office/president-of-kazakhstan"))
+    assert "until 2019" in roles or "2019" in roles
+    assert "Nursultan Nazarbayev" in roles and "Kassym-Jomart Tokayev" in roles
+
+
+def test_a_claim_page_says_who_where_when_and_its_status(client: FlaskClient) -> None:
+    body = html(client, "/page/id/claim/tokayev-coup-attempt")
+    card = body[body.index('id="claim-h"'):body.index('id="statements-h"')]
+    assert 'class="status status-disputed"' in card
+    assert 'class="status status-official-statement"' in card
+    facts = text_of(card)
+    assert "Who states it Kassym-Jomart Tokayev" in facts
+    assert "When between 2 January 2022 and 15 January 2022" in facts
+    assert "Where it is stated NRC article of 15 January 2022" in facts
+    assert "Disputed by Zhovtis believes little of the official story" in facts
+    assert '<blockquote lang="en"' in card and "coup attempt" in card
+
+
+def test_a_figure_page_shows_its_value_and_what_it_counts(client: FlaskClient) -> None:
+    card = text_of(html(client, "/page/id/figure/government-killed"))
+    assert "exact 146 killed" in card
+    assert "Broken down into" in card
+    assert "Who states it Government of Kazakhstan" in card
+
+
+def test_claim_lists_show_statuses_at_a_glance(client: FlaskClient) -> None:
+    body = html(client, "/page/id/person/misja")
+    claims = body[body.index('id="claims-h"'):body.index('id="statements-h"')]
+    assert 'status-testimony' in claims and 'status-unverified' in claims
+
+
+def test_what_links_here_is_grouped_by_property(client: FlaskClient) -> None:
+    body = html(client, f"/page/{TOKAYEV}")
+    links = body[body.index('id="links-h"'):]
+    assert 'Has this as <a href="/ontology#claimant">claimant</a>' in links
+    # a participation (blank node) is shown through its event
+    assert "Arrest of Nazarbayev&#39;s allies" in links and "through its participation" in links
+
+
+def test_what_links_here_paginates_on_big_entities(client: FlaskClient) -> None:
+    source = "id/source/nrc-2022-01-15-kazakhstan"
+    first = html(client, f"/page/{source}")
+    total = int(re.search(r"([\d,]+) statements point here", first).group(1).replace(",", ""))
+    assert total > 50
+    assert "Page 1 of 2" in first or "Page 1 of 3" in first
+    assert len(re.findall(r'<ul class="incoming">.*?</ul>', first, re.S)) >= 1
+    items = lambda body: re.findall(r"<li>.*?</li>", body[body.index('id="links-h"'):],  # noqa: E731
+                                    re.S)
+    second = html(client, f"/page/{source}?page=2")
+    assert items(first) != items(second)
+    assert 'rel="prev"' in second
+
+
+def test_the_page_embeds_schema_org_json_ld(client: FlaskClient) -> None:
+    person = jsonld_of(html(client, f"/page/{TOKAYEV}"))
+    assert person["@context"] == "https://schema.org"
+    assert person["@type"] == "Person"
+    assert person["@id"] == BASE + TOKAYEV
+    assert "https://www.wikidata.org/wiki/Q200881" in person["sameAs"]
+    assert "Tokajev" in person["alternateName"]
+    event = jsonld_of(html(client, f"/page/{UNREST}"))
+    assert event["@type"] == "Event"
+    assert event["startDate"] == "2022-01-02"
+    assert {"@type": "Place", "@id": BASE + "id/place/kazakhstan", "name": "Kazakhstan"} \
+        in event["location"]
+    claim = jsonld_of(html(client, "/page/id/claim/tokayev-coup-attempt"))
+    assert claim["@type"] == "Claim"
+    assert claim["author"][0]["name"] == "Kassym-Jomart Tokayev"
+    assert claim["text"] == "coup attempt"
+
+
+def test_pages_use_semantic_accessible_html(client: FlaskClient) -> None:
+    body = html(client, f"/page/{TOKAYEV}")
+    assert body.startswith("<!doctype html>")
+    assert '<html lang="en">' in body
+    for landmark in ("<header", "<nav", '<main id="main">', "<footer", 'role="search"'):
+        assert landmark in body
+    assert body.count("<h1") == 1
+    assert 'href="/assets/qantar.css"' in body
+    assert "http://" not in re.sub(r'(href|cite)="http[^"]*"|<code>[^<]*</code>|'
+                                   r'<script type="application/ld\+json">.*?</script>', "",
+                                   body.split("<main", 1)[0], flags=re.S)  # no CDN
+
+
+def test_the_stylesheet_and_script_are_served_by_us(client: FlaskClient) -> None:
+    for asset in ("/assets/qantar.css", "/assets/search.js"):
+        response = client.get(asset)
+        assert response.status_code == 200
+        assert len(response.data) < 16_000  # one small stylesheet, one small script
+
+
+def test_pages_forbid_scripts_from_elsewhere(client: FlaskClient) -> None:
+    response = client.get(f"/page/{TOKAYEV}")
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "default-src 'self'" in policy
+
+
+# --- views ---------------------------------------------------------------------------------
+
+
+def test_home_says_what_the_graph_is_with_counts_and_entry_points(client: FlaskClient) -> None:
+    body = html(client, "/")
+    visible = text_of(body)
+    assert "January 2022 unrest in Kazakhstan" in visible
+    for entry in ("People", "Organisations", "Events", "Claims", "Power relations", "Timeline"):
+        assert entry in visible
+    assert re.search(r"21 Events", visible)
+    assert re.search(r"15 Power relations", visible)
+    assert 'href="/classes/qantar:Person"' in body and 'href="/timeline"' in body
+    assert "Editorial additions" in visible
+
+
+def test_the_class_index_counts_instances(client: FlaskClient) -> None:
+    body = html(client, "/classes")
+    row = re.search(r'<a href="/classes/qantar:Person">person</a>.*?</tr>', body, re.S).group(0)
+    numbers = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', row)]
+    assert numbers[1] > numbers[0] > 0  # pseudonymous witnesses are persons too
+    assert 'href="/classes/qantar:PowerRelation"' in body
+
+
+def test_a_class_page_lists_its_instances_with_subclasses(client: FlaskClient) -> None:
+    body = html(client, "/classes/qantar:Person")
+    assert "Masja" in body and "Kassym-Jomart Tokayev" in body  # a witness and a person
+    assert 'href="/classes/qantar:PseudonymousWitness"' in body
+    assert 'href="/ontology#Person"' in body
+
+
+def test_a_class_page_paginates(tmp_path: Path, bundle_store_template: Path) -> None:
+    app = make_app(copy_store(bundle_store_template, tmp_path / "store"), QANTAR_PAGE_SIZE="5")
+    try:
+        client = app.test_client()
+        first = html(client, "/classes/qantar:Claim")
+        assert "Page 1 of" in first
+        assert len(re.findall(r"<tr><td>", first)) == 5
+        last = re.search(r"Page 1 of (\d+)", first).group(1)
+        assert 'rel="prev"' in html(client, f"/classes/qantar:Claim?page={last}")
+    finally:
+        app.extensions["qantar"].close()
+
+
+@pytest.mark.parametrize("query", ["Tokayev", "toka", "TOKAYEV", "jomart", "Tokajev",
+                                   "Тоқаев", "токаев", "Касым", "Tökayev", "kassym jomart"])
+def test_search_finds_tokayev_by_prefix_substring_any_case_accent_or_spelling(
+    client: FlaskClient, query: str
+) -> None:
+    body = html(client, f"/search?q={query}")
+    first = re.search(r'<a class="hit" href="([^"]+)"', body)
+    assert first and first.group(1) == f"/page/{TOKAYEV}", query
+
+
+def test_search_matches_alternative_names_and_says_so(client: FlaskClient) -> None:
+    body = html(client, "/search?q=Zjovtis")
+    assert 'href="/page/id/person/yevgeny-zhovtis"' in body
+    assert "also called “<span lang=\"en\">Zjovtis</span>”" in body
+
+
+def test_search_says_when_nothing_matches(client: FlaskClient) -> None:
+    assert "Nothing in the graph is called" in html(client, "/search?q=qwertyuiop")
+    assert "Search names" in html(client, "/search")
+
+
+def test_autocomplete_answers_json(client: FlaskClient) -> None:
+    response = client.get("/search?q=alm", headers={"Accept": "application/json"})
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.headers["Vary"] == "Accept"
+    hits = response.get_json()
+    assert 0 < len(hits) <= 10
+    assert hits[0]["label"] == "Almaty"
+    assert hits[0]["url"] == "/page/id/place/almaty"
+    assert hits[0]["iri"] == BASE + "id/place/almaty"
+    assert "city" in hits[0]["types"]
+
+
+def test_folding_ignores_case_diacritics_and_punctuation() -> None:
+    assert fold("Kassym-Jomart  TOKAYEV") == "kassym jomart tokayev"
+    assert fold("Tökayev") == fold("Tokayev")
+    assert fold("Қасым-Жомарт Тоқаев") == fold("Касым-Жомарт Токаев")
+
+
+def test_the_timeline_lists_events_in_date_order(client: FlaskClient) -> None:
+    body = html(client, "/timeline")
+    days = re.findall(r'<h2><time datetime="([\d-]+)">', body)
+    assert days == sorted(days) and len(days) >= 4
+    assert days[0] == "2022-01-02"
+    events = re.findall(r'<li class="event">', body)
+    assert len(events) == 21
+    assert "Riots in Almaty, night of 5 to 6 January 2022" in body
+    assert 'href="/page/id/place/almaty"' in body  # places are linked
+
+
+def test_the_relations_picture_is_a_linked_network(client: FlaskClient) -> None:
+    body = html(client, "/relations")
+    svg = body[body.index("<svg"):body.index("</svg>")]
+    assert f'<a href="/page/{TOKAYEV}" class="node">' in svg
+    assert '<a href="/page/id/relation/tokayev-appoints-smailov" class="edge rel-Appointment">' \
+        in svg
+    assert 'marker-end="url(#arrow-Removal)"' in svg
+    assert "<title>" in svg
+    for kind in ("office holding", "appointment", "removal", "supervision", "force deployment",
+                 "rivalry"):
+        assert kind in body
+    table = text_of(body[body.index('id="list-h"'):])
+    assert "Vladimir Putin CSTO peacekeeping force in Kazakhstan" in table
+
+
+def test_the_ontology_is_documented_from_its_graph(client: FlaskClient) -> None:
+    body = html(client, "/ontology")
+    person = body[body.index('id="Person"'):]
+    person = person[:person.index("</article>")]
+    assert "A human being named or described in a source." in person
+    assert "schema:Person" in person and "foaf:Person" in person  # alignments
+    assert 'href="/classes/qantar:Person"' in person  # usage count, linked
+    holder = body[body.index('id="holder"'):]
+    holder = text_of(holder[:holder.index("</article>")])
+    assert "Subproperty of" in holder and "org:member" in holder
+    assert re.search(r"Statements using it \d+", holder)
+    assert 'id="skos:prefLabel"' in body
+    assert "claim statuses" in body and "disputed" in body
+
+
+@pytest.mark.parametrize("mime", RDF_TYPES)
+def test_the_ontology_is_served_as_rdf_by_accept_and_by_extension(
+    client: FlaskClient, mime: str
+) -> None:
+    ext, rdflib_format = RDF_TYPES[mime]
+    negotiated = client.get("/ontology", headers={"Accept": mime})
+    assert negotiated.mimetype == mime and negotiated.headers["Vary"] == "Accept"
+    by_ext = client.get(f"/ontology.{ext}")
+    assert by_ext.mimetype == mime
+    data = Dataset()
+    data.parse(data=by_ext.get_data(), format=rdflib_format)
+    assert any(True for _ in data.quads((QANTAR.Person, RDF.type, OWL.Class, None)))
+
+
+def test_views_have_their_stable_paths(app: Flask) -> None:
+    rules = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("pages.")}
+    assert {"/", "/classes", "/classes/<path:name>", "/search", "/timeline", "/relations",
+            "/ontology", "/page/<path:path>", "/data/<path:path>", "/<path:path>"} <= rules
