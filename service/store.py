@@ -134,19 +134,35 @@ class EmbeddedStore:
     def replace_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool:
         """Make ``triples`` the whole content of ``graph`` in one transaction; True if created.
 
-        A new graph is one ``extend`` (transactional); an existing one is emptied and refilled
-        by a single SPARQL Update, so a reader never sees it half replaced.
+        A new graph is one ``extend`` (transactional). An existing one is changed by a single
+        SPARQL Update that deletes and inserts only the difference, so a reader never sees it
+        half replaced and a re-upload of a mostly unchanged graph costs little (deleting is the
+        slow part in Oxigraph: about 8k quads/s against 20k/s for inserting). Triples with blank
+        nodes cannot be matched between two uploads, so those are always deleted and inserted.
         """
         name = _graph_name(graph)
-        existed = self.graph_exists(graph)
-        if not existed:
+        if not self.graph_exists(graph):
             self._create(name, triples)
             return True
-        target = "DEFAULT" if graph is None else f"GRAPH {name}"
-        inner = _ntriples(triples)
-        data = inner if graph is None else f"GRAPH {name} {{ {inner} }}"
-        create = "" if graph is None else f"CREATE SILENT GRAPH {name} ;\n"
-        self.update(f"DROP SILENT {target} ;\n{create}INSERT DATA {{ {data} }}")
+        old = [(q.subject, q.predicate, q.object)
+               for q in self._oxi.quads_for_pattern(None, None, None, name)]
+        old_ground = {ox.Triple(*t) for t in old if not _has_blank(t)}
+        new_ground = {t for t in triples if not _has_blank((t.subject, t.predicate, t.object))}
+        new_blank = [t for t in triples if _has_blank((t.subject, t.predicate, t.object))]
+        in_graph = "{}" if graph is None else f"GRAPH {name} {{{{ {{}} }}}}"
+        operations = []
+        if len(old_ground) < len(old):
+            pattern = "?s ?p ?o FILTER(isBlank(?s) || isBlank(?o))"
+            operations.append(f"DELETE {{ {in_graph.format('?s ?p ?o')} }} "
+                              f"WHERE {{ {in_graph.format(pattern)} }}")
+        deleted = old_ground - new_ground
+        if deleted:
+            operations.append(f"DELETE DATA {{ {in_graph.format(_ntriples(deleted))} }}")
+        inserted = [*(new_ground - old_ground), *new_blank]
+        if inserted:
+            operations.append(f"INSERT DATA {{ {in_graph.format(_ntriples(inserted))} }}")
+        if operations:
+            self.update(" ;\n".join(operations))
         return False
 
     def add_to_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool:
@@ -205,6 +221,10 @@ def _rdf_format(mime: str) -> ox.RdfFormat:
     return RDF_FORMATS[mime]
 
 
-def _ntriples(triples: list[ox.Triple]) -> str:
+def _has_blank(terms: tuple) -> bool:
+    return isinstance(terms[0], ox.BlankNode) or isinstance(terms[2], ox.BlankNode)
+
+
+def _ntriples(triples: Iterable[ox.Triple]) -> str:
     """Triples as N-Triples lines, which are also valid SPARQL INSERT DATA content."""
     return "\n".join(f"{t} ." for t in triples)

@@ -81,6 +81,22 @@ def test_put_of_an_existing_graph_replaces_it_204(gsp: LiveServer) -> None:
     assert isomorphic(fetch(gsp), Graph().parse(data=CAROL, format="turtle"))
 
 
+def test_put_over_an_overlapping_graph_leaves_exactly_the_new_content(gsp: LiveServer) -> None:
+    put(gsp, PEOPLE + CAROL)
+    again = PEOPLE + '<http://example.org/alice> <http://example.org/age> 42 .\n'
+    assert put(gsp, again).status_code == 204
+    assert isomorphic(fetch(gsp), Graph().parse(data=again, format="turtle"))
+    assert put(gsp, again).status_code == 204  # the same content once more changes nothing
+    assert isomorphic(fetch(gsp), Graph().parse(data=again, format="turtle"))
+    default = requests.put(gsp.store + "?default", data=again,
+                           headers={**AUTH, "Content-Type": "text/turtle"})
+    assert default.status_code in (201, 204)
+    requests.put(gsp.store + "?default", data=PEOPLE,
+                 headers={**AUTH, "Content-Type": "text/turtle"})
+    got = Graph().parse(data=requests.get(gsp.store + "?default").text, format="turtle")
+    assert isomorphic(got, Graph().parse(data=PEOPLE, format="turtle"))
+
+
 def test_post_adds_to_a_graph_204_and_creates_a_missing_one_201(gsp: LiveServer) -> None:
     headers = {**AUTH, "Content-Type": "text/turtle"}
     first = requests.post(gsp.store, params={"graph": G}, data=PEOPLE, headers=headers)
