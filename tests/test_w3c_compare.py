@@ -31,13 +31,15 @@ def test_rows_are_a_multiset_unless_ordered() -> None:
     assert not isomorphic([(one,)], [(one,), (one,)])
 
 
-def test_numbers_compare_by_value_within_one_datatype_only() -> None:
-    assert isomorphic([(lit("3.0E4", "double"),)], [(lit("30000", "double"),)])
-    assert isomorphic([(lit("2.0", "decimal"),)], [(lit("2", "decimal"),)])
-    assert not isomorphic([(lit("2", "decimal"),)], [(lit("2", "integer"),)])
-    assert not isomorphic([(lit("-3", "negativeInteger"),)], [(lit("-3", "integer"),)])
-    assert not isomorphic([(lit("2.0", "decimal"),)], [(lit("2", "decimal"),)],
-                          numbers_by_value=False)
+def test_numbers_are_terms_unless_asked_to_compare_values_within_one_datatype() -> None:
+    assert not isomorphic([(lit("3.0E4", "double"),)], [(lit("30000", "double"),)])
+    assert not isomorphic([(lit("2.0", "decimal"),)], [(lit("2", "decimal"),)])
+    by_value = {"numbers_by_value": True}
+    assert isomorphic([(lit("3.0E4", "double"),)], [(lit("30000", "double"),)], **by_value)
+    assert isomorphic([(lit("2.0", "decimal"),)], [(lit("2", "decimal"),)], **by_value)
+    assert not isomorphic([(lit("2", "decimal"),)], [(lit("2", "integer"),)], **by_value)
+    assert not isomorphic([(lit("-3", "negativeInteger"),)], [(lit("-3", "integer"),)],
+                          **by_value)
     assert not isomorphic([(ox.Literal("1"),)], [(lit("1", "integer"),)])
     assert not isomorphic([(ox.Literal("a", language="en"),)], [(ox.Literal("a"),)])
 

@@ -88,8 +88,8 @@ def ntriples(iri: str) -> bytes:
                         format=ox.RdfFormat.N_TRIPLES)
 
 
-def run(test: QueryTest, backend: Backend, numbers_by_value: bool = True) -> Outcome:
-    """Run one test; ``numbers_by_value=False`` also requires numbers' lexical forms to match."""
+def run(test: QueryTest, backend: Backend, numbers_by_value: bool = False) -> Outcome:
+    """Run one test; ``numbers_by_value=True`` compares numbers of one datatype by value."""
     try:
         return _run(test, backend, numbers_by_value)
     except Exception as err:  # a harness or server failure is a failed test, with its reason

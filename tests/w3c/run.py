@@ -2,7 +2,7 @@
 
     .venv/bin/python -m tests.w3c.run              # every suite, both servers
     .venv/bin/python -m tests.w3c.run -v           # and the name and reason of each failure
-    .venv/bin/python -m tests.w3c.run --terms      # numbers compared by lexical form too
+    .venv/bin/python -m tests.w3c.run --numbers    # numbers of one datatype compared by value
     .venv/bin/python -m tests.w3c.run --union      # also Qantar with union-default-graph=false
 
 The pytest modules tests/test_w3c_*.py run the same harness and assert on it.
@@ -33,7 +33,7 @@ def servers(union_check: bool = False) -> Iterator[dict[str, Backend]]:
         yield found
 
 
-def all_suites(numbers_by_value: bool = True) -> list[tuple[str, Callable[[Backend], list]]]:
+def all_suites(numbers_by_value: bool = False) -> list[tuple[str, Callable[[Backend], list]]]:
     """(name, function running that sub-suite on a backend and giving its outcomes)."""
     suites: list[tuple[str, Callable[[Backend], list]]] = [
         (name, lambda backend, name=name: [query_eval.run(t, backend, numbers_by_value)
@@ -48,8 +48,8 @@ def all_suites(numbers_by_value: bool = True) -> list[tuple[str, Callable[[Backe
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-v", "--verbose", action="store_true", help="list every failure")
-    parser.add_argument("--terms", action="store_true",
-                        help="compare numbers as RDF terms (lexical form) too")
+    parser.add_argument("--numbers", action="store_true",
+                        help="compare numbers of one datatype by value (2.0 = 2), not as terms")
     parser.add_argument("--union", action="store_true",
                         help="also run Qantar with union-default-graph=false and list the "
                         "tests whose outcome the union default graph changes")
@@ -62,7 +62,7 @@ def main() -> int:
     with servers(args.union) as found:
         totals = {name: [0, 0] for name in found}
         print(f"{'sub-suite':24}" + "".join(f" {name:>9}" for name in found))
-        for suite, runner in all_suites(not args.terms):
+        for suite, runner in all_suites(args.numbers):
             if args.suites and suite not in args.suites:
                 continue
             outcomes = {name: runner(backend) for name, backend in found.items()}
