@@ -5,6 +5,8 @@ triples), both servers on loopback answer the same three queries under ``wrk`` (
 a few connections): a point lookup, a 2-hop join with labels and an aggregate. Qantar is
 measured with its response cache off (``QANTAR_CACHE_BYTES=0``; point lookups vary the IRI per
 request) and on (the same query repeated); Oxigraph has no cache and is measured both ways too.
+Each measurement of Qantar directly follows the same one of Oxigraph, so a machine that gets
+busier or quieter over the run skews the ratios as little as possible.
 Results are printed with the ratios and written to ``bench/results/<date>.md``.
 
 Only processes this script starts are ever stopped, by their own handles.
@@ -101,7 +103,7 @@ def prepare(triples: int) -> list[Dataset]:
         store = ox.Store(str(bundled.qantar_store))
         store.dump(str(bundled.quads), format=ox.RdfFormat.N_QUADS)
         del store
-        _oxigraph_load(bundled)
+        _copy_for_oxigraph(bundled)
     label = _size_label(triples)
     generated = _dataset(f"generated-{label}")
     if not _ready(generated):
@@ -113,7 +115,7 @@ def prepare(triples: int) -> list[Dataset]:
         store.bulk_load(path=str(generated.quads), format=ox.RdfFormat.N_QUADS)
         store.optimize()
         del store
-        _oxigraph_load(generated)
+        _copy_for_oxigraph(generated)
     return [bundled, generated]
 
 
@@ -126,10 +128,11 @@ def _ready(dataset: Dataset) -> bool:
     return (dataset.quads.parent / "ready").is_file()
 
 
-def _oxigraph_load(dataset: Dataset) -> None:
+def _copy_for_oxigraph(dataset: Dataset) -> None:
+    """Oxigraph gets a byte-for-byte copy of Qantar's (closed) store: the very same data and
+    layout (pyoxigraph and the oxigraph server are the same engine and version)."""
     shutil.rmtree(dataset.oxigraph_store, ignore_errors=True)
-    subprocess.run([str(BIN / "oxigraph"), "load", "--location", str(dataset.oxigraph_store),
-                    "--file", str(dataset.quads)], check=True)
+    shutil.copytree(dataset.qantar_store, dataset.oxigraph_store)
     (dataset.quads.parent / "ready").write_text("both stores loaded\n")
 
 
@@ -179,9 +182,11 @@ class Server:
 def qantar_server(dataset: Dataset, cache: bool, env: dict[str, str]) -> Server:
     port = free_port()
     settings = {**QANTAR_ENV, **env, "QANTAR_CACHE_BYTES": "" if cache else "0"}
-    return Server(f"qantar-{'cache' if cache else 'nocache'}",
-                  [str(BIN / "qantar"), "serve", "--store", str(dataset.qantar_store),
-                   "--port", str(port)], settings, port)
+    # `qantar serve`, run from this tree's code (not whatever the venv's entry point points at).
+    argv = [sys.executable, "-c", "from service.cli import main; main()", "serve",
+            "--store", str(dataset.qantar_store), "--port", str(port)]
+    return Server(f"qantar-{'cache' if cache else 'nocache'}", argv,
+                  {**settings, "PYTHONPATH": str(REPO_ROOT)}, port)
 
 
 def oxigraph_server(dataset: Dataset) -> Server:
@@ -270,41 +275,41 @@ def scenarios(dataset: Dataset) -> list[Scenario]:
 
 
 def bench_dataset(dataset: Dataset, args: argparse.Namespace) -> list[Row]:
+    """Each scenario on Oxigraph and then at once on Qantar, so both see the same machine."""
     load = dict(seconds=args.seconds, connections=args.connections, threads=args.threads,
                 warmup=args.warmup)
-    plan = scenarios(dataset)
-    native: dict[tuple[str, str], Measurement] = {}
-    server = oxigraph_server(dataset)
-    try:
-        for s in plan:
-            key = (s.query, "varied" if len(s.paths) > 1 else s.paths[0])
-            if key not in native:
-                print(f"  oxigraph  {dataset.name:14} {s.query:13} {s.mode} …", flush=True)
-                native[key] = run_wrk(server, s, **load)
-                native[key].rows = _rows(server, s)
-    finally:
-        server.stop()
     results = []
-    for cache in (False, True):
-        server = qantar_server(dataset, cache, args.qantar_env)
-        try:
-            for s in plan:
-                if (s.mode == "cache on") != cache:
-                    continue
-                print(f"  qantar    {dataset.name:14} {s.query:13} {s.mode} …", flush=True)
-                ours = run_wrk(server, s, **load)
-                ours.rows = _rows(server, s)
-                theirs = native[(s.query, "varied" if len(s.paths) > 1 else s.paths[0])]
-                row = Row(dataset.name, s.query, s.mode, ours, theirs)
-                if ours.rows != theirs.rows:
-                    row.notes.append(f"row counts differ: {ours.rows} vs {theirs.rows}")
-                if ours.errors or theirs.errors:
-                    row.notes.append(f"errors: qantar {ours.errors}, oxigraph {theirs.errors}")
-                results.append(row)
-                print("    " + _line(row), flush=True)
-        finally:
-            server.stop()
+    native = oxigraph_server(dataset)
+    try:
+        for cache in (False, True):
+            ours = qantar_server(dataset, cache, args.qantar_env)
+            try:
+                for s in scenarios(dataset):
+                    if (s.mode == "cache on") == cache:
+                        results.append(_pair(dataset, s, ours, native, load))
+            finally:
+                ours.stop()
+    finally:
+        native.stop()
     return results
+
+
+def _pair(dataset: Dataset, s: Scenario, ours: Server, native: Server, load: dict) -> Row:
+    print(f"  {dataset.name:14} {s.query:13} {s.mode} …", flush=True)
+    busy = os.getloadavg()[0]
+    theirs_m = run_wrk(native, s, **load)
+    ours_m = run_wrk(ours, s, **load)
+    ours_m.rows, theirs_m.rows = _rows(ours, s), _rows(native, s)
+    row = Row(dataset.name, s.query, s.mode, ours_m, theirs_m)
+    if ours_m.rows != theirs_m.rows:
+        row.notes.append(f"row counts differ: {ours_m.rows} vs {theirs_m.rows}")
+    if ours_m.errors or theirs_m.errors:
+        row.notes.append(f"errors: qantar {ours_m.errors}, oxigraph {theirs_m.errors}")
+    busy = max(busy, os.getloadavg()[0])
+    if busy > (os.cpu_count() or 1):
+        row.notes.append(f"machine busy (load {busy:.1f})")
+    print("    " + _line(row), flush=True)
+    return row
 
 
 def _rows(server: Server, scenario: Scenario) -> int:
@@ -334,7 +339,8 @@ def report(results: list[Row], args: argparse.Namespace, command: str) -> str:
         f"Command: `{command}`. Machine: {os.cpu_count()} CPUs ({cpu}), {platform.platform()}, "
         f"Python {platform.python_version()}, pyoxigraph/oxigraph {ox.__version__}. Load: wrk, "
         f"{args.threads} threads, {args.connections} connections, {args.seconds} s per "
-        f"measurement after {args.warmup} s of warm-up, both servers on loopback, one at a time. "
+        f"measurement after {args.warmup} s of warm-up, both servers on loopback, each Qantar "
+        f"measurement right after the same one of Oxigraph (one at a time). "
         f"Qantar: `qantar serve` (waitress) with "
         + ", ".join(f"`{k}={v}`" for k, v in {**QANTAR_ENV, **args.qantar_env}.items())
         + "; Oxigraph: `oxigraph serve --union-default-graph`.",

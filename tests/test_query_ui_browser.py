@@ -80,3 +80,26 @@ def test_a_construct_query_offers_rdf_downloads(
         assert response.headers["Content-Type"].startswith("text/turtle")
     assert offsite_requests(page) == []
     assert page_errors(page) == []
+
+
+def test_prefix_help_offers_and_adds_the_projects_prefixes(
+    browser_page: Page, live_readonly: LiveServer
+) -> None:
+    page = browser_page
+    page.goto(live_readonly.url + "/query")
+    editor = page.locator(".tabPanel.active .CodeMirror")
+    expect(editor).to_be_visible()
+    page.evaluate("() => { window.qantarYasgui.getTab().setQuery(''); }")
+    editor.click()
+
+    page.keyboard.type("PREFIX sk")
+    hints = page.locator(".CodeMirror-hints li")
+    expect(hints.first).to_contain_text("skos: <http://www.w3.org/2004/02/skos/core#>")
+    page.keyboard.press("Escape")
+
+    page.evaluate("() => { window.qantarYasgui.getTab().setQuery(''); }")
+    editor.click()
+    page.keyboard.type("SELECT * WHERE { ?s a qantar:")
+    expect(editor).to_contain_text("PREFIX qantar: <https://w3id.org/qantar/ontology#>")
+    assert offsite_requests(page) == []
+    assert page_errors(page) == []
