@@ -150,7 +150,8 @@ def test_the_page_links_every_format_and_announces_them(client: FlaskClient) -> 
     body = response.get_data(as_text=True)
     for mime, (ext, _) in RDF_TYPES.items():
         assert f'href="/data/{TOKAYEV}.{ext}"' in body
-        assert f'</data/{TOKAYEV}.{ext}>; rel="alternate"; type="{mime}"' in response.headers["Link"]
+        link = f'</data/{TOKAYEV}.{ext}>; rel="alternate"; type="{mime}"'
+        assert link in response.headers["Link"]
 
 
 def test_a_named_graph_iri_resolves_too(client: FlaskClient) -> None:
@@ -222,7 +223,6 @@ def test_types_link_to_their_class_pages(client: FlaskClient) -> None:
 def test_properties_are_named_by_the_ontology_and_linked_to_it(client: FlaskClient) -> None:
     body = html(client, "/page/id/claim/tokayev-coup-attempt")
     assert '<a href="/ontology#claimant">claimant</a>' in body
-    assert '<a href="/ontology#skos:prefLabel">name</a>' not in body or True
     visible = text_of(body)
     assert "https://w3id.org/qantar/ontology#" not in visible
     assert "http://semanticweb.cs.vu.nl" not in visible
@@ -238,7 +238,7 @@ def test_wikidata_links_are_external_and_marked_as_editorial(client: FlaskClient
 def test_every_statement_shows_the_graph_it_comes_from(client: FlaskClient) -> None:
     body = html(client, f"/page/{TOKAYEV}")
     rows = re.findall(r"<tr>.*?</tr>", body[body.index('id="statements-h"'):], re.S)
-    statement_rows = [r for r in rows if "<td>" in r and "graph-" in r or "<td>" in r]
+    statement_rows = [r for r in rows if "<td>" in r]
     assert statement_rows
     assert all('class="graph graph-' in r for r in statement_rows)
     assert "graph-nrc-2022-01-15" in body and "Statements of the NRC article" in body

@@ -48,14 +48,19 @@ class ClaimLink:
     is_figure: bool = False
 
 
-def fetch_claims(store: Store, node: ox.NamedNode, limit: int) -> dict[str, list[ClaimLink]]:
-    """Claims linked to ``node``, by how they are linked (keys of ``HOW_TITLES``), in that order.
+def fetch_claims(
+    store: Store, node: ox.NamedNode, limit: int
+) -> tuple[dict[str, list[ClaimLink]], bool]:
+    """Claims linked to ``node``, by how they are linked (keys of ``HOW_TITLES``), in that order,
+    and whether that is all of them.
 
     At most ``limit`` result rows are read, so a hub (the article every claim cites) stays
     fast; its full list is in "What links here", which paginates.
     """
     found: dict[str, dict[str, ClaimLink]] = {how: {} for how in HOW_TITLES}
+    rows = 0
     for row in store.query(limited(bind(CLAIMS, x=node), limit)):
+        rows += 1
         iri = row["claim"].value
         link = found[row["how"].value].setdefault(iri, ClaimLink(iri))
         if row["claimant"] is not None:
@@ -65,4 +70,4 @@ def fetch_claims(store: Store, node: ox.NamedNode, limit: int) -> dict[str, list
         if row["value"] is not None:
             link.value = row["value"]
         link.is_figure = row["figure"].value == "true"
-    return {how: list(links.values()) for how, links in found.items() if links}
+    return {how: list(links.values()) for how, links in found.items() if links}, rows < limit

@@ -19,21 +19,20 @@ SELECT ?p ?o ?g ?bp ?bo WHERE {
   GRAPH ?g { ?s ?p ?o  OPTIONAL { FILTER(isBlank(?o)) ?o ?bp ?bo } }
 } LIMIT 1"""
 
-INCOMING_COUNT = PROLOGUE + """
-SELECT (COUNT(*) AS ?n) WHERE { VALUES ?o { } GRAPH ?g { ?s ?p ?o } }"""
+# What links here is paged without ORDER BY: Oxigraph sorts by decoding every term it compares
+# (10 s for 30,000 links here), while a scan of one property's links with LIMIT/OFFSET follows
+# the index and takes milliseconds at any offset. So links come grouped by property (counted
+# first), in the index's order within a property, and each page is sorted by label afterwards.
+INCOMING_COUNTS = PROLOGUE + """
+SELECT ?p (COUNT(*) AS ?n) WHERE { VALUES ?o { } GRAPH ?g { ?s ?p ?o } } GROUP BY ?p"""
 
-# One page of the incoming statements, ordered by property and then by the English label of
-# the subject; a blank subject (a participation) is then shown through the node pointing to it.
-# The page is cut in the subquery, so the join with the parents only sees that page's rows.
+# One slice of one property's links; a blank subject (a participation) comes with the node
+# pointing to it, so that the page can show the event rather than an unnamed node.
 INCOMING = PROLOGUE + """
-SELECT ?s ?p ?g ?parent ?pp WHERE {
-  { SELECT ?s ?p ?g (SAMPLE(?sl) AS ?l) WHERE {
-      VALUES ?o { }
-      GRAPH ?g { ?s ?p ?o }
-      OPTIONAL { ?s rdfs:label ?sl FILTER(LANGMATCHES(LANG(?sl), "en")) }
-    } GROUP BY ?s ?p ?g ORDER BY ?p LCASE(STR(COALESCE(?l, ""))) ?s ?g LIMIT 1 OFFSET 0 }
+SELECT ?s ?g ?parent ?pp WHERE {
+  { SELECT ?s ?g WHERE { VALUES ?o { } VALUES ?p { } GRAPH ?g { ?s ?p ?o } } LIMIT 1 OFFSET 0 }
   OPTIONAL { ?parent ?pp ?s FILTER(isBlank(?s)) }
-} ORDER BY ?p LCASE(STR(COALESCE(?l, ""))) ?s ?g"""
+}"""
 
 # The quads of the RDF document: the resource's statements and its blank nodes' statements.
 OUTGOING_QUADS = PROLOGUE + """
@@ -111,13 +110,27 @@ def outgoing(store: Store, node: ox.NamedNode, limit: int) -> tuple[list[Stateme
 def incoming(
     store: Store, node: ox.NamedNode, offset: int, limit: int
 ) -> tuple[list[Incoming], int]:
-    """One page of the statements pointing at ``node``, and how many there are in all."""
-    total = int(next(iter(store.query(bind(INCOMING_COUNT, o=node))))["n"].value)
-    rows = []
-    for row in store.query(limited(bind(INCOMING, o=node), limit, offset)):
-        via = (row["parent"], row["pp"].value) if row["parent"] is not None else None
-        rows.append(Incoming(row["s"], row["p"].value, row["g"].value, via))
-    return rows, total
+    """One page of the statements pointing at ``node`` (grouped by property, properties in
+    the order of their local names), and how many there are in all."""
+    counts = {row["p"].value: int(row["n"].value)
+              for row in store.query(bind(INCOMING_COUNTS, o=node))}
+    rows: list[Incoming] = []
+    start = 0
+    for predicate in sorted(counts, key=_local_name):
+        count = counts[predicate]
+        first, last = max(offset, start), min(offset + limit, start + count)
+        if first < last:
+            query = limited(bind(INCOMING, o=node, p=ox.NamedNode(predicate)),
+                            last - first, first - start)
+            for row in store.query(query):
+                via = (row["parent"], row["pp"].value) if row["parent"] is not None else None
+                rows.append(Incoming(row["s"], predicate, row["g"].value, via))
+        start += count
+    return rows, sum(counts.values())
+
+
+def _local_name(iri: str) -> tuple[str, str]:
+    return iri.rstrip("/#").rsplit("#", 1)[-1].rsplit("/", 1)[-1].casefold(), iri
 
 
 def document(store: Store, node: ox.NamedNode, incoming_cap: int) -> list[ox.Quad]:

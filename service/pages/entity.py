@@ -182,6 +182,7 @@ class EntityPage:
     roles: list[tuple[Role, TimeSpan]] = field(default_factory=list)
     events: list[tuple[EventRole, TimeSpan]] = field(default_factory=list)
     claims: dict[str, list[ClaimLink]] = field(default_factory=dict)
+    claims_complete: bool = True
     claim_titles: dict[str, str] = field(default_factory=lambda: dict(HOW_TITLES))
 
     @property
@@ -256,7 +257,7 @@ def build(store: Store, iris: IriMap, node: ox.NamedNode, page: int, size: int) 
     events = _participated(store, node, size) if entity.is_agent else []
     span_targets |= {r.relation for r in roles} | {e.event for e in events}
     if not entity.claim:
-        entity.claims = fetch_claims(store, node, size * 4)
+        entity.claims, entity.claims_complete = fetch_claims(store, node, size)
     spans = fetch_spans(store, span_targets)
     if entity.event:
         entity.event.span = spans[node.value]
@@ -270,8 +271,16 @@ def build(store: Store, iris: IriMap, node: ox.NamedNode, page: int, size: int) 
                            key=lambda pair: (pair[1].sort_key, pair[0].event))
     entity.graphs = _graphs(store, statements, incoming)
 
-    labels = fetch_labels(store, _mentioned(entity, statements, incoming))
-    return entity, Presenter(iris, labels)
+    presenter = Presenter(iris, fetch_labels(store, _mentioned(entity, statements, incoming)))
+    for group in entity.incoming:  # the query pages in index order: sort the page by name
+        group.items.sort(key=lambda item: _sort_name(presenter, item))
+    return entity, presenter
+
+
+def _sort_name(p: Presenter, item: describe.Incoming) -> tuple[str, str]:
+    shown = item.via[0] if item.via else item.subject
+    name = p.label(shown.value).text if isinstance(shown, ox.NamedNode) else ""
+    return name.casefold(), str(shown)
 
 
 def _is_party(entity: EntityPage) -> bool:
@@ -358,7 +367,7 @@ def _claim(store: Store, node: ox.NamedNode, objects, iris_of, size: int) -> Cla
     not_after = _one(objects(QANTAR.statedNotAfter))
     when, machine = _claim_when(stated_on, not_before, not_after)
     breakdown = [row["f"].value for row in store.query(limited(bind(BREAKDOWN, x=node), size))]
-    disputed_by = [c.iri for c in fetch_claims(store, node, size).get("disputes", [])]
+    disputed_by = [c.iri for c in fetch_claims(store, node, size)[0].get("disputes", [])]
     values = [t for t in objects(QANTAR.value) if isinstance(t, ox.Literal)]
     return ClaimView(
         statuses=iris_of(QANTAR.status),

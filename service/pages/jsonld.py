@@ -41,8 +41,9 @@ def entity_jsonld(entity: EntityPage, p: Presenter, page_url: str) -> dict:
     english = [d.value for d in entity.descriptions if d.language in (None, "en")]
     if english:
         data["description"] = english[0]
-    if entity.external:
-        data["sameAs"] = [external_page(i) for i, _ in entity.external]
+    same = [external_page(i) for i, _ in entity.external if i.startswith(("http://", "https://"))]
+    if same:  # URLs only: scrapers follow sameAs
+        data["sameAs"] = same
 
     def ref(iri: str) -> dict:
         return {"@id": iri, "name": p.label(iri).text}

@@ -11,11 +11,12 @@ from service.pages.binding import PROLOGUE, bind
 from service.pages.iris import curie
 from service.store import Store
 
+# A FILTER on the predicate, not a second VALUES: with two VALUES blocks Oxigraph scans every
+# label in the store and joins afterwards (0.6 s for 250 IRIs among 30,000 labels, not 14 ms).
 LABELS = PROLOGUE + """
 SELECT ?s ?p ?l WHERE {
   VALUES ?s { }
-  VALUES ?p { rdfs:label skos:prefLabel }
-  ?s ?p ?l
+  ?s ?p ?l FILTER(?p IN (rdfs:label, skos:prefLabel))
 }"""
 
 

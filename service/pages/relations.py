@@ -43,17 +43,24 @@ SELECT ?rel ?type ?party ?side WHERE {
   ?rel ?prop ?party . ?prop rdfs:subPropertyOf* ?side .
 }"""
 
-# The relations ``?x`` is a party of, with the property naming each party's part (holder,
-# appointed by, rival ...), for the "roles and power relations over time" of an agent.
+# The properties that name a party of a relation (holder, appointed by, rival ...), from the
+# ontology's sub-property hierarchy: a handful, so they are bound below instead of following
+# rdfs:subPropertyOf* for every statement of a busy entity.
+PARTY_PROPERTIES = PROLOGUE + """
+SELECT DISTINCT ?prop WHERE {
+  VALUES ?side { qantar:relationSubject qantar:relationObject qantar:rival }
+  ?prop rdfs:subPropertyOf* ?side .
+}"""
+
+# The relations ``?x`` is a party of, with the property naming each party's part, for the
+# "roles and power relations over time" of an agent.
 ROLES_OF = PROLOGUE + """
 SELECT ?rel ?type ?prop ?party WHERE {
-  VALUES ?x { }
-  VALUES ?xside { qantar:relationSubject qantar:relationObject qantar:rival }
-  VALUES ?side { qantar:relationSubject qantar:relationObject qantar:rival }
-  ?rel ?xprop ?x . ?xprop rdfs:subPropertyOf* ?xside .
+  { SELECT DISTINCT ?rel WHERE { VALUES ?x { } VALUES ?xprop { } ?rel ?xprop ?x } LIMIT 1 }
   ?rel a ?type . ?type rdfs:subClassOf qantar:PowerRelation .
-  ?rel ?prop ?party . ?prop rdfs:subPropertyOf* ?side .
-} LIMIT 1"""
+  VALUES ?prop { }
+  ?rel ?prop ?party .
+}"""
 
 
 OFFICES = PROLOGUE + """
@@ -124,7 +131,10 @@ def fetch_relation(store: Store, node: ox.NamedNode) -> Relation | None:
 
 def fetch_roles(store: Store, node: ox.NamedNode, limit: int) -> list[Role]:
     """The relations ``node`` is a party of (at most ``limit`` rows' worth), by relation IRI."""
-    query = limited(bind(ROLES_OF, x=node), limit)
+    props = [row["prop"] for row in store.query(PARTY_PROPERTIES)]
+    if not props:
+        return []
+    query = limited(bind(ROLES_OF, x=node, xprop=props, prop=props), limit)
     roles: dict[str, Role] = {}
     for row in store.query(query):
         role = roles.setdefault(row["rel"].value, Role(row["rel"].value, row["type"].value))

@@ -17,13 +17,14 @@ EARLIEST_BEGIN, LATEST_BEGIN = str(SEM.hasEarliestBeginTimeStamp), str(SEM.hasLa
 EARLIEST_END, LATEST_END = str(SEM.hasEarliestEndTimeStamp), str(SEM.hasLatestEndTimeStamp)
 UNKNOWN = str(QANTAR.beginDateUnknown)
 
+# The predicates are filtered, not bound by VALUES (see labels.LABELS for why).
 TIMES = PROLOGUE + """
 SELECT ?x ?p ?t WHERE {
   VALUES ?x { }
-  VALUES ?p { sem:hasBeginTimeStamp sem:hasEndTimeStamp sem:hasEarliestBeginTimeStamp
-              sem:hasLatestBeginTimeStamp sem:hasEarliestEndTimeStamp sem:hasLatestEndTimeStamp
-              qantar:beginDateUnknown }
   ?x ?p ?t
+  FILTER(?p IN (sem:hasBeginTimeStamp, sem:hasEndTimeStamp, sem:hasEarliestBeginTimeStamp,
+                sem:hasLatestBeginTimeStamp, sem:hasEarliestEndTimeStamp,
+                sem:hasLatestEndTimeStamp, qantar:beginDateUnknown))
 }"""
 
 
