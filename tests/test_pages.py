@@ -142,7 +142,9 @@ def test_the_data_includes_what_links_here_and_the_participations(client: FlaskC
     # the participation is a blank node: the event pointing to it comes along
     blanks = list(graph.subjects(QANTAR.participant, me))
     assert blanks
-    assert any(graph.subjects(QANTAR.hasParticipation, b) for b in blanks)
+    for blank in blanks:
+        assert list(graph.subjects(QANTAR.hasParticipation, blank))
+        assert list(graph.objects(blank, QANTAR.participantRole))
 
 
 def test_the_page_links_every_format_and_announces_them(client: FlaskClient) -> None:

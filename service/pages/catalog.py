@@ -214,10 +214,12 @@ def instances(store: Store, node: ox.NamedNode, offset: int, limit: int) -> list
 
 
 def events_in_order(store: Store) -> list[tuple[str, str]]:
-    """Every event as (sort key, IRI), in date order: exact begin, else the earliest bound."""
+    """Every event as (sort key, IRI), in date order: exact begin, else the earliest bound;
+    on one day, the events with an exact date before the vague ones."""
     events = [row["e"].value for row in store.query(EVENTS)]
     spans = fetch_spans(store, events)
-    return sorted((spans[e].sort_key, e) for e in events)
+    ordered = sorted((spans[e].sort_key, spans[e].machine is None, e) for e in events)
+    return [(key, e) for key, _, e in ordered]
 
 
 @dataclass

@@ -46,12 +46,13 @@ SELECT ?s ?p ?o ?g WHERE {
 INCOMING_QUADS = PROLOGUE + """
 SELECT ?s ?p ?g WHERE { VALUES ?x { } GRAPH ?g { ?s ?p ?x } } LIMIT 1"""
 
-# ... with, for a blank subject among those (a participation), the statement pointing to it.
+# ... with, for a blank subject among those (a participation), the statement pointing to it
+# and the blank node's own statements (the role), so that the document reads on its own.
 PARENT_QUADS = PROLOGUE + """
 SELECT ?s ?p ?o ?g WHERE {
-  { SELECT ?o WHERE { VALUES ?x { } GRAPH ?bg { ?o ?bp ?x } } LIMIT 1 }
-  FILTER(isBlank(?o))
-  GRAPH ?g { ?s ?p ?o }
+  { SELECT ?b WHERE { VALUES ?x { } GRAPH ?bg { ?b ?bp ?x } FILTER(isBlank(?b)) } LIMIT 1 }
+  { GRAPH ?g { ?s ?p ?b } BIND(?b AS ?o) }
+  UNION { GRAPH ?g { ?b ?p ?o } BIND(?b AS ?s) }
 }"""
 
 

@@ -54,8 +54,14 @@ def fetch_labels(store: Store, iris: Iterable[str]) -> dict[str, Label]:
     return {iri: entry[2] for iri, entry in best.items()}
 
 
+#: Names for the few terms every page shows that no vocabulary in the store labels.
+UNLABELLED = {"http://www.w3.org/1999/02/22-rdf-syntax-ns#type": "type"}
+
+
 def fallback_label(iri: str) -> Label:
     """What to call an IRI nobody labelled: its prefixed name, or its last segment."""
+    if iri in UNLABELLED:
+        return Label(UNLABELLED[iri], "en")
     short = curie(iri)
     if short != iri:
         return Label(short)
