@@ -240,3 +240,19 @@ def _cell(term: object) -> str:
 def main() -> None:
     """Console-script entry point (``qantar``)."""
     cli(prog_name="qantar")
+
+
+def _register_commands() -> None:
+    # Commands of other parts of Qantar live beside their code; they are attached here.
+    from service.imports.commands import (
+        conflicts_command,
+        export_command,
+        graphs_command,
+        import_command,
+    )
+
+    for command in (import_command, graphs_command, conflicts_command, export_command):
+        cli.add_command(command)
+
+
+_register_commands()

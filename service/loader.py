@@ -10,6 +10,7 @@ import os
 import shutil
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import Graph
 
 from service.bundle import Bundle, read_bundle
@@ -32,6 +33,29 @@ def load_bundle(settings: Settings) -> dict[str, int]:
     return build_store(bundle, settings.store)
 
 
+def carry_over(old_path: Path, new: EmbeddedStore, bundle_graphs: set[str]) -> None:
+    """Copy what is not the bundle's (imported graphs, their provenance, the default graph)
+    from the old store into the new one, so reloading the bundle loses no import."""
+    if not old_path.is_dir():
+        return
+    from service.imports import journal
+    from service.imports.vocabulary import PROVENANCE_GRAPH
+
+    if journal.pending(old_path) is not None:  # an import was cut short: settle it first
+        with EmbeddedStore(old_path) as old_writable:
+            journal.recover(old_writable.oxigraph, old_path, str(PROVENANCE_GRAPH))
+    old = ox.Store.read_only(str(old_path))
+    default = old.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
+    if default:
+        new.oxigraph.bulk_load(default, format=ox.RdfFormat.N_TRIPLES)
+    for graph in old.named_graphs():
+        if isinstance(graph, ox.NamedNode) and graph.value not in bundle_graphs:
+            data = old.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
+            new.oxigraph.add_graph(graph)
+            if data:
+                new.oxigraph.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+
+
 def check_bundle(bundle: Bundle, shapes: Graph) -> None:
     """Raise InvalidData with the readable report unless the bundle conforms to ``shapes``."""
     data = bundle.union()
@@ -50,7 +74,9 @@ def build_store(bundle: Bundle, store_path: Path) -> dict[str, int]:
         try:
             for iri, graph in bundle.graphs.items():
                 store.add_graph(str(iri), graph)
-            counts = {iri: store.triple_count(iri) for iri in store.graphs()}
+            bundle_graphs = {str(iri) for iri in bundle.graphs}
+            carry_over(store_path, store, bundle_graphs)
+            counts = {iri: store.triple_count(iri) for iri in sorted(bundle_graphs)}
         finally:
             store.close()
         _swap(new, store_path)

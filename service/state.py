@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from flask import current_app
 
 from service.config import Settings
+from service.imports import journal
+from service.imports.vocabulary import PROVENANCE_GRAPH
 from service.sparql.cache import ResponseCache
 from service.sparql.workers import QueryPool
 from service.store import EmbeddedStore
@@ -23,6 +25,8 @@ class Qantar:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.store = EmbeddedStore(settings.store)
+        # an import cut short by a crash is finished or undone before anything is served
+        journal.recover(self.store.oxigraph, settings.store, str(PROVENANCE_GRAPH))
         self.cache = ResponseCache(settings.cache_bytes)
         self.pool = QueryPool(settings.store, settings.query_workers)
         self._write_lock = threading.Lock()

@@ -30,14 +30,18 @@ class Finding:
         return (SEVERITY_ORDER.get(self.severity, 9), str(self.focus), str(self.path), self.message)
 
 
-def validate_graph(data: Graph, shapes: Graph) -> list[Finding]:
+def validate_graph(
+    data: Graph, shapes: Graph, focus_nodes: list[URIRef] | None = None
+) -> list[Finding]:
     """Validate ``data`` against ``shapes`` with no inference; findings sorted by severity.
 
     No inference because the ontology's rdfs:subClassOf triples sit in ``data``, which is
-    what pyshacl follows for sh:targetClass and sh:class.
+    what pyshacl follows for sh:targetClass and sh:class. ``focus_nodes`` limits validation
+    to those nodes (an import's own), leaving the rest of ``data`` as context.
     """
     _, report, _ = shacl_validate(
-        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True
+        data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True,
+        focus_nodes=focus_nodes,
     )
     results = report.subjects(RDF.type, SH.ValidationResult)
     return sorted((_finding(report, r) for r in results), key=Finding.sort_key)

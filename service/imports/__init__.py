@@ -1,0 +1,1 @@
+"""Merging external linked data: import with provenance, graph lifecycle, conflicts, export."""

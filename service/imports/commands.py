@@ -1,0 +1,185 @@
+"""The command line of imports: ``qantar import``, ``qantar graphs`` (and ``drop``)."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from service.config import Settings
+from service.errors import QantarError
+from service.imports import journal
+from service.imports.graphs import drop_graph, list_graphs
+from service.imports.importer import ImportOptions, cli_agent, import_sources
+from service.imports.sources import collect_sources
+from service.imports.vocabulary import PROVENANCE_GRAPH
+from service.rdf_files import parse_file
+from service.store import EmbeddedStore
+
+
+class StoreBusy(QantarError):
+    """Another process (usually `qantar serve`) holds the store open for writing."""
+
+
+@contextmanager
+def writable_store(settings: Settings) -> Iterator[EmbeddedStore]:
+    """Open the store for writing, first finishing or undoing an import a crash interrupted."""
+    try:
+        store = EmbeddedStore(settings.store)
+    except OSError as err:
+        if "lock" in str(err).lower():
+            raise StoreBusy(
+                f"the store {settings.store} is in use by another process (is `qantar serve` "
+                "running?); stop it, or import over HTTP with the Graph Store Protocol") from None
+        raise
+    try:
+        outcome = journal.recover(store.oxigraph, settings.store, str(PROVENANCE_GRAPH))
+        if outcome:
+            click.echo(f"recovery: {outcome}", err=True)
+        yield store
+    finally:
+        store.close()
+
+
+def _settings(ctx: click.Context, store: Path | None) -> Settings:
+    import dataclasses
+
+    settings: Settings = ctx.find_object(Settings) or Settings.from_env()
+    return dataclasses.replace(settings, store=store.absolute()) if store else settings
+
+
+store_option = click.option("--store", type=click.Path(file_okay=False, path_type=Path),
+                            default=None, help="Store directory (default: $QANTAR_STORE).")
+
+
+@click.command(name="import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--graph", "graph", required=True, help="IRI of the named graph to import into.")
+@click.option("--format", "format_name", default=None,
+              help="RDF format when the extension does not say (turtle, ntriples, nquads, trig, "
+                   "rdfxml, jsonld).")
+@click.option("--replace", is_flag=True, help="Replace the graph if it exists.")
+@click.option("--lenient", is_flag=True,
+              help="Import even if the data breaks the shapes; the report is kept with the "
+                   "provenance.")
+@store_option
+@click.pass_context
+def import_command(ctx: click.Context, paths: tuple[Path, ...], graph: str,
+                   format_name: str | None, replace: bool, lenient: bool,
+                   store: Path | None) -> None:
+    """Import RDF files (a directory: every RDF file in it) into the named graph GRAPH.
+
+    All or nothing: a parse error, a shapes violation or a crash leaves the store as before.
+    """
+    settings = _settings(ctx, store)
+    sources = collect_sources(list(paths), format_name)
+    shapes = parse_file(settings.shapes_file)
+    options = ImportOptions(graph=graph, replace=replace, lenient=lenient, agent=cli_agent(),
+                            command="qantar import " + shlex.join(sys.argv[2:]))
+    total = sum(s.size for s in sources)
+    started = time.monotonic()
+    with writable_store(settings) as db:
+        if sys.stderr.isatty() and total > 1 << 20:
+            with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
+                record = import_sources(db.oxigraph, settings.store, sources, options, shapes,
+                                        progress=bar.update)
+        else:
+            record = import_sources(db.oxigraph, settings.store, sources, options, shapes)
+    seconds = time.monotonic() - started
+    replaced = " (replacing the previous version)" if record.previous_version else ""
+    click.echo(f"imported {record.triples:,} triples from {len(sources)} file"
+               f"{'s' if len(sources) != 1 else ''} into <{graph}>{replaced} in {seconds:.1f} s")
+    click.echo(f"validation: {record.validation}")
+    click.echo(f"provenance: <{record.iri}>")
+
+
+@click.group(name="graphs", invoke_without_command=True)
+@store_option
+@click.pass_context
+def graphs_command(ctx: click.Context, store: Path | None) -> None:
+    """List the named graphs with their size and provenance (or drop one: graphs drop IRI)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = _settings(ctx, store)
+    with EmbeddedStore(settings.store, read_only=True) as db:
+        infos = list_graphs(db.oxigraph)
+    for info in infos:
+        click.echo(f"{info.triples:>10,}  <{info.iri}>  [{info.origin}]")
+        if info.origin == "import":
+            click.echo(f"{'':>12}imported {info.imported} by {info.agent}")
+            click.echo(f"{'':>12}from {info.sources or '(no file)'}")
+            click.echo(f"{'':>12}validation: {info.validation}")
+
+
+@graphs_command.command(name="drop")
+@click.argument("graph")
+@store_option
+@click.pass_context
+def drop_command(ctx: click.Context, graph: str, store: Path | None) -> None:
+    """Remove the imported graph GRAPH (its provenance stays, marked invalidated)."""
+    settings = _settings(ctx, store)
+    with writable_store(settings) as db:
+        count = drop_graph(db.oxigraph, graph)
+    click.echo(f"dropped <{graph}> ({count:,} triples)")
+
+
+@click.command(name="conflicts")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@store_option
+@click.pass_context
+def conflicts_command(ctx: click.Context, as_json: bool, store: Path | None) -> None:
+    """Where the sources disagree: figures, dates, names and disputed claims, with who says what
+    and in which graph."""
+    import dataclasses
+    import json
+
+    from service.imports.conflicts import find_conflicts
+    from service.namespaces import shorten
+
+    settings = _settings(ctx, store)
+    with EmbeddedStore(settings.store, read_only=True) as db:
+        conflicts = find_conflicts(db.oxigraph)
+    if as_json:
+        click.echo(json.dumps([dataclasses.asdict(c) for c in conflicts], indent=2,
+                              ensure_ascii=False))
+        return
+    click.echo(f"{len(conflicts)} disagreement{'s' if len(conflicts) != 1 else ''}")
+    for conflict in conflicts:
+        subject = conflict.subject_label or shorten(conflict.subject)
+        click.echo(f"\n[{conflict.kind}] {subject}: {conflict.aspect}")
+        for value in conflict.values:
+            who = f" according to {value.stated_by_label or shorten(value.stated_by)}" \
+                if value.stated_by else ""
+            note = f" ({value.note})" if value.note else ""
+            click.echo(f"  - {value.value}{who}{note}  in {shorten(value.graph)}")
+
+
+@click.command(name="export")
+@click.option("--format", "fmt", type=click.Choice(["nquads", "trig", "turtle"]),
+              default="nquads", show_default=True)
+@click.option("--graph", default=None, help="Export only this named graph.")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+@store_option
+@click.pass_context
+def export_command(ctx: click.Context, fmt: str, graph: str | None, output: Path | None,
+                   store: Path | None) -> None:
+    """A reproducible dump (same data, same bytes); the whole dataset includes its VoID
+    description in the graph https://w3id.org/qantar/graph/void."""
+    from service.imports.export import export_dataset, with_void
+
+    settings = _settings(ctx, store)
+    with EmbeddedStore(settings.store, read_only=True) as db:
+        data = export_dataset(db.oxigraph, fmt, graph)
+        if graph is None:
+            data = with_void(db.oxigraph, data, fmt, settings.base_iri)
+    if output is None:
+        click.echo(data.decode("utf-8"), nl=False)
+    else:
+        output.write_bytes(data)
+        click.echo(f"wrote {len(data):,} bytes to {output}", err=True)

@@ -1,0 +1,259 @@
+"""Where the sources disagree: figures, dates, names and disputed claims, each value with who
+states it and in which graph.
+
+Disagreement is looked for only where it means something: figures of the same kind about the
+same thing (and place); the same date property of the same node in different graphs; an
+office's start date in a Wikidata-shaped import against our time span (compatible when it falls
+inside it, at the precision we have); preferred names in one language that differ between
+graphs or between us and a linked entity; and claims our graph records as disputing others.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+PREFIXES = """
+PREFIX qantar: <https://w3id.org/qantar/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX sem: <http://semanticweb.cs.vu.nl/2009/11/sem/>
+PREFIX schema: <https://schema.org/>
+PREFIX p: <http://www.wikidata.org/prop/>
+PREFIX ps: <http://www.wikidata.org/prop/statement/>
+PREFIX pq: <http://www.wikidata.org/prop/qualifier/>
+"""
+
+FIGURES = PREFIXES + """
+SELECT ?figure ?label ?kind ?about ?place ?value ?claimant ?claimantLabel ?status ?g WHERE {
+  GRAPH ?g { ?figure a qantar:Figure ; qantar:value ?value ; qantar:quantityKind ?kind }
+  ?figure qantar:about ?about .
+  OPTIONAL { ?figure qantar:concernsPlace ?place }
+  OPTIONAL { ?figure rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) }
+  OPTIONAL { ?figure qantar:claimant ?claimant
+             OPTIONAL { ?claimant rdfs:label ?claimantLabel
+                        FILTER(LANGMATCHES(LANG(?claimantLabel), "en")) } }
+  OPTIONAL { ?figure qantar:status ?status }
+}"""
+
+DATES = PREFIXES + """
+SELECT ?node ?label ?property ?value ?g WHERE {
+  VALUES ?property { sem:hasBeginTimeStamp sem:hasEndTimeStamp sem:hasEarliestBeginTimeStamp
+                     sem:hasLatestBeginTimeStamp sem:hasEarliestEndTimeStamp
+                     sem:hasLatestEndTimeStamp schema:startDate schema:endDate }
+  GRAPH ?g { ?node ?property ?value }
+  OPTIONAL { ?node rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) }
+}"""
+
+OFFICE_STARTS = PREFIXES + """
+SELECT ?relation ?label ?begin ?earliest ?latest ?start ?statement ?g ?ours WHERE {
+  GRAPH ?ours { ?relation a qantar:OfficeHolding ; qantar:holder ?holder ; qantar:office ?office }
+  OPTIONAL { ?relation rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) }
+  OPTIONAL { ?relation sem:hasBeginTimeStamp ?begin }
+  OPTIONAL { ?relation sem:hasEarliestBeginTimeStamp ?earliest }
+  OPTIONAL { ?relation sem:hasLatestBeginTimeStamp ?latest }
+  ?holder skos:exactMatch ?wdHolder . ?office skos:exactMatch ?wdOffice .
+  GRAPH ?g { ?wdHolder p:P39 ?statement . ?statement ps:P39 ?wdOffice ; pq:P580 ?start }
+}"""
+
+LABELS = PREFIXES + """
+SELECT ?node ?label ?g WHERE {
+  GRAPH ?g { ?node rdfs:label ?label }
+  FILTER(isIRI(?node))
+}"""
+
+LINKED_LABELS = PREFIXES + """
+SELECT ?node ?ours ?oursGraph ?other ?theirs ?g ?known WHERE {
+  ?node skos:exactMatch ?other .
+  GRAPH ?oursGraph { ?node rdfs:label ?ours }
+  GRAPH ?g { ?other rdfs:label ?theirs }
+  FILTER(LANG(?ours) = LANG(?theirs) && STR(?ours) != STR(?theirs))
+  FILTER NOT EXISTS { ?node rdfs:label ?same
+                      FILTER(LANG(?same) = LANG(?theirs) && STR(?same) = STR(?theirs)) }
+  BIND(EXISTS { ?node skos:altLabel|skos:prefLabel ?variant
+                FILTER(STR(?variant) = STR(?theirs)) } AS ?known)
+}"""
+
+DISPUTES = PREFIXES + """
+SELECT ?claim ?claimLabel ?disputed ?disputedLabel ?by ?byLabel ?against ?againstLabel
+       ?quote ?disputedQuote ?g WHERE {
+  GRAPH ?g { ?claim qantar:disputes ?disputed }
+  OPTIONAL { ?claim rdfs:label ?claimLabel FILTER(LANGMATCHES(LANG(?claimLabel), "en")) }
+  OPTIONAL { ?disputed rdfs:label ?disputedLabel FILTER(LANGMATCHES(LANG(?disputedLabel), "en")) }
+  OPTIONAL { ?claim qantar:claimant ?by
+             OPTIONAL { ?by rdfs:label ?byLabel FILTER(LANGMATCHES(LANG(?byLabel), "en")) } }
+  OPTIONAL { ?disputed qantar:claimant ?against
+             OPTIONAL { ?against rdfs:label ?againstLabel
+                        FILTER(LANGMATCHES(LANG(?againstLabel), "en")) } }
+  OPTIONAL { ?claim qantar:quote ?quote }
+  OPTIONAL { ?disputed qantar:quote ?disputedQuote }
+}"""
+
+
+@dataclass(frozen=True)
+class Value:
+    """One side of a disagreement."""
+
+    value: str
+    stated_by: str | None  # IRI of the claimant, if known
+    stated_by_label: str | None
+    graph: str
+    node: str | None = None  # the figure, statement or claim carrying the value
+    note: str | None = None
+
+
+@dataclass
+class Conflict:
+    kind: str  # "figure", "date", "name", "dispute"
+    subject: str
+    subject_label: str | None
+    aspect: str  # what is disagreed on
+    values: list[Value] = field(default_factory=list)
+
+
+def find_conflicts(store: ox.Store) -> list[Conflict]:
+    """Every disagreement, in a stable order (kind, subject, aspect)."""
+    found = [*_figures(store), *_dates(store), *_office_starts(store), *_names(store),
+             *_disputes(store)]
+    order = {"figure": 0, "date": 1, "name": 2, "dispute": 3}
+    return sorted(found, key=lambda c: (order[c.kind], c.subject, c.aspect))
+
+
+def _query(store: ox.Store, query: str) -> ox.QuerySolutions:
+    """The default graph is the union of all graphs, as on the endpoint."""
+    return store.query(query, use_default_graph_as_union=True)
+
+
+def _v(row: ox.QuerySolution, name: str) -> str | None:
+    term = row[name]
+    return None if term is None else term.value
+
+
+def _figures(store: ox.Store) -> list[Conflict]:
+    groups: dict[tuple, dict[str, Value]] = defaultdict(dict)
+    labels: dict[str, str | None] = {}
+    for row in _query(store, FIGURES):
+        key = (_v(row, "kind"), _v(row, "about"), _v(row, "place"))
+        figure = _v(row, "figure") or ""
+        status = _v(row, "status")
+        existing = groups[key].get(figure)
+        note = ", ".join(sorted(filter(None, [existing.note if existing else None,
+                                              _short(status)])))
+        groups[key][figure] = Value(_v(row, "value") or "", _v(row, "claimant"),
+                                    _v(row, "claimantLabel"), _v(row, "g") or "", figure,
+                                    note or None)
+        labels[_v(row, "about") or ""] = None
+    conflicts = []
+    for (kind, about, place), by_figure in groups.items():
+        values = sorted(by_figure.values(), key=lambda v: (v.graph, v.node or ""))
+        if len({_number(v.value) for v in values}) > 1:
+            aspect = f"{_short(kind)}" + (f" in {_short(place)}" if place else "")
+            conflicts.append(Conflict("figure", about or "", _label(store, about), aspect, values))
+    return conflicts
+
+
+def _dates(store: ox.Store) -> list[Conflict]:
+    groups: dict[tuple[str, str], dict[tuple[str, str], str | None]] = defaultdict(dict)
+    for row in _query(store, DATES):
+        key = (_v(row, "node") or "", _v(row, "property") or "")
+        groups[key][(_v(row, "value") or "", _v(row, "g") or "")] = _v(row, "label")
+    conflicts = []
+    for (node, prop), values in groups.items():
+        if len({value for value, _ in values}) > 1:
+            label = next((lbl for lbl in values.values() if lbl), None)
+            conflicts.append(Conflict("date", node, label, _short(prop), [
+                Value(value, None, None, graph) for value, graph in sorted(values)]))
+    return conflicts
+
+
+def _office_starts(store: ox.Store) -> list[Conflict]:
+    conflicts = []
+    for row in _query(store, OFFICE_STARTS):
+        start = (_v(row, "start") or "")[:10]
+        begin, earliest, latest = _v(row, "begin"), _v(row, "earliest"), _v(row, "latest")
+        if _compatible(start, begin, earliest, latest):
+            continue
+        ours = begin or f"between {earliest or '?'} and {latest or '?'}"
+        conflicts.append(Conflict("date", _v(row, "relation") or "", _v(row, "label"),
+                                  "start of the office holding", [
+            Value(ours, None, None, _v(row, "ours") or "", _v(row, "relation")),
+            Value(start, None, None, _v(row, "g") or "", _v(row, "statement"),
+                  "Wikidata position held (P39), start time (P580)"),
+        ]))
+    return conflicts
+
+
+def _compatible(start: str, begin: str | None, earliest: str | None, latest: str | None) -> bool:
+    """Whether a day ``start`` fits what we know: a date or year, or an interval."""
+    if not start:
+        return True
+    if begin:
+        return start.startswith(begin) or begin.startswith(start)
+    if earliest and start < earliest[:10]:
+        return False
+    return not (latest and start > latest[:10])
+
+
+def _names(store: ox.Store) -> list[Conflict]:
+    by_node: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for row in _query(store, LABELS):
+        label = row["label"]
+        key = (_v(row, "node") or "", label.language or "")
+        by_node[key][label.value].add(_v(row, "g") or "")
+    conflicts = []
+    for (node, language), names in by_node.items():
+        graphs = {g for gs in names.values() for g in gs}
+        if len(names) > 1 and len(graphs) > 1:
+            conflicts.append(Conflict("name", node, None, f"label ({language or 'no language'})", [
+                Value(name, None, None, graph) for name, gs in sorted(names.items())
+                for graph in sorted(gs)]))
+    for row in _query(store, LINKED_LABELS):
+        theirs = row["theirs"]
+        known = _v(row, "known") == "true"
+        conflicts.append(Conflict(
+            "name", _v(row, "node") or "", _v(row, "ours"),
+            f"label ({theirs.language or 'no language'}) of the linked {_v(row, 'other')}", [
+                Value(_v(row, "ours") or "", None, None, _v(row, "oursGraph") or ""),
+                Value(theirs.value, None, None, _v(row, "g") or "", _v(row, "other"),
+                      "one of our alternative names" if known else None)]))
+    return conflicts
+
+
+def _disputes(store: ox.Store) -> list[Conflict]:
+    conflicts = []
+    for row in _query(store, DISPUTES):
+        conflicts.append(Conflict(
+            "dispute", _v(row, "disputed") or "", _v(row, "disputedLabel"),
+            f"disputed by {_v(row, 'claimLabel') or _v(row, 'claim')}", [
+                Value(_v(row, "disputedQuote") or _v(row, "disputedLabel") or "",
+                      _v(row, "against"), _v(row, "againstLabel"), _v(row, "g") or "",
+                      _v(row, "disputed")),
+                Value(_v(row, "quote") or _v(row, "claimLabel") or "", _v(row, "by"),
+                      _v(row, "byLabel"), _v(row, "g") or "", _v(row, "claim")),
+            ]))
+    return conflicts
+
+
+def _label(store: ox.Store, iri: str | None) -> str | None:
+    if not iri:
+        return None
+    rows = list(_query(
+        store,
+        f"SELECT ?l WHERE {{ {ox.NamedNode(iri)} <http://www.w3.org/2000/01/rdf-schema#label> ?l "
+        'FILTER(LANGMATCHES(LANG(?l), "en")) } LIMIT 1'))
+    return rows[0]["l"].value if rows else None
+
+
+def _number(value: str) -> float | str:
+    try:
+        return float(value)
+    except ValueError:
+        return value
+
+
+def _short(iri: str | None) -> str:
+    if not iri:
+        return ""
+    return iri.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]

@@ -1,0 +1,115 @@
+"""The VoID description of the dataset: size, classes, properties, graphs, links, licence.
+
+Computed from the store, so it describes what is loaded (imports included). It has no
+timestamps of its own, so the export that includes it stays reproducible.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, XSD
+
+from service.imports.vocabulary import VOID
+from service.namespaces import ARTICLE_GRAPH, ID, ONTOLOGY_IRI
+
+WIKIDATA = URIRef("http://www.wikidata.org/entity/")
+LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
+ARTICLE = ID["source/nrc-2022-01-15-kazakhstan"]
+VOID_GRAPH = URIRef("https://w3id.org/qantar/graph/void")
+TITLE = "Qantar: the January 2022 unrest in Kazakhstan"
+DESCRIPTION = ("A knowledge graph of the January 2022 unrest in Kazakhstan (Qandy Qantar), "
+               "modelled from an NRC article of 15 January 2022, with every figure and "
+               "statement attributed to who states it.")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+
+
+def dataset_iri(base_iri: str) -> URIRef:
+    return URIRef(base_iri.rstrip("/") + "/dataset")
+
+
+def void_description(store: ox.Store, base_iri: str, service_url: str | None = None) -> Graph:
+    """VoID for everything in ``store``; ``service_url`` (the running site) adds the endpoints."""
+    g = Graph()
+    g.bind("void", VOID)
+    g.bind("dcterms", DCTERMS)
+    g.bind("sd", SD)
+    dataset = dataset_iri(base_iri)
+    g.add((dataset, RDF.type, VOID.Dataset))
+    g.add((dataset, DCTERMS.title, Literal(TITLE, lang="en")))
+    g.add((dataset, DCTERMS.description, Literal(DESCRIPTION, lang="en")))
+    g.add((dataset, DCTERMS.license, LICENSE))
+    g.add((dataset, DCTERMS.source, ARTICLE))
+    g.add((dataset, VOID.vocabulary, URIRef(str(ONTOLOGY_IRI))))
+    g.add((dataset, VOID.uriSpace, Literal(str(ID))))
+    g.add((dataset, VOID.feature, URIRef("http://www.w3.org/ns/formats/N-Quads")))
+    g.add((dataset, VOID.feature, URIRef("http://www.w3.org/ns/formats/TriG")))
+    g.add((dataset, FOAF.homepage, URIRef(base_iri)))
+    if service_url:
+        root = service_url.rstrip("/")
+        g.add((dataset, VOID.sparqlEndpoint, URIRef(root + "/sparql")))
+        g.add((dataset, VOID.dataDump, URIRef(root + "/store")))
+        g.add((dataset, VOID.rootResource, URIRef(root + "/")))
+    _counts(g, dataset, store, "")
+    for graph in sorted(n.value for n in store.named_graphs() if isinstance(n, ox.NamedNode)):
+        subset = URIRef(graph)
+        g.add((dataset, VOID.subset, subset))
+        g.add((subset, RDF.type, VOID.Dataset))
+        g.add((subset, SD.name, subset))
+        count = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"
+        g.add((subset, VOID.triples, _int(_one(store, count))))
+        if graph == str(ARTICLE_GRAPH):
+            g.add((subset, DCTERMS.source, ARTICLE))
+    links = _one(store, "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://www.w3.org/2004/02/skos/core#"
+                        "exactMatch> ?o FILTER(STRSTARTS(STR(?o), STR(<" + str(WIKIDATA) + ">))) }")
+    if links:
+        linkset = URIRef(str(dataset) + "#wikidata-links")
+        g.add((dataset, VOID.subset, linkset))
+        g.add((linkset, RDF.type, VOID.Linkset))
+        g.add((linkset, VOID.linkPredicate, SKOS.exactMatch))
+        g.add((linkset, VOID.subjectsTarget, dataset))
+        g.add((linkset, VOID.objectsTarget, URIRef("http://www.wikidata.org/")))
+        g.add((linkset, VOID.triples, _int(links)))
+    return g
+
+
+def _counts(g: Graph, dataset: URIRef, store: ox.Store, _: str) -> None:
+    g.add((dataset, VOID.triples, _int(len(store))))
+    g.add((dataset, VOID.entities, _int(_one(
+        store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o "
+               f'FILTER(STRSTARTS(STR(?s), "{ID}")) }}'))))
+    g.add((dataset, VOID.distinctSubjects, _int(_one(
+        store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o }"))))
+    g.add((dataset, VOID.distinctObjects, _int(_one(
+        store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"))))
+    classes = list(store.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } "
+                               "GROUP BY ?c ORDER BY ?c", use_default_graph_as_union=True))
+    g.add((dataset, VOID.classes, _int(len(classes))))
+    for row in classes:
+        part = URIRef(f"{dataset}#class-{_slug(row['c'].value)}")
+        g.add((dataset, VOID.classPartition, part))
+        g.add((part, VOID["class"], URIRef(row["c"].value)))
+        g.add((part, VOID.entities, _int(int(row["n"].value))))
+    properties = list(store.query("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } "
+                                  "GROUP BY ?p ORDER BY ?p", use_default_graph_as_union=True))
+    g.add((dataset, VOID.properties, _int(len(properties))))
+    for row in properties:
+        part = URIRef(f"{dataset}#property-{_slug(row['p'].value)}")
+        g.add((dataset, VOID.propertyPartition, part))
+        g.add((part, VOID.property, URIRef(row["p"].value)))
+        g.add((part, VOID.triples, _int(int(row["n"].value))))
+
+
+def _one(store: ox.Store, query: str) -> int:
+    row = next(iter(store.query(query, use_default_graph_as_union=True)))
+    return int(row["n"].value)
+
+
+def _int(n: int) -> Literal:
+    return Literal(n, datatype=XSD.integer)
+
+
+def _slug(iri: str) -> str:
+    import hashlib
+
+    return hashlib.sha1(iri.encode("utf-8")).hexdigest()[:12]
