@@ -58,10 +58,10 @@ SELECT DISTINCT ?x WHERE {
   ?t rdfs:subClassOf* ?c . ?x a ?t . FILTER(isIRI(?x))
 } LIMIT 1 OFFSET 0"""
 
-INSTANCE_FACTS = PROLOGUE + """
+SUMMARIES = PROLOGUE + """
 SELECT ?x ?t ?l ?d WHERE {
   VALUES ?x { }
-  ?x a ?t .
+  OPTIONAL { ?x a ?t }
   OPTIONAL { ?x rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), "en")) }
   OPTIONAL { ?x schema:description ?d FILTER(LANGMATCHES(LANG(?d), "en")) }
 }"""
@@ -188,29 +188,36 @@ def class_info(store: Store, node: ox.NamedNode) -> ClassInfo:
     return info
 
 
-@dataclass(frozen=True)
-class Instance:
-    iri: str
-    type: str | None
-    description: str | None
+@dataclass
+class Summary:
+    """What a list shows of a resource: its types, English label and description."""
+
+    types: list[str] = field(default_factory=list)
+    label: str | None = None
+    description: str | None = None
 
 
-def instances(store: Store, node: ox.NamedNode, offset: int, limit: int) -> list[Instance]:
-    """One page of the instances of a class (with its subclasses'), sorted by English label."""
-    page = [row["x"] for row in store.query(limited(bind(INSTANCES, c=node), limit, offset))]
-    if not page:
-        return []
-    found: dict[str, dict] = {x.value: {"types": [], "label": None, "about": None} for x in page}
-    for row in store.query(bind(INSTANCE_FACTS, x=page)):
+def summaries(store: Store, iris: list[str]) -> dict[str, Summary]:
+    """A summary of each IRI, for result lists and class pages."""
+    found = {iri: Summary() for iri in iris}
+    if not iris:
+        return found
+    for row in store.query(bind(SUMMARIES, x=[ox.NamedNode(i) for i in iris])):
         entry = found[row["x"].value]
-        if row["t"].value not in entry["types"]:
-            entry["types"].append(row["t"].value)
-        entry["label"] = entry["label"] or (row["l"].value if row["l"] is not None else None)
-        entry["about"] = entry["about"] or (row["d"].value if row["d"] is not None else None)
-    members = [Instance(iri, min(e["types"]) if e["types"] else None, e["about"])
-               for iri, e in found.items()]
-    names = {iri: (e["label"] or iri).casefold() for iri, e in found.items()}
-    return sorted(members, key=lambda m: (names[m.iri], m.iri))
+        if row["t"] is not None and row["t"].value not in entry.types:
+            entry.types.append(row["t"].value)
+        if row["l"] is not None and entry.label is None:
+            entry.label = row["l"].value
+        if row["d"] is not None and entry.description is None:
+            entry.description = row["d"].value
+    return found
+
+
+def instances(store: Store, node: ox.NamedNode, offset: int, limit: int) -> dict[str, Summary]:
+    """One page of the instances of a class (with its subclasses'), sorted by English label."""
+    page = [row["x"].value for row in store.query(limited(bind(INSTANCES, c=node), limit, offset))]
+    found = summaries(store, page)
+    return dict(sorted(found.items(), key=lambda kv: ((kv[1].label or kv[0]).casefold(), kv[0])))
 
 
 def events_in_order(store: Store) -> list[tuple[str, str]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import pyoxigraph as ox
 
@@ -74,14 +74,6 @@ class Incoming:
     predicate: str
     graph: str
     via: tuple[object, str] | None = None  # (the node pointing to the blank subject, predicate)
-
-
-@dataclass
-class Description:
-    iri: str
-    outgoing: list[Statement] = field(default_factory=list)
-    incoming: list[Incoming] = field(default_factory=list)
-    incoming_total: int = 0
 
 
 def exists(store: Store, node: ox.NamedNode) -> bool:

@@ -22,18 +22,6 @@ SELECT ?rel ?type ?party ?side WHERE {
   ?rel ?prop ?party . ?prop rdfs:subPropertyOf* ?side .
 }"""
 
-# The same, limited to the relations ``?x`` is a party of.
-PARTIES_OF = PROLOGUE + """
-SELECT ?rel ?type ?party ?side WHERE {
-  VALUES ?x { }
-  VALUES ?side { qantar:relationSubject qantar:relationObject qantar:rival }
-  VALUES ?xside { qantar:relationSubject qantar:relationObject qantar:rival }
-  ?rel ?xprop ?x . ?xprop rdfs:subPropertyOf* ?xside .
-  ?rel a ?type . ?type rdfs:subClassOf qantar:PowerRelation .
-  ?rel ?prop ?party . ?prop rdfs:subPropertyOf* ?side .
-}"""
-
-
 # One relation's parties (for the summary on the relation's own page).
 PARTIES_OF_RELATION = PROLOGUE + """
 SELECT ?rel ?type ?party ?side WHERE {
@@ -87,16 +75,6 @@ class Relation:
     objects: list[str] = field(default_factory=list)
     rivals: list[str] = field(default_factory=list)
 
-    def side_of(self, iri: str) -> str:
-        if iri in self.subjects:
-            return "active"
-        if iri in self.objects:
-            return "passive"
-        return "rival"
-
-    def others(self, iri: str) -> list[str]:
-        return [p for p in (*self.subjects, *self.objects, *self.rivals) if p != iri]
-
 
 def _collect(rows: object) -> list[Relation]:
     found: dict[str, Relation] = {}
@@ -116,11 +94,6 @@ def _collect(rows: object) -> list[Relation]:
 def fetch_relations(store: Store) -> list[Relation]:
     """Every power relation in the graph."""
     return _collect(store.query(PARTIES))
-
-
-def fetch_relations_of(store: Store, node: ox.NamedNode) -> list[Relation]:
-    """The power relations ``node`` is a party of."""
-    return _collect(store.query(bind(PARTIES_OF, x=node)))
 
 
 def fetch_relation(store: Store, node: ox.NamedNode) -> Relation | None:

@@ -40,32 +40,26 @@ class TimeSpan:
         return show_literal(ox.Literal(value, datatype=ox.NamedNode(
             f"http://www.w3.org/2001/XMLSchema#{datatype}"))).text
 
-    @property
-    def start(self) -> str | None:
-        """The begin as text: exact, a range, or a bound; None when nothing is known."""
+    def _bound(self, exact: str, earliest: str, latest: str) -> str | None:
+        """A begin or an end as text: exact, a range, or one bound; None when not known."""
         s = self.stamps
-        if BEGIN in s:
-            return self._show(BEGIN)
-        if EARLIEST_BEGIN in s and LATEST_BEGIN in s:
-            return f"between {self._show(EARLIEST_BEGIN)} and {self._show(LATEST_BEGIN)}"
-        if EARLIEST_BEGIN in s:
-            return f"on or after {self._show(EARLIEST_BEGIN)}"
-        if LATEST_BEGIN in s:
-            return f"by {self._show(LATEST_BEGIN)}"
+        if exact in s:
+            return self._show(exact)
+        if earliest in s and latest in s:
+            return f"between {self._show(earliest)} and {self._show(latest)}"
+        if earliest in s:
+            return f"on or after {self._show(earliest)}"
+        if latest in s:
+            return f"by {self._show(latest)}"
         return None
 
     @property
+    def start(self) -> str | None:
+        return self._bound(BEGIN, EARLIEST_BEGIN, LATEST_BEGIN)
+
+    @property
     def end(self) -> str | None:
-        s = self.stamps
-        if END in s:
-            return self._show(END)
-        if EARLIEST_END in s and LATEST_END in s:
-            return f"between {self._show(EARLIEST_END)} and {self._show(LATEST_END)}"
-        if EARLIEST_END in s:
-            return f"on or after {self._show(EARLIEST_END)}"
-        if LATEST_END in s:
-            return f"by {self._show(LATEST_END)}"
-        return None
+        return self._bound(END, EARLIEST_END, LATEST_END)
 
     @property
     def text(self) -> str:

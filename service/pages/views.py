@@ -39,13 +39,6 @@ DOCUMENT_INCOMING_CAP = 10_000
 SEARCH_PAGE_LIMIT = 50
 AUTOCOMPLETE_LIMIT = 10
 
-SUMMARIES = PROLOGUE + """
-SELECT ?x ?t ?d WHERE {
-  VALUES ?x { }
-  OPTIONAL { ?x a ?t }
-  OPTIONAL { ?x schema:description ?d FILTER(LANGMATCHES(LANG(?d), "en")) }
-}"""
-
 GRAPHS = PROLOGUE + """
 SELECT ?g ?label ?description ?from WHERE {
   VALUES ?g { }
@@ -118,20 +111,6 @@ def _class_counts() -> dict[str, catalog.ClassCount]:
     return derived("class_counts", lambda: catalog.class_counts(get_store()))
 
 
-def _summaries(iris: list[str]) -> dict[str, tuple[list[str], str | None]]:
-    """Types and English description of each IRI, for result lists."""
-    found: dict[str, tuple[list[str], str | None]] = {i: ([], None) for i in iris}
-    if not iris:
-        return found
-    for row in get_store().query(bind(SUMMARIES, x=[ox.NamedNode(i) for i in iris])):
-        types, description = found[row["x"].value]
-        if row["t"] is not None and row["t"].value not in types:
-            types.append(row["t"].value)
-        if row["d"] is not None and description is None:
-            found[row["x"].value] = (types, row["d"].value)
-    return found
-
-
 # --- resolving IRIs ------------------------------------------------------------------------
 
 
@@ -157,16 +136,15 @@ def _not_acceptable() -> Response:
                           f"available as {offered}")
 
 
-def _not_found(path: str) -> Response:
+def _not_found(path: str, what: str | None = None) -> Response:
     """A helpful 404: what was asked for, and what the search finds for its last word."""
-    base = get_settings().base_iri
-    iri = f"{base}{path}"
+    iri = what or f"<{get_settings().base_iri}{path}>"
     if not _wants_html():
-        return _with_vary(error_response(404, f"nothing is known about <{iri}> here"))
+        return _with_vary(error_response(404, f"nothing is known about {iri} here"))
     term = path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").replace("_", " ")
     hits = _names().search(term, AUTOCOMPLETE_LIMIT)
-    summaries = _summaries([h.iri for h in hits])
-    p = _presenter({h.iri for h in hits} | {t for s in summaries.values() for t in s[0]})
+    summaries = catalog.summaries(get_store(), [h.iri for h in hits])
+    p = _presenter({h.iri for h in hits} | {t for s in summaries.values() for t in s.types})
     body = render_template("pages/not_found.html", iri=iri, term=term, hits=hits,
                            summaries=summaries, p=p)
     return _with_vary(Response(body, status=404, mimetype="text/html"))
@@ -262,15 +240,15 @@ def class_page(name: str) -> Response | str:
     node = expand_curie(name)
     counts = _class_counts()
     if node is None or node.value not in counts:
-        return _not_found(name.partition(":")[2] or name)
+        return _not_found(name.partition(":")[2] or name, what=f"the class {name}")
     store, size = get_store(), page_size()
     count = counts[node.value]
     pages = max(1, -(-count.total // size))
     number = min(_page_number(), pages)
     info = catalog.class_info(store, node)
     members = catalog.instances(store, node, (number - 1) * size, size)
-    p = _presenter({node.value, *info.parents, *info.children, *info.equivalents,
-                    *(m.iri for m in members), *(m.type for m in members if m.type)})
+    p = _presenter({node.value, *info.parents, *info.children, *info.equivalents, *members,
+                    *(t for m in members.values() for t in m.types)})
     return render_template("pages/class.html", p=p, info=info, count=count, members=members,
                            page=number, pages=pages, name=curie(node.value), counts=counts)
 
@@ -283,8 +261,8 @@ def search() -> Response:
     wants_json = accept.best_match(["text/html", "application/json"]) == "application/json" \
         and accept.quality("application/json") > accept.quality("text/html")
     hits = _names().search(query, AUTOCOMPLETE_LIMIT if wants_json else SEARCH_PAGE_LIMIT)
-    summaries = _summaries([h.iri for h in hits])
-    p = _presenter({h.iri for h in hits} | {t for s in summaries.values() for t in s[0]})
+    summaries = catalog.summaries(get_store(), [h.iri for h in hits])
+    p = _presenter({h.iri for h in hits} | {t for s in summaries.values() for t in s.types})
     if wants_json:
         return _with_vary(jsonify([{
             "iri": h.iri,
@@ -292,8 +270,8 @@ def search() -> Response:
             "matched": h.name,
             "lang": h.lang,
             "url": p.href(h.iri)[0],
-            "types": [p.label(t).text for t in summaries[h.iri][0]],
-            "description": summaries[h.iri][1],
+            "types": [p.label(t).text for t in summaries[h.iri].types],
+            "description": summaries[h.iri].description,
         } for h in hits]))
     body = render_template("pages/search.html", p=p, q=query, hits=hits, summaries=summaries,
                            limit=SEARCH_PAGE_LIMIT)
@@ -369,13 +347,12 @@ def ontology() -> Response | str:
     if choice is not None:
         return _rdf_response(choice, _ontology_quads(), vary=True)
     summary = derived("ontology", lambda: catalog.ontology_summary(store, _class_counts()))
-    iris = get_settings().base_iri
     mentioned = {t.iri for t in summary.terms} | set(summary.schemes)
     mentioned |= {c for cs in summary.schemes.values() for c, _ in cs}
     mentioned |= {o.value for t in summary.terms for os in t.facts.values() for o in os
                   if isinstance(o, ox.NamedNode)}
     p = _presenter(mentioned)
-    ours = f"{iris}ontology#"
+    ours = f"{iri_map().ontology}#"
     own = sorted((t for t in summary.terms if t.iri.startswith(ours)),
                  key=lambda t: t.iri[len(ours):].casefold())
     reused: dict[str, list] = {}
