@@ -1,0 +1,72 @@
+"""Web views of the merged data: ``/graphs``, ``/conflicts`` and ``/.well-known/void``.
+
+HTML for browsers, JSON (or RDF for VoID) for programs, chosen by ``Accept``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from flask import Blueprint, Response, jsonify, render_template, request
+
+from service.http_errors import error_response
+from service.imports.conflicts import find_conflicts
+from service.imports.graphs import list_graphs
+from service.imports.void import void_description
+from service.namespaces import shorten
+from service.pages.iris import IriMap
+from service.sparql.formats import choose_graph_type
+from service.sparql.oxiformats import content_type
+from service.state import qantar
+
+blueprint = Blueprint("imports", __name__, template_folder="templates")
+
+RDFLIB_FORMATS = {"text/turtle": "turtle", "application/n-triples": "nt",
+                  "application/rdf+xml": "xml", "application/ld+json": "json-ld",
+                  "application/n-quads": "nquads", "application/trig": "trig"}
+
+
+def _wants_json() -> bool:
+    accept = request.accept_mimetypes
+    return accept.best_match(["text/html", "application/json"]) == "application/json" and \
+        accept.quality("application/json") > accept.quality("text/html")
+
+
+def _link(iri: str | None) -> str | None:
+    """The local page of an IRI under our base, else the IRI itself (an external link)."""
+    if not iri:
+        return None
+    relative = IriMap(qantar().settings.base_iri).relative(iri)
+    return "/" + relative if relative else iri
+
+
+@blueprint.route("/graphs")
+def graphs() -> Response | str:
+    """The named graphs, their size and where they came from."""
+    infos = list_graphs(qantar().store.oxigraph)
+    if _wants_json():
+        return jsonify([dataclasses.asdict(i) for i in infos])
+    return render_template("imports/graphs.html", graphs=infos, shorten=shorten, link=_link)
+
+
+@blueprint.route("/conflicts")
+def conflicts() -> Response | str:
+    """Where the sources disagree, each value with who states it and in which graph."""
+    found = find_conflicts(qantar().store.oxigraph)
+    if _wants_json():
+        return jsonify([dataclasses.asdict(c) for c in found])
+    return render_template("imports/conflicts.html", conflicts=found, shorten=shorten,
+                           link=_link)
+
+
+@blueprint.route("/.well-known/void")
+def void() -> Response:
+    """The VoID description of the dataset, in the RDF format asked for (Turtle by default)."""
+    mime = choose_graph_type(request.accept_mimetypes)
+    if mime is None or mime not in RDFLIB_FORMATS:
+        return error_response(406, "VoID is available as Turtle, N-Triples, RDF/XML, JSON-LD, "
+                                   "N-Quads or TriG")
+    state = qantar()
+    graph = void_description(state.store.oxigraph, state.settings.base_iri, request.host_url)
+    body = graph.serialize(format=RDFLIB_FORMATS[mime], encoding="utf-8")
+    return Response(body, content_type=content_type(mime), headers={"Vary": "Accept"})
