@@ -38,6 +38,10 @@ def test_run_a_competency_question_and_follow_its_results(
     entity = table.locator(f'a[href="{live_readonly.url}{PERSON}"]').first
     expect(entity).to_be_visible()
     assert entity.get_attribute("title") == live_readonly.settings.base_iri + PERSON[1:]
+    entity_page = urllib.request.Request(live_readonly.url + PERSON,
+                                         headers={"Accept": "text/html"})
+    with urllib.request.urlopen(entity_page) as response:  # the entity page (after its 303)
+        assert response.status == 200 and "Darkhan Omirbek" in response.read().decode()
 
     csv_link = page.locator('#download-links a[data-format="csv"]')
     expect(csv_link).to_be_visible()
