@@ -1,0 +1,110 @@
+"""Import throughput: ``qantar import`` against the native ``oxigraph load``, same file, same run.
+
+``python -m bench.imports [--triples N]`` writes a deterministic Wikidata-shaped N-Triples file
+(statements about generated items, none typed with our classes, so the figure is the loading
+itself) and a bundle-shaped one (bench.generate: every node of our classes, so validation runs),
+then times, each into a fresh copy of the loaded bundle store:
+
+- ``oxigraph load`` (the native command of the PyPI package ``oxigraph``) into an empty store;
+- ``qantar import`` of the same file (journal, bulk load, validation, provenance).
+
+It prints triples/s and the ratio, and appends them to ``bench/results/imports-<date>.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from service.config import REPO_ROOT, Settings
+from service.loader import load_bundle
+
+BIN = Path(sys.executable).parent
+RESULTS = Path(__file__).parent / "results"
+
+
+def wikidata_shaped(path: Path, triples: int) -> None:
+    """Items with labels, descriptions, truthy claims and statement nodes, like a dump slice."""
+    with path.open("w", encoding="utf-8") as out:
+        written, item = 0, 0
+        while written < triples:
+            q = f"<http://www.wikidata.org/entity/Q{10_000_000 + item}>"
+            s = f"<http://www.wikidata.org/entity/statement/Q{10_000_000 + item}-P39>"
+            out.write(f'{q} <http://www.w3.org/2000/01/rdf-schema#label> "item {item}"@en .\n'
+                      f'{q} <http://schema.org/description> "generated item {item}"@en .\n'
+                      f"{q} <http://www.wikidata.org/prop/direct/P31> "
+                      "<http://www.wikidata.org/entity/Q5> .\n"
+                      f"{q} <http://www.wikidata.org/prop/P39> {s} .\n"
+                      f"{s} <http://www.wikidata.org/prop/statement/P39> "
+                      f"<http://www.wikidata.org/entity/Q{item % 97 + 1}> .\n"
+                      f'{s} <http://www.wikidata.org/prop/qualifier/P580> "20{item % 23:02d}-01-01'
+                      'T00:00:00Z"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n')
+            written += 6
+            item += 1
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+def measure(data: Path, triples: int, template: Path, work: Path, label: str) -> str:
+    native_store = work / f"native-{label}"
+    shutil.rmtree(native_store, ignore_errors=True)
+    native = timed([str(BIN / "oxigraph"), "load", "--location", str(native_store),
+                    "--file", str(data)])
+    ours_store = work / f"ours-{label}"
+    shutil.rmtree(ours_store, ignore_errors=True)
+    shutil.copytree(template, ours_store)
+    ours = timed([str(BIN / "qantar"), "import", str(data), "--graph",
+                  f"https://example.org/bench/{label}", "--store", str(ours_store), "--lenient"])
+    line = (f"| {label} | {triples:,} | {native:.1f} s ({triples / native:,.0f}/s) | "
+            f"{ours:.1f} s ({triples / ours:,.0f}/s) | {native / ours:.2f}x |")
+    print(line, flush=True)
+    return line
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--triples", type=int, default=1_000_000)
+    parser.add_argument("--skip-bundle-shaped", action="store_true",
+                        help="only the Wikidata-shaped file (validation of our classes is slow)")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="qantar-bench-import-") as tmp:
+        work = Path(tmp)
+        template = work / "template"
+        load_bundle(Settings.from_env({"QANTAR_STORE": str(template),
+                                       "QANTAR_DATA_DIR": str(REPO_ROOT)}))
+        rows = ["| data | triples | native `oxigraph load` | `qantar import` | ratio |",
+                "|---|---|---|---|---|"]
+        print("\n".join(rows), flush=True)
+        wikidata = work / "wikidata.nt"
+        wikidata_shaped(wikidata, args.triples)
+        rows.append(measure(wikidata, args.triples, template, work, "wikidata-shaped"))
+        if not args.skip_bundle_shaped:
+            from bench.generate import generate, read_quads, write_quads
+
+            bundle = work / "bundle.nq"
+            store = ox.Store.read_only(str(template))
+            store.dump(str(bundle), format=ox.RdfFormat.N_QUADS)
+            shaped = work / "shaped.nq"
+            count = write_quads(generate(read_quads(bundle), args.triples), shaped)
+            rows.append(measure(shaped, count, template, work, "bundle-shaped"))
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M")
+    (RESULTS / f"imports-{stamp}.md").write_text(
+        f"# Import throughput, {stamp} UTC\n\n`python -m bench.imports --triples "
+        f"{args.triples}`\n\n" + "\n".join(rows) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
