@@ -97,7 +97,8 @@ def import_sources(
         if findings is None:
             record.validation = "not validated: no node of the Qantar ontology's classes"
         elif conforms(findings):
-            record.validation = f"conforms ({focus} nodes of our classes checked)"
+            nodes = f"{focus} node{'s' if focus != 1 else ''}"
+            record.validation = f"conforms ({nodes} of our classes checked)"
         elif options.lenient:
             record.validation = "violations accepted (--lenient)"
             record.report = format_report(findings)
