@@ -11,8 +11,14 @@ malformed body (answered 400 with the parser's line and column) changes nothing.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import queue
+import threading
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
@@ -47,6 +53,7 @@ BODY_FORMATS = {
 #: Formats that can carry named graphs: the only ones accepted for the whole dataset.
 QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD}
 MULTIPART = "multipart/form-data"
+STREAM_CHUNK = 64 * 1024
 #: GRAPH_TYPES without the dataset formats a single graph is never sent in by default.
 SINGLE_GRAPH_TYPES = tuple(t for t in GRAPH_TYPES if t not in DATASET_TYPES) + DATASET_TYPES
 
@@ -121,18 +128,77 @@ def _get(target: Target) -> Response:
         if mime is None:
             return error_response(406, "the whole dataset is served as application/trig or "
                                   "application/n-quads; ask with ?graph=<IRI> for one graph")
-        return _rdf(store.dump_dataset(mime), mime)
+        return _rdf(lambda output: store.dump_dataset(mime, output), mime)
     if not store.graph_exists(target.iri):
         return error_response(404, f"there is no graph <{target.iri}>")
     mime = choose_graph_type(_accept(), SINGLE_GRAPH_TYPES)
     if mime is None:
         return error_response(406, "none of the Accept types is an RDF format this store "
                               f"writes ({', '.join(SINGLE_GRAPH_TYPES)})")
-    return _rdf(store.dump(target.iri, mime), mime)
+    return _rdf(lambda output: store.dump(target.iri, mime, output), mime)
 
 
-def _rdf(body: bytes, mime: str) -> Response:
-    return Response(body, content_type=content_type(mime), headers={"Vary": "Accept"})
+def _rdf(dump: Callable[[BinaryIO], object], mime: str) -> Response:
+    """A streamed answer: the store serialises in a thread into a small queue of chunks.
+
+    A whole-dataset download need not fit in memory, and HEAD (for which werkzeug never
+    iterates the body) serialises nothing.
+    """
+    return Response(_streamed(dump), content_type=content_type(mime), headers={"Vary": "Accept"})
+
+
+class _Abandoned(Exception):
+    """The client went away; stop serialising."""
+
+
+def _hand_over(chunks: queue.Queue, abandoned: threading.Event, item: object) -> None:
+    """Put ``item`` in the queue, waiting for room, unless the reader has gone."""
+    while not abandoned.is_set():
+        try:
+            chunks.put(item, timeout=0.5)
+            return
+        except queue.Full:
+            continue
+    raise _Abandoned
+
+
+class _QueueWriter(io.RawIOBase):
+    def __init__(self, chunks: queue.Queue, abandoned: threading.Event) -> None:
+        self.chunks = chunks
+        self.abandoned = abandoned
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:
+        _hand_over(self.chunks, self.abandoned, bytes(data))
+        return len(data)
+
+
+def _streamed(dump: Callable[[BinaryIO], object]) -> Iterator[bytes]:
+    chunks: queue.Queue = queue.Queue(maxsize=64)
+    abandoned = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        writer = io.BufferedWriter(_QueueWriter(chunks, abandoned), buffer_size=STREAM_CHUNK)
+        outcome: object = done
+        try:
+            dump(writer)
+            writer.flush()
+        except Exception as err:  # reaches the client as a body cut short
+            outcome = err
+        with contextlib.suppress(_Abandoned):
+            _hand_over(chunks, abandoned, outcome)
+
+    threading.Thread(target=produce, name="graph-store-dump", daemon=True).start()
+    try:
+        while (item := chunks.get()) is not done:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        abandoned.set()
 
 
 def _delete(target: Target) -> Response:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -123,13 +123,16 @@ class EmbeddedStore:
             return True
         return self._oxi.contains_named_graph(ox.NamedNode(graph))
 
-    def dump(self, graph: str | None, mime: str) -> bytes:
-        """The triples of ``graph`` serialised as ``mime`` (a graph format such as text/turtle)."""
-        return self._oxi.dump(format=_rdf_format(mime), from_graph=_graph_name(graph))
+    def dump(self, graph: str | None, mime: str, output: BinaryIO | None = None) -> bytes | None:
+        """The triples of ``graph`` serialised as ``mime`` (a graph format such as text/turtle).
 
-    def dump_dataset(self, mime: str) -> bytes:
+        Returned as bytes, or written to ``output`` (a binary file-like object) and None.
+        """
+        return self._oxi.dump(output, format=_rdf_format(mime), from_graph=_graph_name(graph))
+
+    def dump_dataset(self, mime: str, output: BinaryIO | None = None) -> bytes | None:
         """Every graph, default and named, serialised as ``mime`` (TriG or N-Quads)."""
-        return self._oxi.dump(format=_rdf_format(mime))
+        return self._oxi.dump(output, format=_rdf_format(mime))
 
     def replace_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool:
         """Make ``triples`` the whole content of ``graph`` in one transaction; True if created.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -333,3 +335,30 @@ def test_the_bundled_dataset_downloads_whole(live_readonly: LiveServer, tmp_path
         headers={"Accept": "application/sparql-results+json"}).json()
     assert len(response.text.strip().splitlines()) == int(
         count["results"]["bindings"][0]["n"]["value"])
+
+
+def test_downloads_are_streamed_and_an_abandoned_one_does_not_stall_the_service(
+    gsp: LiveServer,
+) -> None:
+    for batch in range(10):
+        lines = "".join(f'<http://example.org/s{batch}-{i}> <http://example.org/p> "{i}" .\n'
+                        for i in range(2000))
+        assert requests.post(gsp.store, params={"graph": G}, data=lines,
+                             headers={**AUTH, "Content-Type": "application/n-triples"}
+                             ).status_code in (201, 204)
+    with requests.get(gsp.store, headers={"Accept": "application/n-quads"}, stream=True) as r:
+        assert r.status_code == 200
+        assert "Content-Length" not in r.headers  # sent as it is written, not built first
+        first = next(r.iter_content(chunk_size=65536))
+        assert first.startswith(b"<http://example.org/s")
+    # walked away after one chunk; the service goes on answering, and a full read is whole
+    whole = requests.get(gsp.store, params={"graph": G},
+                         headers={"Accept": "application/n-triples"})
+    assert whole.status_code == 200
+    assert len(whole.content.splitlines()) == 20_000
+    head = requests.head(gsp.store)
+    assert head.status_code == 200 and head.content == b""
+    deadline = time.monotonic() + 10  # the abandoned serialiser thread has stopped
+    while any(t.name == "graph-store-dump" for t in threading.enumerate()):
+        assert time.monotonic() < deadline, "a download thread outlived its client"
+        time.sleep(0.1)
