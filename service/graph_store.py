@@ -54,7 +54,8 @@ BODY_FORMATS = {
 QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD}
 MULTIPART = "multipart/form-data"
 STREAM_CHUNK = 64 * 1024
-#: GRAPH_TYPES without the dataset formats a single graph is never sent in by default.
+#: GRAPH_TYPES with the dataset formats last: one graph comes as N-Quads or TriG only when the
+#: client names them (a wildcard gets Turtle).
 SINGLE_GRAPH_TYPES = tuple(t for t in GRAPH_TYPES if t not in DATASET_TYPES) + DATASET_TYPES
 
 
