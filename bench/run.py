@@ -312,6 +312,25 @@ def _pair(dataset: Dataset, s: Scenario, ours: Server, native: Server, load: dic
     return row
 
 
+def bench_floor(dataset: Dataset, args: argparse.Namespace) -> dict[str, Measurement]:
+    """waitress with a constant answer (bare WSGI, then Flask): what no query costs."""
+    load = dict(seconds=args.seconds, connections=args.connections, threads=args.threads,
+                warmup=args.warmup)
+    repeated = next(s for s in scenarios(dataset) if s.mode == "cache on")
+    threads = {**QANTAR_ENV, **args.qantar_env}.get("QANTAR_THREADS", "8")
+    floors = {}
+    for kind in ("raw", "flask"):
+        port = free_port()
+        server = Server(f"floor-{kind}", [sys.executable, "-m", "bench.floor", kind, str(port),
+                                          threads], {"PYTHONPATH": str(REPO_ROOT)}, port)
+        try:
+            print(f"  floor: waitress + {kind} …", flush=True)
+            floors[kind] = run_wrk(server, repeated, **load)
+        finally:
+            server.stop()
+    return floors
+
+
 def _rows(server: Server, scenario: Scenario) -> int:
     query = urllib.parse.unquote(scenario.paths[0].split("query=", 1)[1])
     return rows(server.url, query)
@@ -331,7 +350,8 @@ def _line(row: Row) -> str:
             f"p99 {q.p99_ms / o.p99_ms:5.2f}x")
 
 
-def report(results: list[Row], args: argparse.Namespace, command: str) -> str:
+def report(results: list[Row], floors: dict[str, Measurement], args: argparse.Namespace,
+           command: str) -> str:
     cpu = _cpu_model()
     lines = [
         f"# Benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
@@ -365,6 +385,12 @@ def report(results: list[Row], args: argparse.Namespace, command: str) -> str:
             f"| {r.dataset} | {r.query} | {r.mode} | {q.rps:,.0f} | {q.p50_ms:.2f} | "
             f"{q.p99_ms:.2f} | {o.rps:,.0f} | {o.p50_ms:.2f} | {o.p99_ms:.2f} | "
             f"{ratio:.2f}x | {p99:.2f}x | {'yes' if met else 'no'} (≥ {goal}x){notes} |")
+    if floors:
+        lines += ["", "The server stack alone (waitress, same threads, a constant 55-byte answer, "
+                  "under the same load): " + "; ".join(
+                      f"{'bare WSGI' if k == 'raw' else 'one-route Flask app'} {m.rps:,.0f} "
+                      f"req/s, p50 {m.p50_ms:.2f} ms, p99 {m.p99_ms:.2f} ms"
+                      for k, m in floors.items()) + "."]
     return "\n".join(lines) + "\n"
 
 
@@ -403,7 +429,8 @@ def main(argv: list[str] | None = None) -> None:
     for dataset in datasets:
         print(f"{dataset.name}:", flush=True)
         results += bench_dataset(dataset, args)
-    text = report(results, args, command)
+    floors = bench_floor(datasets[0], args)
+    text = report(results, floors, args, command)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"{datetime.now(UTC):%Y-%m-%d-%H%M}.md"
     out.write_text(text)
