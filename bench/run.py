@@ -196,6 +196,12 @@ def oxigraph_server(dataset: Dataset) -> Server:
                                "--union-default-graph"], {}, port)
 
 
+def oxigraph_version() -> str:
+    """The server's version ("oxigraph 0.5.13"): it opens a copy of pyoxigraph's store."""
+    out = subprocess.run([str(BIN / "oxigraph"), "--version"], capture_output=True, text=True)
+    return out.stdout.strip() or "oxigraph (unknown version)"
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -357,7 +363,8 @@ def report(results: list[Row], floors: dict[str, Measurement], args: argparse.Na
         f"# Benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
         f"Command: `{command}`. Machine: {os.cpu_count()} CPUs ({cpu}), {platform.platform()}, "
-        f"Python {platform.python_version()}, pyoxigraph/oxigraph {ox.__version__}. Load: wrk, "
+        f"Python {platform.python_version()}, pyoxigraph {ox.__version__}, "
+        f"{oxigraph_version()}. Load: wrk, "
         f"{args.threads} threads, {args.connections} connections, {args.seconds} s per "
         f"measurement after {args.warmup} s of warm-up, both servers on loopback, each Qantar "
         f"measurement right after the same one of Oxigraph (one at a time). "
@@ -422,6 +429,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("wrk is missing: run `make bench`, which installs it (apt-get install wrk)")
     command = "make bench" + (f" BENCH_ARGS='{' '.join(argv or sys.argv[1:])}'"
                               if (argv or sys.argv[1:]) else "")
+    if oxigraph_version() != f"oxigraph {ox.__version__}":
+        sys.exit(f"{oxigraph_version()} differs from pyoxigraph {ox.__version__}: the server "
+                 "would open a store written by another version; install matching versions")
     datasets = prepare(args.triples)
     if args.only:
         datasets = [d for d in datasets if d.name.startswith(args.only)]
