@@ -115,7 +115,7 @@ def test_an_explosive_query_times_out_while_other_requests_stay_prompt(
     tmp_path: Path, bundle_store_template: Path
 ) -> None:
     store = copy_store(bundle_store_template, tmp_path / "store")
-    with serve(store, QANTAR_QUERY_TIMEOUT="2", QANTAR_QUERY_WORKERS="2",
+    with serve(store, QANTAR_QUERY_TIMEOUT="3", QANTAR_QUERY_WORKERS="2",
                QANTAR_CACHE_BYTES="0") as server:
         point = f"SELECT ?p ?o WHERE {{ <{TOKAYEV}> ?p ?o }}"
         requests.get(server.sparql, params={"query": point})  # workers warm
@@ -139,9 +139,13 @@ def test_an_explosive_query_times_out_while_other_requests_stay_prompt(
             time.sleep(0.05)
         thread.join()
         assert outcome["status"] == 503
-        assert "limit of 2 s" in str(outcome["text"])
-        assert 2 <= float(outcome["seconds"]) < 4
+        assert "limit of 3 s" in str(outcome["text"])
+        assert 3 <= float(outcome["seconds"]) < 5
+        # the other requests were answered meanwhile, not held until the time-out: all well
+        # before it, most at once (thresholds loose enough for a busy 2-core CI machine)
+        latencies.sort()
         assert len(latencies) >= 10
-        assert max(latencies) < 0.5
+        assert latencies[len(latencies) // 2] < 0.25
+        assert latencies[-1] < 1.5
         # the stopped worker was replaced: the endpoint still answers two at a time
         assert requests.get(server.sparql, params={"query": point}).status_code == 200
