@@ -79,6 +79,8 @@ def test_a_construct_query_offers_rdf_downloads(
     expect(links).to_have_count(4)
     assert links.evaluate_all("links => links.map(a => a.dataset.format)") == [
         "turtle", "ntriples", "jsonld", "rdfxml"]
+    assert links.evaluate_all("links => links.map(a => a.download)") == [
+        "qantar-results.ttl", "qantar-results.nt", "qantar-results.jsonld", "qantar-results.rdf"]
     href = links.first.get_attribute("href")
     with urllib.request.urlopen(href) as response:
         assert response.headers["Content-Type"].startswith("text/turtle")

@@ -39,6 +39,8 @@
   new MutationObserver(() => localiseAll(document.getElementById("yasgui")))
     .observe(document.getElementById("yasgui"), { childList: true, subtree: true });
 
+  const EXTENSIONS = { turtle: "ttl", ntriples: "nt", rdfxml: "rdf", jsonld: "jsonld" };
+
   /** Download links for the current tab's query, in every format its kind of result has. */
   function updateDownloads() {
     const box = document.getElementById("download-links");
@@ -59,7 +61,7 @@
       link.href = `${target}?query=${encodeURIComponent(query)}&format=${format}`;
       link.textContent = label;
       link.dataset.format = format;
-      link.setAttribute("download", `qantar-results.${format === "jsonld" ? "jsonld" : format}`);
+      link.setAttribute("download", `qantar-results.${EXTENSIONS[format] || format}`);
       box.appendChild(link);
     }
   }
