@@ -27,7 +27,18 @@ class Settings:
     Environment variables and their defaults:
 
     - ``QANTAR_STORE``: directory of the embedded Oxigraph store; default ``var/store``,
-      relative to the current directory (made absolute when read).
+      relative to the current directory (made absolute when read). A URL (``http://...``)
+      instead names the SPARQL query endpoint of an existing server (the remote store).
+    - ``QANTAR_STORE_UPDATE`` / ``QANTAR_STORE_GSP``: that server's SPARQL Update and Graph
+      Store Protocol URLs; default: the query URL with its last segment ``query`` or
+      ``sparql`` replaced by ``update`` and ``store`` (Oxigraph server's layout).
+    - ``QANTAR_STORE_AUTH``: ``basic USER:PASSWORD`` or ``bearer TOKEN`` for that server;
+      default none.
+    - ``QANTAR_STORE_UNION``: the query parameter that asks that server for the union of all
+      graphs as the default graph (``union-default-graph``, Oxigraph's); empty for servers
+      whose default graph is that union already (Virtuoso, GraphDB, Neptune, or Fuseki with
+      ``unionDefaultGraph``).
+    - ``QANTAR_STATE_DIR``: where the remote store's import journal is kept; default ``var``.
     - ``QANTAR_BASE_IRI``: the IRI every Qantar identifier starts with; default
       ``https://w3id.org/qantar/``.
     - ``QANTAR_DATA_DIR``: the directory holding ``ontology/``, ``graph/``, ``shapes/`` and
@@ -52,6 +63,11 @@ class Settings:
 
     store: Path
     base_iri: str = DEFAULT_BASE_IRI
+    store_url: str | None = None
+    store_update: str | None = None
+    store_gsp: str | None = None
+    store_auth: str | None = None
+    store_union: str = "union-default-graph"
     data_dir: Path = REPO_ROOT
     write_token: str = ""
     query_timeout: float = DEFAULT_QUERY_TIMEOUT
@@ -70,7 +86,12 @@ class Settings:
         """Read the settings from ``env`` (default: ``os.environ``); empty values mean default."""
         env = os.environ if env is None else env
         return cls(
-            store=Path(os.path.abspath(env.get("QANTAR_STORE") or DEFAULT_STORE)),
+            store=_store_path(env),
+            store_url=_store_url(env),
+            store_update=env.get("QANTAR_STORE_UPDATE") or None,
+            store_gsp=env.get("QANTAR_STORE_GSP") or None,
+            store_auth=env.get("QANTAR_STORE_AUTH") or None,
+            store_union=env.get("QANTAR_STORE_UNION", "union-default-graph"),
             base_iri=env.get("QANTAR_BASE_IRI") or DEFAULT_BASE_IRI,
             data_dir=Path(os.path.abspath(env.get("QANTAR_DATA_DIR") or REPO_ROOT)),
             write_token=env.get("QANTAR_WRITE_TOKEN") or "",
@@ -88,6 +109,11 @@ class Settings:
             port=_number(env, "QANTAR_PORT", int, 8000),
             threads=_number(env, "QANTAR_THREADS", int, 8),
         )
+
+    @property
+    def remote(self) -> bool:
+        """True when the store is an existing SPARQL server rather than the embedded one."""
+        return self.store_url is not None
 
     @property
     def read_only(self) -> bool:
@@ -114,6 +140,19 @@ class Settings:
     @property
     def queries_dir(self) -> Path:
         return self.data_dir / "queries"
+
+
+def _store_url(env: Mapping[str, str]) -> str | None:
+    value = env.get("QANTAR_STORE") or ""
+    return value if value.startswith(("http://", "https://")) else None
+
+
+def _store_path(env: Mapping[str, str]) -> Path:
+    """The embedded store's directory; for a remote store, where its import journal lives."""
+    if _store_url(env):
+        state = env.get("QANTAR_STATE_DIR") or "var"
+        return Path(os.path.abspath(state)) / "remote-store"
+    return Path(os.path.abspath(env.get("QANTAR_STORE") or DEFAULT_STORE))
 
 
 def _number(env: Mapping[str, str], name: str, kind: type, default: float) -> Any:

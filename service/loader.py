@@ -43,7 +43,7 @@ def carry_over(old_path: Path, new: EmbeddedStore, bundle_graphs: set[str]) -> N
 
     if journal.pending(old_path) is not None:  # an import was cut short: settle it first
         with EmbeddedStore(old_path) as old_writable:
-            journal.recover(old_writable.oxigraph, old_path, str(PROVENANCE_GRAPH))
+            journal.recover(old_writable, old_path, str(PROVENANCE_GRAPH))
     old = ox.Store.read_only(str(old_path))
     default = old.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
     if default:

@@ -26,7 +26,7 @@ class Qantar:
         self.settings = settings
         self.store = EmbeddedStore(settings.store)
         # an import cut short by a crash is finished or undone before anything is served
-        journal.recover(self.store.oxigraph, settings.store, str(PROVENANCE_GRAPH))
+        journal.recover(self.store, settings.store, str(PROVENANCE_GRAPH))
         self.cache = ResponseCache(settings.cache_bytes)
         self.pool = QueryPool(settings.store, settings.query_workers)
         self._write_lock = threading.Lock()

@@ -113,6 +113,28 @@ class EmbeddedStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    # Operations the importer needs, which the remote store has too.
+
+    def create_graph(self, graph: str) -> None:
+        """Make the named graph exist (empty) if it does not."""
+        self._oxi.add_graph(ox.NamedNode(graph))
+
+    def load_graph(self, source: BinaryIO, fmt: ox.RdfFormat, graph: str,
+                   base_iri: str | None = None) -> None:
+        """Bulk-load RDF into ``graph``: fast, and not a transaction (the importer's journal
+        makes it all-or-nothing). Quads' own graph names are folded into ``graph``."""
+        target = ox.NamedNode(graph)
+        if fmt.supports_datasets:
+            quads = ox.parse(input=source, format=fmt, base_iri=base_iri)
+            self._oxi.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, target)
+                                  for q in quads)
+        else:
+            self._oxi.bulk_load(input=source, format=fmt, to_graph=target, base_iri=base_iri)
+
+    def default_graph_is_empty(self) -> bool:
+        return next(iter(self._oxi.quads_for_pattern(None, None, None, ox.DefaultGraph())),
+                    None) is None
+
     # Graph-level operations for the Graph Store Protocol. ``graph=None`` is the default graph.
     # They take and give plain IRIs, media types and RDF terms, so that a remote SPARQL 1.1
     # store can implement them too (with ASK, CONSTRUCT and one SPARQL Update each).

@@ -40,14 +40,14 @@ def test_conflicts_page_shows_the_bundles_disputes(live_readonly: LiveServer) ->
 def test_imported_disagreements_and_their_graphs_are_on_the_pages(
     tmp_path: Path, bundle_store_template: Path
 ) -> None:
-    import pyoxigraph as ox
+    from service.store import EmbeddedStore
 
     store_dir = copy_store(bundle_store_template, tmp_path / "store")
-    store = ox.Store(str(store_dir))
+    store = EmbeddedStore(store_dir)
     shapes = parse_file(Path(__file__).resolve().parents[1] / "shapes" / "qantar.ttl")
     import_sources(store, store_dir, collect_sources([EXTERNAL / "other-team.ttl"]),
                    ImportOptions(graph="https://example.org/other-team", agent="test"), shapes)
-    store.flush()
+    store.close()
     del store
     gc.collect()  # pyoxigraph releases the store's lock only when the object is freed
     with serve(store_dir) as server:

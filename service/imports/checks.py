@@ -12,6 +12,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
+from service.backends import AnyStore
 from service.validate import Finding, validate_graph
 
 # {graph} is filled in only with a pyoxigraph-serialised NamedNode (validated, escaped).
@@ -30,14 +31,14 @@ CONSTRUCT {{ ?node ?p ?o . ?o ?p2 ?o2 }} WHERE {{
 CONTEXT = "CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}"
 
 
-def focus_nodes(store: ox.Store, graph: str) -> list[URIRef]:
+def focus_nodes(store: AnyStore, graph: str) -> list[URIRef]:
     query = FOCUS.format(graph=ox.NamedNode(graph))
     return [URIRef(row["node"].value) for row in store.query(query)
             if isinstance(row["node"], ox.NamedNode)]
 
 
 def check_imported_graph(
-    store: ox.Store, graph: str, context_graphs: list[str], shapes: Graph
+    store: AnyStore, graph: str, context_graphs: list[str], shapes: Graph
 ) -> tuple[list[Finding] | None, int]:
     """Findings for the imported ``graph`` (None when nothing in it is of our classes)."""
     focus = focus_nodes(store, graph)
@@ -50,7 +51,7 @@ def check_imported_graph(
     return validate_graph(data, shapes, focus_nodes=focus), len(focus)
 
 
-def _add(target: Graph, triples: ox.QueryTriples) -> None:
+def _add(target: Graph, triples: object) -> None:
     payload = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     if payload:
         target.parse(data=payload, format="nt")

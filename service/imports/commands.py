@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from service.backends import AnyStore, open_store
 from service.config import Settings
 from service.errors import QantarError
 from service.imports import journal
@@ -19,7 +20,6 @@ from service.imports.importer import ImportOptions, cli_agent, import_sources
 from service.imports.sources import collect_sources
 from service.imports.vocabulary import PROVENANCE_GRAPH
 from service.rdf_files import parse_file
-from service.store import EmbeddedStore
 
 
 class StoreBusy(QantarError):
@@ -27,10 +27,10 @@ class StoreBusy(QantarError):
 
 
 @contextmanager
-def writable_store(settings: Settings) -> Iterator[EmbeddedStore]:
+def writable_store(settings: Settings) -> Iterator[AnyStore]:
     """Open the store for writing, first finishing or undoing an import a crash interrupted."""
     try:
-        store = EmbeddedStore(settings.store)
+        store = open_store(settings)
     except OSError as err:
         if "lock" in str(err).lower():
             raise StoreBusy(
@@ -38,7 +38,7 @@ def writable_store(settings: Settings) -> Iterator[EmbeddedStore]:
                 "running?); stop it, or import over HTTP with the Graph Store Protocol") from None
         raise
     try:
-        outcome = journal.recover(store.oxigraph, settings.store, str(PROVENANCE_GRAPH))
+        outcome = journal.recover(store, settings.store, str(PROVENANCE_GRAPH))
         if outcome:
             click.echo(f"recovery: {outcome}", err=True)
         yield store
@@ -86,10 +86,10 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], graph: str,
     with writable_store(settings) as db:
         if sys.stderr.isatty() and total > 1 << 20:
             with click.progressbar(length=total, label="importing", file=sys.stderr) as bar:
-                record = import_sources(db.oxigraph, settings.store, sources, options, shapes,
+                record = import_sources(db, settings.store, sources, options, shapes,
                                         progress=bar.update)
         else:
-            record = import_sources(db.oxigraph, settings.store, sources, options, shapes)
+            record = import_sources(db, settings.store, sources, options, shapes)
     seconds = time.monotonic() - started
     replaced = " (replacing the previous version)" if record.previous_version else ""
     click.echo(f"imported {record.triples:,} triples from {len(sources)} file"
@@ -106,8 +106,8 @@ def graphs_command(ctx: click.Context, store: Path | None) -> None:
     if ctx.invoked_subcommand is not None:
         return
     settings = _settings(ctx, store)
-    with EmbeddedStore(settings.store, read_only=True) as db:
-        infos = list_graphs(db.oxigraph)
+    with open_store(settings, read_only=True) as db:
+        infos = list_graphs(db)
     for info in infos:
         click.echo(f"{info.triples:>10,}  <{info.iri}>  [{info.origin}]")
         if info.origin == "import":
@@ -124,7 +124,7 @@ def drop_command(ctx: click.Context, graph: str, store: Path | None) -> None:
     """Remove the imported graph GRAPH (its provenance stays, marked invalidated)."""
     settings = _settings(ctx, store)
     with writable_store(settings) as db:
-        count = drop_graph(db.oxigraph, graph)
+        count = drop_graph(db, graph)
     click.echo(f"dropped <{graph}> ({count:,} triples)")
 
 
@@ -142,8 +142,8 @@ def conflicts_command(ctx: click.Context, as_json: bool, store: Path | None) -> 
     from service.namespaces import shorten
 
     settings = _settings(ctx, store)
-    with EmbeddedStore(settings.store, read_only=True) as db:
-        conflicts = find_conflicts(db.oxigraph)
+    with open_store(settings, read_only=True) as db:
+        conflicts = find_conflicts(db)
     if as_json:
         click.echo(json.dumps([dataclasses.asdict(c) for c in conflicts], indent=2,
                               ensure_ascii=False))
@@ -174,10 +174,11 @@ def export_command(ctx: click.Context, fmt: str, graph: str | None, output: Path
     from service.imports.export import export_dataset, with_void
 
     settings = _settings(ctx, store)
-    with EmbeddedStore(settings.store, read_only=True) as db:
-        data = export_dataset(db.oxigraph, fmt, graph)
+    with open_store(settings, read_only=True) as db:
         if graph is None:
-            data = with_void(db.oxigraph, data, fmt, settings.base_iri)
+            data = with_void(db, fmt, settings.base_iri)
+        else:
+            data = export_dataset(db, fmt, graph)
     if output is None:
         click.echo(data.decode("utf-8"), nl=False)
     else:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from service.backends import AnyStore
+
 PREFIXES = """
 PREFIX qantar: <https://w3id.org/qantar/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -113,7 +115,7 @@ class Conflict:
     values: list[Value] = field(default_factory=list)
 
 
-def find_conflicts(store: ox.Store) -> list[Conflict]:
+def find_conflicts(store: AnyStore) -> list[Conflict]:
     """Every disagreement, in a stable order (kind, subject, aspect)."""
     found = [*_figures(store), *_dates(store), *_office_starts(store), *_names(store),
              *_disputes(store)]
@@ -121,9 +123,9 @@ def find_conflicts(store: ox.Store) -> list[Conflict]:
     return sorted(found, key=lambda c: (order[c.kind], c.subject, c.aspect))
 
 
-def _query(store: ox.Store, query: str) -> ox.QuerySolutions:
+def _query(store: AnyStore, query: str) -> ox.QuerySolutions:
     """The default graph is the union of all graphs, as on the endpoint."""
-    return store.query(query, use_default_graph_as_union=True)
+    return store.query(query, True)
 
 
 def _v(row: ox.QuerySolution, name: str) -> str | None:
@@ -131,7 +133,7 @@ def _v(row: ox.QuerySolution, name: str) -> str | None:
     return None if term is None else term.value
 
 
-def _figures(store: ox.Store) -> list[Conflict]:
+def _figures(store: AnyStore) -> list[Conflict]:
     groups: dict[tuple, dict[str, Value]] = defaultdict(dict)
     labels: dict[str, str | None] = {}
     for row in _query(store, FIGURES):
@@ -154,7 +156,7 @@ def _figures(store: ox.Store) -> list[Conflict]:
     return conflicts
 
 
-def _dates(store: ox.Store) -> list[Conflict]:
+def _dates(store: AnyStore) -> list[Conflict]:
     groups: dict[tuple[str, str], dict[tuple[str, str], str | None]] = defaultdict(dict)
     for row in _query(store, DATES):
         key = (_v(row, "node") or "", _v(row, "property") or "")
@@ -168,7 +170,7 @@ def _dates(store: ox.Store) -> list[Conflict]:
     return conflicts
 
 
-def _office_starts(store: ox.Store) -> list[Conflict]:
+def _office_starts(store: AnyStore) -> list[Conflict]:
     conflicts = []
     for row in _query(store, OFFICE_STARTS):
         start = (_v(row, "start") or "")[:10]
@@ -196,7 +198,7 @@ def _compatible(start: str, begin: str | None, earliest: str | None, latest: str
     return not (latest and start > latest[:10])
 
 
-def _names(store: ox.Store) -> list[Conflict]:
+def _names(store: AnyStore) -> list[Conflict]:
     by_node: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for row in _query(store, LABELS):
         label = row["label"]
@@ -221,7 +223,7 @@ def _names(store: ox.Store) -> list[Conflict]:
     return conflicts
 
 
-def _disputes(store: ox.Store) -> list[Conflict]:
+def _disputes(store: AnyStore) -> list[Conflict]:
     conflicts = []
     for row in _query(store, DISPUTES):
         conflicts.append(Conflict(
@@ -236,7 +238,7 @@ def _disputes(store: ox.Store) -> list[Conflict]:
     return conflicts
 
 
-def _label(store: ox.Store, iri: str | None) -> str | None:
+def _label(store: AnyStore, iri: str | None) -> str | None:
     if not iri:
         return None
     rows = list(_query(

@@ -1,32 +1,40 @@
 """A reproducible dump of the store (same data, same bytes), for archiving and diffing.
 
 N-Quads lines are sorted; graphs with blank nodes get canonical labels first (RDFC-1.0),
-since the store's own labels are internal and change from load to load.
-Turtle and TriG are written by pyoxigraph from those sorted quads, so they are stable too.
+since the store's own labels are internal and change from load to load. Turtle and TriG are
+written by pyoxigraph from those sorted quads, so they are stable too.
 """
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 
+from service.backends import AnyStore
 from service.errors import NotFound, UnreadableInput
 from service.namespaces import prefixes_used
 
 EXPORT_FORMATS = ("nquads", "trig", "turtle")
 
 
-def export_dataset(store: ox.Store, fmt: str = "nquads", graph: str | None = None) -> bytes:
-    """The whole dataset, or the one named graph, in ``fmt``; byte-identical for the same data."""
+def export_dataset(store: AnyStore, fmt: str = "nquads", graph: str | None = None,
+                   extra: dict[str, bytes] | None = None) -> bytes:
+    """The whole dataset, or the one named graph, in ``fmt``; byte-identical for the same data.
+
+    ``extra`` adds graphs computed on the fly (graph IRI -> N-Triples), replacing any stored
+    graph of the same name (the VoID description).
+    """
     if fmt not in EXPORT_FORMATS:
         raise UnreadableInput(fmt, f"unknown export format (known: {', '.join(EXPORT_FORMATS)})")
     if graph is None and fmt == "turtle":
         raise UnreadableInput(fmt, "Turtle holds one graph: name it with --graph, or use trig")
+    extra = extra or {}
     lines: list[bytes] = []
     for name in _graph_names(store, graph):
-        suffix = b" .\n" if name is None else f" {name} .\n".encode()
-        for line in _canonical_ntriples(store, name).splitlines():
-            if line.strip():
-                lines.append(line.rstrip()[:-1].rstrip() + suffix)
+        if name is not None and name.value in extra:
+            continue
+        lines += _with_graph(_canonical_ntriples(store, name), name)
+    for iri, data in extra.items():
+        lines += _with_graph(_canonical(data), ox.NamedNode(iri))
     nquads = b"".join(sorted(lines))
     if fmt == "nquads":
         return nquads
@@ -38,39 +46,39 @@ def export_dataset(store: ox.Store, fmt: str = "nquads", graph: str | None = Non
     return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes_used(quads))
 
 
-def _graph_names(store: ox.Store, graph: str | None) -> list[ox.NamedNode | None]:
+def with_void(store: AnyStore, fmt: str, base_iri: str) -> bytes:
+    """The whole-dataset export with the VoID description as its own graph."""
+    from service.imports.void import VOID_GRAPH, void_description
+
+    void = void_description(store, base_iri).serialize(format="nt", encoding="utf-8")
+    return export_dataset(store, fmt, extra={str(VOID_GRAPH): void})
+
+
+def _graph_names(store: AnyStore, graph: str | None) -> list[ox.NamedNode | None]:
     if graph is not None:
-        node = ox.NamedNode(graph)
-        if not store.contains_named_graph(node):
+        if not store.graph_exists(graph):
             raise NotFound(f"no graph <{graph}> in the store")
-        return [node]
-    named = sorted((g for g in store.named_graphs() if isinstance(g, ox.NamedNode)),
-                   key=lambda g: g.value)
-    has_default = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None)
-    return ([None] if has_default else []) + named
+        return [ox.NamedNode(graph)]
+    named = [ox.NamedNode(g) for g in store.graphs()]
+    return named if store.default_graph_is_empty() else [None, *named]
 
 
-def _canonical_ntriples(store: ox.Store, name: ox.NamedNode | None) -> bytes:
-    """The graph as N-Triples with canonical blank node labels (RDFC-1.0, by pyoxigraph)."""
-    data = store.dump(format=ox.RdfFormat.N_TRIPLES,
-                      from_graph=ox.DefaultGraph() if name is None else name)
+def _with_graph(ntriples: bytes, name: ox.NamedNode | None) -> list[bytes]:
+    suffix = b" .\n" if name is None else f" {name} .\n".encode()
+    return [line.rstrip()[:-1].rstrip() + suffix for line in ntriples.splitlines()
+            if line.strip()]
+
+
+def _canonical_ntriples(store: AnyStore, name: ox.NamedNode | None) -> bytes:
+    data = store.dump(None if name is None else name.value, "application/n-triples")
+    return _canonical(data or b"")
+
+
+def _canonical(data: bytes) -> bytes:
+    """N-Triples with canonical blank node labels (RDFC-1.0, by pyoxigraph)."""
     if b"_:" not in data:
         return data
     dataset = ox.Dataset(ox.parse(data, format=ox.RdfFormat.N_TRIPLES))
     dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     return ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in dataset),
                         format=ox.RdfFormat.N_TRIPLES)
-
-
-def with_void(store: ox.Store, data: bytes, fmt: str, base_iri: str) -> bytes:
-    """The whole-dataset export with the VoID description added as its own graph."""
-    from service.imports.void import VOID_GRAPH, void_description
-
-    scratch = ox.Store()
-    scratch.bulk_load(data, format=ox.RdfFormat.N_QUADS if fmt == "nquads"
-                      else ox.RdfFormat.TRIG)
-    if scratch.contains_named_graph(ox.NamedNode(str(VOID_GRAPH))):  # a stale copy
-        scratch.remove_graph(ox.NamedNode(str(VOID_GRAPH)))
-    void = void_description(store, base_iri).serialize(format="nt", encoding="utf-8")
-    scratch.bulk_load(void, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(VOID_GRAPH)))
-    return export_dataset(scratch, fmt)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
+from service.backends import AnyStore
 from service.errors import InvalidData, NotFound
 from service.imports.importer import RESERVED_GRAPHS
 from service.imports.vocabulary import PROVENANCE_GRAPH
@@ -46,7 +47,7 @@ class GraphInfo:
     agent: str | None = None
 
 
-def list_graphs(store: ox.Store) -> list[GraphInfo]:
+def list_graphs(store: AnyStore) -> list[GraphInfo]:
     rows = store.query(LISTING)
     infos = []
     for row in rows:
@@ -61,16 +62,15 @@ def list_graphs(store: ox.Store) -> list[GraphInfo]:
     return infos
 
 
-def drop_graph(store: ox.Store, graph: str) -> int:
+def drop_graph(store: AnyStore, graph: str) -> int:
     """Remove an imported graph; its provenance stays, marked invalidated. Triples removed."""
     if graph in RESERVED_GRAPHS:
         raise InvalidData(f"<{graph}> belongs to the bundle; `qantar load` rebuilds it")
     node = ox.NamedNode(graph)
-    if not store.contains_named_graph(node):
+    if not store.graph_exists(graph):
         raise NotFound(f"no graph <{graph}> in the store")
-    count = int(next(iter(store.query(
-        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {node} {{ ?s ?p ?o }} }}")))["n"].value)
-    store.remove_graph(node)
+    count = store.triple_count(graph)
+    store.drop_graph(graph)
     now = datetime.now(UTC).isoformat()
     prov = ox.NamedNode(str(PROVENANCE_GRAPH))
     store.update(

@@ -18,6 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
+from service.backends import AnyStore
 from service.errors import InvalidData, QantarError, UnreadableInput
 from service.imports import journal
 from service.imports.checks import check_imported_graph
@@ -65,7 +66,7 @@ def check_target(graph: str) -> ox.NamedNode:
 
 
 def import_sources(
-    store: ox.Store,
+    store: AnyStore,
     store_path: Path,
     sources: list[Source],
     options: ImportOptions,
@@ -75,7 +76,7 @@ def import_sources(
     """Import ``sources`` into ``options.graph``; returns the provenance record written."""
     target = check_target(options.graph)
     started = datetime.now(UTC)
-    existed = store.contains_named_graph(target)
+    existed = store.graph_exists(options.graph)
     if existed and not options.replace:
         raise GraphExists(f"<{options.graph}> exists already: use --replace to replace it")
     previous = _current_version(store, options.graph) if existed else None
@@ -87,12 +88,13 @@ def import_sources(
                                             str(backup) if backup else None))
     try:
         if existed and backup is not None:
-            store.dump(str(backup), format=ox.RdfFormat.N_TRIPLES, from_graph=target)
-            store.remove_graph(target)
-        store.add_graph(target)
+            with backup.open("wb") as out:
+                store.dump(options.graph, "application/n-triples", out)
+            store.drop_graph(options.graph)
+        store.create_graph(options.graph)
         for source in sources:
             record.sources.append(_load(store, source, target, progress))
-        record.triples = _count(store, target)
+        record.triples = store.triple_count(options.graph)
         findings, focus = check_imported_graph(store, options.graph, CONTEXT_GRAPHS, shapes)
         if findings is None:
             record.validation = "not validated: no node of the Qantar ontology's classes"
@@ -117,19 +119,14 @@ def import_sources(
 
 
 def _load(
-    store: ox.Store, source: Source, target: ox.NamedNode, progress: Callable[[int], None] | None
+    store: AnyStore, source: Source, target: ox.NamedNode,
+    progress: Callable[[int], None] | None,
 ) -> SourceRecord:
     base = Path(source.name).resolve().as_uri() if source.path else None
     with source.open() as raw:
         reader = CountingReader(raw, progress)
         try:
-            if source.format.supports_datasets:
-                quads = ox.parse(input=reader, format=source.format, base_iri=base)
-                store.bulk_extend(
-                    ox.Quad(q.subject, q.predicate, q.object, target) for q in quads)
-            else:
-                store.bulk_load(input=reader, format=source.format, to_graph=target,
-                                base_iri=base)
+            store.load_graph(reader, source.format, target.value, base_iri=base)
         except SyntaxError as err:
             message = _OX_LOCATION.sub("", str(err.msg))
             raise UnreadableInput(source.name, message, err.lineno, err.offset) from None
@@ -140,13 +137,7 @@ def _load(
                         source.format.media_type)
 
 
-def _count(store: ox.Store, graph: ox.NamedNode) -> int:
-    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}"
-    row = next(iter(store.query(query)))
-    return int(row["n"].value)
-
-
-def _current_version(store: ox.Store, graph: str) -> str | None:
+def _current_version(store: AnyStore, graph: str) -> str | None:
     prov, node = ox.NamedNode(str(PROVENANCE_GRAPH)), ox.NamedNode(graph)
     current = "<http://www.w3.org/ns/dcat#hasCurrentVersion>"
     rows = list(store.query(f"SELECT ?v WHERE {{ GRAPH {prov} {{ {node} {current} ?v }} }}"))

@@ -1,9 +1,9 @@
 """Crash safety for imports: a journal written before the store changes, removed after.
 
-bulk loading is fast because it is not one transaction, so the journal supplies the
-all-or-nothing promise: if the process dies mid-import, the next opening of the store drops
-the half-written graph, puts back the version it was replacing (kept beside the store as
-N-Triples) and removes the unfinished provenance record.
+Bulk loading (and, on a remote store, uploading in chunks) is fast because it is not one
+transaction, so the journal supplies the all-or-nothing promise: if the process dies
+mid-import, the next opening of the store drops the half-written graph and puts back the
+version it was replacing (kept beside the store as N-Triples).
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
+
+from service.backends import AnyStore
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,7 @@ def pending(store_path: Path) -> Entry | None:
     return Entry(**json.loads(path.read_text(encoding="utf-8")))
 
 
-def recover(store: ox.Store, store_path: Path, provenance_graph: str) -> str | None:
+def recover(store: AnyStore, store_path: Path, provenance_graph: str) -> str | None:
     """Finish or undo an import the journal says was under way; say which, or None.
 
     The provenance record is written last, in one transaction: if it is there, the import
@@ -69,12 +71,11 @@ def recover(store: ox.Store, store_path: Path, provenance_graph: str) -> str | N
     if bool(recorded):
         commit(store_path)
         return f"completed the import into <{entry.graph}> that was being recorded"
-    graph = ox.NamedNode(entry.graph)
-    if store.contains_named_graph(graph):
-        store.remove_graph(graph)
+    store.drop_graph(entry.graph)
     if entry.backup and Path(entry.backup).is_file():
-        store.add_graph(graph)  # an empty graph that existed stays existing
-        store.bulk_load(path=entry.backup, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        store.create_graph(entry.graph)  # an empty graph that existed stays existing
+        with open(entry.backup, "rb") as backup:
+            store.load_graph(backup, ox.RdfFormat.N_TRIPLES, entry.graph)
     store.flush()
     commit(store_path)
     restored = " and restored the version it was replacing" if entry.backup else ""

@@ -10,6 +10,7 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, XSD
 
+from service.backends import AnyStore
 from service.imports.vocabulary import VOID
 from service.namespaces import ARTICLE_GRAPH, ID, ONTOLOGY_IRI
 
@@ -28,7 +29,7 @@ def dataset_iri(base_iri: str) -> URIRef:
     return URIRef(base_iri.rstrip("/") + "/dataset")
 
 
-def void_description(store: ox.Store, base_iri: str, service_url: str | None = None) -> Graph:
+def void_description(store: AnyStore, base_iri: str, service_url: str | None = None) -> Graph:
     """VoID for everything in ``store``; ``service_url`` (the running site) adds the endpoints."""
     g = Graph()
     g.bind("void", VOID)
@@ -51,7 +52,7 @@ def void_description(store: ox.Store, base_iri: str, service_url: str | None = N
         g.add((dataset, VOID.dataDump, URIRef(root + "/store")))
         g.add((dataset, VOID.rootResource, URIRef(root + "/")))
     _counts(g, dataset, store, "")
-    for graph in sorted(n.value for n in store.named_graphs() if isinstance(n, ox.NamedNode)):
+    for graph in store.graphs():
         subset = URIRef(graph)
         g.add((dataset, VOID.subset, subset))
         g.add((subset, RDF.type, VOID.Dataset))
@@ -73,8 +74,8 @@ def void_description(store: ox.Store, base_iri: str, service_url: str | None = N
     return g
 
 
-def _counts(g: Graph, dataset: URIRef, store: ox.Store, _: str) -> None:
-    g.add((dataset, VOID.triples, _int(len(store))))
+def _counts(g: Graph, dataset: URIRef, store: AnyStore, _: str) -> None:
+    g.add((dataset, VOID.triples, _int(store.triple_count())))
     g.add((dataset, VOID.entities, _int(_one(
         store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o "
                f'FILTER(STRSTARTS(STR(?s), "{ID}")) }}'))))
@@ -83,7 +84,7 @@ def _counts(g: Graph, dataset: URIRef, store: ox.Store, _: str) -> None:
     g.add((dataset, VOID.distinctObjects, _int(_one(
         store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"))))
     classes = list(store.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } "
-                               "GROUP BY ?c ORDER BY ?c", use_default_graph_as_union=True))
+                               "GROUP BY ?c ORDER BY ?c", True))
     g.add((dataset, VOID.classes, _int(len(classes))))
     for row in classes:
         part = URIRef(f"{dataset}#class-{_slug(row['c'].value)}")
@@ -91,7 +92,7 @@ def _counts(g: Graph, dataset: URIRef, store: ox.Store, _: str) -> None:
         g.add((part, VOID["class"], URIRef(row["c"].value)))
         g.add((part, VOID.entities, _int(int(row["n"].value))))
     properties = list(store.query("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } "
-                                  "GROUP BY ?p ORDER BY ?p", use_default_graph_as_union=True))
+                                  "GROUP BY ?p ORDER BY ?p", True))
     g.add((dataset, VOID.properties, _int(len(properties))))
     for row in properties:
         part = URIRef(f"{dataset}#property-{_slug(row['p'].value)}")
@@ -100,8 +101,8 @@ def _counts(g: Graph, dataset: URIRef, store: ox.Store, _: str) -> None:
         g.add((part, VOID.triples, _int(int(row["n"].value))))
 
 
-def _one(store: ox.Store, query: str) -> int:
-    row = next(iter(store.query(query, use_default_graph_as_union=True)))
+def _one(store: AnyStore, query: str) -> int:
+    row = next(iter(store.query(query, True)))
     return int(row["n"].value)
 
 

@@ -43,7 +43,7 @@ def _link(iri: str | None) -> str | None:
 @blueprint.route("/graphs")
 def graphs() -> Response | str:
     """The named graphs, their size and where they came from."""
-    infos = list_graphs(qantar().store.oxigraph)
+    infos = list_graphs(qantar().store)
     if _wants_json():
         return jsonify([dataclasses.asdict(i) for i in infos])
     return render_template("imports/graphs.html", graphs=infos, shorten=shorten, link=_link)
@@ -52,7 +52,7 @@ def graphs() -> Response | str:
 @blueprint.route("/conflicts")
 def conflicts() -> Response | str:
     """Where the sources disagree, each value with who states it and in which graph."""
-    found = find_conflicts(qantar().store.oxigraph)
+    found = find_conflicts(qantar().store)
     if _wants_json():
         return jsonify([dataclasses.asdict(c) for c in found])
     return render_template("imports/conflicts.html", conflicts=found, shorten=shorten,
@@ -67,6 +67,6 @@ def void() -> Response:
         return error_response(406, "VoID is available as Turtle, N-Triples, RDF/XML, JSON-LD, "
                                    "N-Quads or TriG")
     state = qantar()
-    graph = void_description(state.store.oxigraph, state.settings.base_iri, request.host_url)
+    graph = void_description(state.store, state.settings.base_iri, request.host_url)
     body = graph.serialize(format=RDFLIB_FORMATS[mime], encoding="utf-8")
     return Response(body, content_type=content_type(mime), headers={"Vary": "Accept"})

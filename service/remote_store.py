@@ -1,0 +1,241 @@
+"""The store on an existing SPARQL 1.1 server, through the standard protocols only.
+
+Query, Update and the Graph Store HTTP Protocol, at URLs given by configuration (Oxigraph
+server: ``/query``, ``/update``, ``/store``), with optional basic or bearer authentication,
+timeouts and one reused HTTP session. Answers come back as pyoxigraph objects (parsed with
+pyoxigraph's own result and RDF parsers), so the rest of Qantar cannot tell the two stores
+apart. What the protocols cannot promise (one transaction across several requests) is done
+with one SPARQL Update wherever possible; see ``load_graph`` for imports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import BinaryIO
+
+import pyoxigraph as ox
+import requests
+
+from service.errors import BadQuery, NotFound, QantarError
+from service.sparql.oxiformats import RDF_FORMATS
+
+#: Triples per request when uploading in chunks.
+CHUNK_TRIPLES = 100_000
+
+
+class StoreUnavailable(QantarError):
+    """The remote store is down, too slow or answered something that is not SPARQL."""
+
+
+class RemoteStore:
+    """A SPARQL 1.1 server as Qantar's store."""
+
+    read_only = False
+
+    def __init__(self, query_url: str, update_url: str | None = None,
+                 gsp_url: str | None = None, auth: str | None = None, timeout: float = 30.0,
+                 union_parameter: str | None = "union-default-graph") -> None:
+        self.query_url = query_url
+        self.update_url = update_url or _sibling(query_url, "update")
+        self.gsp_url = gsp_url or _sibling(query_url, "store")
+        self.timeout = timeout
+        self.union_parameter = union_parameter
+        self.session = requests.Session()
+        if auth:
+            scheme, _, credentials = auth.partition(" ")
+            if scheme.lower() == "basic" and ":" in credentials:
+                user, _, password = credentials.partition(":")
+                self.session.auth = (user, password)
+            elif scheme.lower() == "bearer":
+                self.session.headers["Authorization"] = f"Bearer {credentials}"
+            else:
+                raise ValueError("QANTAR_STORE_AUTH must be 'basic USER:PASSWORD' or "
+                                 "'bearer TOKEN'")
+
+    @property
+    def path(self) -> str:  # for messages
+        return self.query_url
+
+    # -- HTTP ---------------------------------------------------------------------------------
+
+    def _request(self, method: str, url: str, *, timeout: float | None = None,
+                 stream: bool = False, **kwargs: object) -> requests.Response:
+        try:
+            response = self.session.request(method, url, timeout=timeout or self.timeout,
+                                            stream=stream, **kwargs)
+        except requests.Timeout as err:
+            raise StoreUnavailable(f"the SPARQL server at {url} did not answer within "
+                                   f"{timeout or self.timeout:g} s") from err
+        except requests.RequestException as err:
+            raise StoreUnavailable(f"the SPARQL server at {url} cannot be reached: {err}") from err
+        if response.status_code == 400:
+            raise BadQuery(f"the SPARQL server refused the request: {response.text.strip()}")
+        if response.status_code == 404 and method in ("GET", "DELETE", "HEAD"):
+            raise NotFound(response.text.strip() or f"{url}: not found")
+        if response.status_code >= 300:
+            raise StoreUnavailable(f"the SPARQL server at {url} answered {response.status_code}: "
+                                   f"{response.text.strip()[:300]}")
+        return response
+
+    def query_response(self, sparql: str, accept: str, *, union: bool = True,
+                       default_graphs: Iterable[str] = (), named_graphs: Iterable[str] = (),
+                       timeout: float | None = None) -> requests.Response:
+        """The raw (streamed) answer of the server, for the endpoint to pass on."""
+        params: list[tuple[str, str]] = [("default-graph-uri", g) for g in default_graphs]
+        params += [("named-graph-uri", g) for g in named_graphs]
+        if union and not params and self.union_parameter:
+            params.append((self.union_parameter, "true"))
+        return self._request("POST", self.query_url, params=params, data=sparql.encode("utf-8"),
+                             headers={"Content-Type": "application/sparql-query",
+                                      "Accept": accept}, timeout=timeout, stream=True)
+
+    # -- the store interface ------------------------------------------------------------------
+
+    def query(self, sparql: str, use_default_graph_as_union: bool = True) -> object:
+        """Solutions, a boolean, or triples, as pyoxigraph objects."""
+        response = self.query_response(
+            sparql, "application/sparql-results+json, application/n-triples;q=0.9",
+            union=use_default_graph_as_union)
+        kind = response.headers.get("Content-Type", "").split(";")[0].strip()
+        body = response.content
+        if kind in ("application/sparql-results+json", "application/json"):
+            return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        if kind in ("application/sparql-results+xml", "application/xml"):
+            return ox.parse_query_results(body, format=ox.QueryResultsFormat.XML)
+        fmt = RDF_FORMATS.get(kind) or ox.RdfFormat.N_TRIPLES
+        return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, format=fmt)]
+
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
+        self._request("POST", self.update_url, data=sparql.encode("utf-8"),
+                      headers={"Content-Type": "application/sparql-update"})
+
+    def graphs(self) -> list[str]:
+        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", False)
+        return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
+
+    def triple_count(self, graph: str | None = None) -> int:
+        """Triples in ``graph``, or in the whole store (every graph) when ``graph`` is None."""
+        if graph is None:
+            where = "{ { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+        else:
+            where = f"{{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"
+        row = next(iter(self.query(f"SELECT (COUNT(*) AS ?n) WHERE {where}", False)))
+        return int(row["n"].value)
+
+    def graph_exists(self, graph: str | None) -> bool:
+        if graph is None:
+            return True
+        return bool(self.query(f"ASK {{ GRAPH {ox.NamedNode(graph)} {{ }} }}", False))
+
+    def default_graph_is_empty(self) -> bool:
+        return not bool(self.query("ASK { ?s ?p ?o }", False))
+
+    def dump(self, graph: str | None, mime: str, output: BinaryIO | None = None) -> bytes | None:
+        params = {"default": ""} if graph is None else {"graph": graph}
+        response = self._request("GET", self.gsp_url, params=params, headers={"Accept": mime},
+                                 stream=output is not None)
+        return _deliver(response, mime, output)
+
+    def dump_dataset(self, mime: str, output: BinaryIO | None = None) -> bytes | None:
+        response = self._request("GET", self.gsp_url, headers={"Accept": mime},
+                                 stream=output is not None)
+        return _deliver(response, mime, output)
+
+    def replace_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool:
+        """GSP PUT: the server replaces the graph in one request."""
+        created = not self.graph_exists(graph)
+        self._put_or_post("PUT", graph, _ntriples_bytes(triples))
+        return created
+
+    def add_to_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool:
+        created = not self.graph_exists(graph)
+        self._put_or_post("POST", graph, _ntriples_bytes(triples))
+        return created
+
+    def add_quads(self, quads: list[ox.Quad]) -> None:
+        self.update("INSERT DATA { " + _quads_block(quads) + " }")
+
+    def replace_dataset(self, quads: list[ox.Quad]) -> None:
+        self.update("DROP SILENT ALL ;\nINSERT DATA { " + _quads_block(quads) + " }")
+
+    def drop_graph(self, graph: str | None) -> bool:
+        if graph is None:
+            self.update("CLEAR SILENT DEFAULT")
+            return True
+        if not self.graph_exists(graph):
+            return False
+        self.update(f"DROP GRAPH {ox.NamedNode(graph)}")
+        return True
+
+    def create_graph(self, graph: str) -> None:
+        self.update(f"CREATE SILENT GRAPH {ox.NamedNode(graph)}")
+
+    def load_graph(self, source: BinaryIO, fmt: ox.RdfFormat, graph: str,
+                   base_iri: str | None = None) -> None:
+        """Upload RDF into ``graph`` in chunks through the Graph Store Protocol (POST).
+
+        Not one transaction (no protocol offers that across requests): the importer's journal
+        makes it all-or-nothing, as it does for the embedded bulk loader.
+        """
+        target = ox.NamedNode(graph)
+        for chunk in _chunks(ox.parse(input=source, format=fmt, base_iri=base_iri)):
+            data = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in chunk],
+                                format=ox.RdfFormat.N_TRIPLES)
+            self._put_or_post("POST", target.value, data)
+
+    def flush(self) -> None:
+        """Nothing to do: every request is durable when the server answers."""
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> RemoteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _put_or_post(self, method: str, graph: str | None, data: bytes) -> None:
+        params = {"default": ""} if graph is None else {"graph": graph}
+        self._request(method, self.gsp_url, params=params, data=data,
+                      headers={"Content-Type": "application/n-triples"})
+
+
+def _sibling(url: str, name: str) -> str:
+    """``http://host/query`` -> ``http://host/update`` (Oxigraph's layout) as a default."""
+    base, _, last = url.rstrip("/").rpartition("/")
+    return f"{base}/{name}" if last in ("query", "sparql") else url
+
+
+def _deliver(response: requests.Response, mime: str, output: BinaryIO | None) -> bytes | None:
+    if output is None:
+        return response.content
+    for chunk in response.iter_content(1 << 16):
+        output.write(chunk)
+    return None
+
+
+def _ntriples_bytes(triples: Iterable[ox.Triple]) -> bytes:
+    return ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES)
+
+
+def _quads_block(quads: list[ox.Quad]) -> str:
+    by_graph: dict[str, list[str]] = {}
+    for quad in quads:
+        key = "" if isinstance(quad.graph_name, ox.DefaultGraph) else str(quad.graph_name)
+        by_graph.setdefault(key, []).append(
+            str(ox.Triple(quad.subject, quad.predicate, quad.object)) + " .")
+    return " ".join("\n".join(lines) if not key else f"GRAPH {key} {{ " + "\n".join(lines) + " }"
+                    for key, lines in by_graph.items())
+
+
+def _chunks(quads: Iterator[ox.Quad]) -> Iterator[list[ox.Quad]]:
+    chunk: list[ox.Quad] = []
+    for quad in quads:
+        chunk.append(quad)
+        if len(chunk) >= CHUNK_TRIPLES:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
