@@ -26,6 +26,7 @@ def _register_blueprints(app: Flask) -> None:
     # Each part of the service is one blueprint in its own module; add new ones here.
     from service.graph_store import blueprint as graph_store
     from service.imports.web import blueprint as imports
+    from service.openapi import blueprint as openapi
     from service.pages import blueprint as pages
     from service.query_ui import blueprint as query_ui
     from service.sparql.endpoint import blueprint as sparql
@@ -34,6 +35,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(graph_store)
     app.register_blueprint(query_ui)
     app.register_blueprint(imports)
+    app.register_blueprint(openapi)
     app.register_blueprint(pages)  # its catch-all /<path> resolves IRIs under the base
 
 

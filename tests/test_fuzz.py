@@ -1,0 +1,162 @@
+"""Property-based tests of the HTTP surface on a live server: no 500, ever.
+
+schemathesis reads ``/openapi.json`` from the running service and sends, for every operation it
+describes, requests built from the description (valid and invalid parameters, arbitrary bodies
+in every RDF media type, writes with the token); hypothesis then sends what no description
+covers: arbitrary paths, Accept headers, content types and bytes. Each answer must be one the
+description lists (status, media type, JSON shape) and never a server error.
+
+``QANTAR_FUZZ_EXAMPLES`` (default 15) sets the examples per operation; the file stays well under
+a minute at the default. Raise it for a deeper run: ``QANTAR_FUZZ_EXAMPLES=300 pytest
+tests/test_fuzz.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from service.openapi import description
+from tests.live import WRITE_TOKEN, LiveServer, copy_store, serve
+
+EXAMPLES = int(os.environ.get("QANTAR_FUZZ_EXAMPLES", "15"))
+AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
+                         suppress_health_check=list(HealthCheck))
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+          response_schema_conformance]
+RDF_TYPES = ["text/turtle", "application/n-triples", "application/n-quads", "application/trig",
+             "application/rdf+xml", "application/ld+json", "text/n3"]
+# Request bodies in the RDF media types the description lists go out as they are generated.
+for _mime in RDF_TYPES:
+    schemathesis.serializer(_mime)(
+        lambda ctx, value: value if isinstance(value, bytes) else str(value).encode("utf-8"))
+
+
+@pytest.fixture(scope="module")
+def fuzzed(tmp_path_factory: pytest.TempPathFactory,
+           bundle_store_template: Path) -> Iterator[LiveServer]:
+    """A writable service of this module's own (fuzzed writes change its data, not others')."""
+    store = copy_store(bundle_store_template, tmp_path_factory.mktemp("fuzz") / "store")
+    with serve(store, QANTAR_WRITE_TOKEN=WRITE_TOKEN, QANTAR_QUERY_TIMEOUT="5",
+               QANTAR_MAX_BODY="200000") as server:
+        yield server
+
+
+# The description the service publishes (the same file; test_the_description_is_served checks
+# that), loaded at collection so that each operation is a test of its own; the requests go to the
+# module's live server through base_url.
+schema = schemathesis.openapi.from_dict(description("http://127.0.0.1"))
+
+
+@pytest.mark.slow
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_every_described_operation_answers_as_described_and_never_500(
+    case: schemathesis.Case, fuzzed: LiveServer
+) -> None:
+    case.call_and_validate(base_url=fuzzed.url, headers=AUTH, checks=CHECKS, timeout=30)
+
+
+def test_the_description_is_served(fuzzed: LiveServer) -> None:
+    response = requests.get(fuzzed.url + "/openapi.json")
+    assert response.status_code == 200
+    assert response.json() == description(fuzzed.url)
+    assert response.json()["openapi"].startswith("3.")
+
+
+def test_the_description_names_every_route_but_the_sparql_endpoint(
+    fuzzed: LiveServer,
+) -> None:
+    """A route added without a line in openapi.json fails here (and is then fuzzed too)."""
+    described = requests.get(fuzzed.url + "/openapi.json").json()
+    assert described["servers"] == [{"url": fuzzed.url}]
+    paths = set(described["paths"])
+    shapes = {re.sub(r"\{[^}]*\}", "{}", p) for p in paths}
+    undocumented = []
+    for rule in fuzzed.app.url_map.iter_rules():
+        if rule.endpoint in ("static", "sparql.sparql"):
+            continue
+        template = re.sub(r"<[^>]*>", "{}", rule.rule)
+        catch_all = rule.endpoint in ("pages.resolve", "pages.page", "pages.data")
+        if template not in shapes and not catch_all:
+            undocumented.append(rule.rule)
+    assert undocumented == []
+    # the catch-all routes are described by the shape of the IRIs they serve
+    assert {"/id/{kind}/{slug}", "/page/id/{kind}/{slug}", "/data/id/{kind}/{document}"} <= paths
+
+
+# --- what the description does not cover ------------------------------------------------------
+
+PATH_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
+PREFIXES = ["", "id/", "id/person/", "page/", "page/id/event/", "data/id/person/", "classes/",
+            "ontology.", "store/", "assets/", "search?q=", "timeline?page=", "graphs?x=",
+            "store?graph=", "query/", ".well-known/"]
+ACCEPTS = st.one_of(
+    st.sampled_from(["text/html", "application/json", "text/turtle", "application/ld+json",
+                     "*/*", "", "text/*;q=0", "application/n-quads;q=0.5, text/html;q=0.4",
+                     "application/sparql-results+json", "image/png", ";;;", "text/turtle;q=x"]),
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7e), max_size=30),
+)
+
+
+@pytest.mark.slow
+@FUZZ_SETTINGS
+@given(prefix=st.sampled_from(PREFIXES), rest=PATH_TEXT, accept=ACCEPTS)
+def test_any_get_with_any_accept_is_never_a_server_error(
+    fuzzed: LiveServer, prefix: str, rest: str, accept: str
+) -> None:
+    url = f"{fuzzed.url}/{prefix}{urllib.parse.quote(rest, safe='/?=&')}"
+    response = requests.get(url, headers={"Accept": accept}, allow_redirects=False, timeout=30)
+    assert response.status_code < 500, (url, accept, response.text[:300])
+
+
+BODIES = st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=200).map(str.encode),
+    st.sampled_from([b"@prefix : <", b"<a> <b> <c>", b'{"@context": 5}', b'{"@id": []}',
+                     b"<?xml version='1.0'?><rdf:RDF", b"[] <http://e/p> \"\\uD800\" .",
+                     b'{"@graph": [{"@id": "http://e/s", "http://e/p": {"@value": {}}}]}',
+                     b"GRAPH <http://e/g> { <http://e/s> <http://e/p> 1 . ",
+                     b"\xff\xfe\x00<", b"<http://e/s> <http://e/p> \"x\"@-- .",
+                     b"<s> <p> <o> <g> <h> ."]),
+)
+CONTENT_TYPES = st.one_of(
+    st.sampled_from([*RDF_TYPES, "text/plain", "application/xml", "multipart/form-data",
+                     "text/turtle; charset=latin-1", "application/json", "", "text/turtle;;",
+                     "multipart/form-data; boundary=x"]),
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7e), max_size=30),
+)
+TARGETS = st.sampled_from(["/store?graph=http://example.org/fuzz", "/store?default",
+                           "/store", "/store/fuzz", "/store?graph=relative",
+                           "/store?graph=http://example.org/a&graph=http://example.org/b"])
+
+
+@pytest.mark.slow
+@FUZZ_SETTINGS
+@given(method=st.sampled_from(["PUT", "POST"]), target=TARGETS, ctype=CONTENT_TYPES,
+       body=BODIES)
+def test_any_write_body_is_accepted_or_refused_never_a_server_error(
+    fuzzed: LiveServer, method: str, target: str, ctype: str, body: bytes
+) -> None:
+    headers = {**AUTH, "Content-Type": ctype} if ctype else AUTH
+    response = requests.request(method, fuzzed.url + target, data=body, headers=headers,
+                                timeout=30)
+    assert response.status_code < 500, (method, target, ctype, body, response.text[:300])
+    if response.status_code >= 400:
+        assert response.headers["Content-Type"].startswith("text/plain")
