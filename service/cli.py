@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
+from service.backends import open_store
 from service.bundle import read_bundle, read_ontology
 from service.config import Settings
 from service.errors import BadQuery, InvalidData, NotFound, QantarError, UnreadableInput, exit_code
@@ -16,7 +17,6 @@ from service.loader import load_bundle
 from service.namespaces import prefixes_used, shorten
 from service.rdf_files import parse_file
 from service.stats import compute_stats
-from service.store import EmbeddedStore
 from service.validate import conforms, format_report, validate_graph
 
 
@@ -89,7 +89,8 @@ def load(ctx: click.Context, store: Path | None) -> None:
     width = max((len(f"{n:,}") for n in counts.values()), default=1)
     for iri, n in counts.items():
         click.echo(f"{n:>{width},}  {iri}")
-    click.echo(f"{sum(counts.values()):>{width},}  triples loaded into {settings.store}")
+    click.echo(f"{sum(counts.values()):>{width},}  triples loaded into "
+               f"{settings.store_url or settings.store}")
 
 
 @cli.command()
@@ -102,7 +103,7 @@ def query(ctx: click.Context, query: str, store: Path | None, fmt: str | None) -
     """Run the SPARQL QUERY (or @FILE, looked up also in queries/) on the store."""
     settings = _settings(ctx, store)
     text = _query_text(query, settings)
-    with EmbeddedStore(settings.store, read_only=True) as db:
+    with open_store(settings, read_only=True) as db:
         result = db.query(text)
         try:
             click.echo(_render(result, fmt), nl=False)
@@ -117,7 +118,7 @@ def query(ctx: click.Context, query: str, store: Path | None, fmt: str | None) -
 def stats(ctx: click.Context, store: Path | None, as_json: bool) -> None:
     """Count triples per graph, entities per class, events, claims, figures and relations."""
     settings = _settings(ctx, store)
-    with EmbeddedStore(settings.store, read_only=True) as db:
+    with open_store(settings, read_only=True) as db:
         result = compute_stats(db)
     if as_json:
         click.echo(json.dumps(dataclasses.asdict(result), indent=2))
@@ -147,7 +148,7 @@ def serve(ctx: click.Context, store: Path | None, host: str | None, port: int | 
 
     settings = _settings(ctx, store)
     settings = dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
-    if store_is_empty(settings.store):
+    if store_is_empty(settings):
         click.echo(f"the store {settings.store} is empty: loading the bundled graph", err=True)
         load_bundle(settings)
     app = create_app(settings)
@@ -160,11 +161,11 @@ def serve(ctx: click.Context, store: Path | None, host: str | None, port: int | 
         app.extensions["qantar"].close()
 
 
-def store_is_empty(path: Path) -> bool:
-    """True when there is no store at ``path`` or it holds no triples."""
-    if not path.is_dir():
+def store_is_empty(settings: Settings) -> bool:
+    """True when there is no store yet, or it holds no triples."""
+    if not settings.remote and not settings.store.is_dir():
         return True
-    with EmbeddedStore(path, read_only=True) as db:
+    with open_store(settings, read_only=True) as db:
         return db.triple_count() == 0
 
 

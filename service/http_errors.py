@@ -10,6 +10,7 @@ from werkzeug.exceptions import HTTPException
 
 from service.auth import Unauthorized
 from service.errors import BadQuery, Forbidden, InvalidData, NotFound, QantarError, UnreadableInput
+from service.remote_store import StoreUnavailable
 
 STATUS = (
     (Unauthorized, 401),
@@ -18,6 +19,7 @@ STATUS = (
     (BadQuery, 400),
     (UnreadableInput, 400),
     (InvalidData, 422),
+    (StoreUnavailable, 502),
 )
 
 

@@ -27,10 +27,28 @@ def load_bundle(settings: Settings) -> dict[str, int]:
     Raises UnreadableInput for a broken file and InvalidData (with the report) for a bundle
     that breaks the manifest or the shapes; the existing store is then not touched.
     """
-    recover(settings.store)
     bundle = read_bundle(settings)
     check_bundle(bundle, parse_file(settings.shapes_file))
+    if settings.remote:
+        return load_remote(bundle, settings)
+    recover(settings.store)
     return build_store(bundle, settings.store)
+
+
+def load_remote(bundle: Bundle, settings: Settings) -> dict[str, int]:
+    """Replace the bundle's graphs on a remote store with one SPARQL Update (one transaction on
+    servers that run an update as one, as Oxigraph, Fuseki and GraphDB do); other graphs stay."""
+    from service.backends import open_store
+
+    operations = []
+    for iri, graph in bundle.graphs.items():
+        name = ox.NamedNode(str(iri))
+        body = graph.serialize(format="nt", encoding="utf-8").decode("utf-8")
+        operations.append(f"DROP SILENT GRAPH {name} ;\nCREATE GRAPH {name} ;\n"
+                          f"INSERT DATA {{ GRAPH {name} {{\n{body}}} }}")
+    with open_store(settings) as store:
+        store.update(" ;\n".join(operations))
+        return {str(iri): store.triple_count(str(iri)) for iri in sorted(bundle.graphs)}
 
 
 def carry_over(old_path: Path, new: EmbeddedStore, bundle_graphs: set[str]) -> None:

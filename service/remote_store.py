@@ -27,6 +27,18 @@ class StoreUnavailable(QantarError):
     """The remote store is down, too slow or answered something that is not SPARQL."""
 
 
+class RemoteTimeout(StoreUnavailable):
+    """The remote store did not answer in time."""
+
+
+class RemoteServerError(StoreUnavailable):
+    """The remote store answered with a 5xx status."""
+
+
+class RemoteNotAcceptable(StoreUnavailable):
+    """The remote store has none of the formats asked for."""
+
+
 class RemoteStore:
     """A SPARQL 1.1 server as Qantar's store."""
 
@@ -64,17 +76,25 @@ class RemoteStore:
             response = self.session.request(method, url, timeout=timeout or self.timeout,
                                             stream=stream, **kwargs)
         except requests.Timeout as err:
-            raise StoreUnavailable(f"the SPARQL server at {url} did not answer within "
-                                   f"{timeout or self.timeout:g} s") from err
+            raise RemoteTimeout(f"the SPARQL server at {url} did not answer within "
+                                f"{timeout or self.timeout:g} s") from err
         except requests.RequestException as err:
             raise StoreUnavailable(f"the SPARQL server at {url} cannot be reached: {err}") from err
         if response.status_code == 400:
-            raise BadQuery(f"the SPARQL server refused the request: {response.text.strip()}")
+            from service.sparql.workers import syntax_message
+
+            text = response.text.strip()
+            if text.startswith("error at "):  # Oxigraph's parser: say it as we do
+                raise BadQuery(syntax_message(text))
+            raise BadQuery(f"the SPARQL server refused the request: {text}")
+        if response.status_code == 406:
+            raise RemoteNotAcceptable(response.text.strip())
         if response.status_code == 404 and method in ("GET", "DELETE", "HEAD"):
             raise NotFound(response.text.strip() or f"{url}: not found")
         if response.status_code >= 300:
-            raise StoreUnavailable(f"the SPARQL server at {url} answered {response.status_code}: "
-                                   f"{response.text.strip()[:300]}")
+            kind = RemoteServerError if response.status_code >= 500 else StoreUnavailable
+            raise kind(f"the SPARQL server at {url} answered {response.status_code}: "
+                       f"{response.text.strip()[:300]}")
         return response
 
     def query_response(self, sparql: str, accept: str, *, union: bool = True,
@@ -106,8 +126,12 @@ class RemoteStore:
         return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, format=fmt)]
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:
-        self._request("POST", self.update_url, data=sparql.encode("utf-8"),
-                      headers={"Content-Type": "application/sparql-update"})
+        """One SPARQL Update request (one transaction on Oxigraph, Fuseki, GraphDB)."""
+        try:
+            self._request("POST", self.update_url, data=sparql.encode("utf-8"),
+                          headers={"Content-Type": "application/sparql-update"})
+        except RemoteServerError as err:  # Oxigraph answers 500 when an operation fails
+            raise BadQuery(f"the update failed on the SPARQL server: {err}") from err
 
     def graphs(self) -> list[str]:
         rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", False)

@@ -11,12 +11,14 @@ from contextlib import contextmanager
 
 from flask import current_app
 
+from service.backends import AnyStore, open_store
 from service.config import Settings
 from service.imports import journal
 from service.imports.vocabulary import PROVENANCE_GRAPH
+from service.remote_store import RemoteStore
 from service.sparql.cache import ResponseCache
+from service.sparql.remote_runner import RemoteQueryRunner
 from service.sparql.workers import QueryPool
-from service.store import EmbeddedStore
 
 
 class Qantar:
@@ -24,11 +26,14 @@ class Qantar:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.store = EmbeddedStore(settings.store)
+        self.store: AnyStore = open_store(settings)
         # an import cut short by a crash is finished or undone before anything is served
         journal.recover(self.store, settings.store, str(PROVENANCE_GRAPH))
         self.cache = ResponseCache(settings.cache_bytes)
-        self.pool = QueryPool(settings.store, settings.query_workers)
+        # the endpoint's queries: killable local worker processes, or the remote server itself
+        self.pool: QueryPool | RemoteQueryRunner = (
+            RemoteQueryRunner(self.store) if isinstance(self.store, RemoteStore)
+            else QueryPool(settings.store, settings.query_workers))
         self._write_lock = threading.Lock()
 
     @property
@@ -37,7 +42,7 @@ class Qantar:
         return self.pool.generation
 
     @contextmanager
-    def writing(self) -> Iterator[EmbeddedStore]:
+    def writing(self) -> Iterator[AnyStore]:
         """Serialise writes; afterwards the cache is emptied and the query workers reopen."""
         with self._write_lock:
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -67,26 +68,55 @@ def bundle_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return store_dir
 
 
-@pytest.fixture(scope="session")
+#: Every live-service test runs on both stores: the embedded one and a real Oxigraph server.
+BACKENDS = ("embedded", "remote")
+
+
+@contextmanager
+def serve_on(backend: str, store_dir: Path, **env: str) -> Iterator[LiveServer]:
+    """The service on ``store_dir`` itself (embedded), or on `oxigraph serve` over that
+    directory (remote: the service speaks only SPARQL and the Graph Store Protocol to it)."""
+    if backend == "embedded":
+        with serve(store_dir, **env) as server:
+            yield server
+        return
+    from tests.w3c.backends import oxigraph_server
+
+    with oxigraph_server(store_dir) as remote, serve(
+        store_dir, QANTAR_STORE=remote.query_url, QANTAR_STORE_UPDATE=remote.update_url,
+        QANTAR_STORE_GSP=remote.store_url, QANTAR_STATE_DIR=str(store_dir.parent / "state"),
+        **env,
+    ) as server:
+        yield server
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
 def live_readonly(
-    tmp_path_factory: pytest.TempPathFactory, bundle_store_template: Path
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+    bundle_store_template: Path,
 ) -> Iterator[LiveServer]:
     """One read-only service on the bundled graph for the whole session (no write token)."""
     store = copy_store(bundle_store_template, tmp_path_factory.mktemp("ro") / "store")
-    with serve(store, QANTAR_QUERY_TIMEOUT="5") as server:
+    with serve_on(request.param, store, QANTAR_QUERY_TIMEOUT="5") as server:
         yield server
 
 
-@pytest.fixture
-def live_writable(tmp_path: Path, bundle_store_template: Path) -> Iterator[LiveServer]:
+@pytest.fixture(params=BACKENDS)
+def live_writable(
+    request: pytest.FixtureRequest, tmp_path: Path, bundle_store_template: Path
+) -> Iterator[LiveServer]:
     """A service of this test's own on a copy of the bundled graph, with a write token."""
     store = copy_store(bundle_store_template, tmp_path / "store")
-    with serve(store, QANTAR_WRITE_TOKEN=WRITE_TOKEN, QANTAR_QUERY_TIMEOUT="5") as server:
+    with serve_on(request.param, store, QANTAR_WRITE_TOKEN=WRITE_TOKEN,
+                  QANTAR_QUERY_TIMEOUT="5") as server:
         yield server
 
 
-@pytest.fixture
-def live_empty(tmp_path: Path) -> Iterator[LiveServer]:
+@pytest.fixture(params=BACKENDS)
+def live_empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveServer]:
     """A writable service on an empty store (conformance suites put their own data in)."""
-    with serve(tmp_path / "store", QANTAR_WRITE_TOKEN=WRITE_TOKEN) as server:
+    store = tmp_path / "store"
+    if request.param == "remote":
+        store.mkdir()
+    with serve_on(request.param, store, QANTAR_WRITE_TOKEN=WRITE_TOKEN) as server:
         yield server

@@ -231,7 +231,7 @@ def test_a_failing_update_changes_nothing(live_writable: LiveServer) -> None:
     # the first operation is valid, the second fails at run time: the whole request is undone
     failing = requests.post(live_writable.sparql, headers=AUTH, data={
         "update": "CLEAR ALL ; CREATE GRAPH <urn:x:g> ; CREATE GRAPH <urn:x:g>"})
-    assert failing.status_code == 400
+    assert failing.status_code == 400, failing.text
     assert "already exists" in failing.text
     assert count(requests.get(live_writable.sparql, params={"query": COUNT})) == before
 

@@ -36,6 +36,7 @@ def backup_path(store_path: Path) -> Path:
 def begin(store_path: Path, entry: Entry) -> None:
     """Record the import durably before the first write to the store."""
     path = journal_path(store_path)
+    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(asdict(entry)), encoding="utf-8")
     with tmp.open("rb") as handle:

@@ -1,0 +1,125 @@
+"""SPARQL queries of the endpoint answered by a remote SPARQL server.
+
+The same message protocol as the local query workers (head, chunks, end, or an error), so the
+endpoint does not care which store answers. The server's answer is streamed through; when it
+answers in another format than the one negotiated, it is converted with pyoxigraph. The time
+limit is the HTTP timeout plus a deadline over the whole answer; the remote server may go on
+computing a query we gave up on (no protocol can stop it), which the README notes.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pyoxigraph as ox
+
+from service.errors import BadQuery
+from service.remote_store import (
+    RemoteNotAcceptable,
+    RemoteStore,
+    RemoteTimeout,
+    StoreUnavailable,
+)
+from service.sparql.oxiformats import RDF_FORMATS, RESULTS_FORMATS
+from service.sparql.workers import QueryJob, QueryTimeout
+
+CHUNK = 64 * 1024
+FALLBACK_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
+PARSABLE_RESULTS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "application/xml": ox.QueryResultsFormat.XML,
+}
+
+
+class RemoteQueryRunner:
+    """Forwards the endpoint's queries to the remote store."""
+
+    def __init__(self, store: RemoteStore) -> None:
+        self.store = store
+        self._generation = 0
+        self._lock = threading.Lock()
+        self._default_empty: tuple[int, bool] | None = None
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def bump_generation(self) -> None:
+        with self._lock:
+            self._generation += 1
+
+    def _union(self, job: QueryJob) -> bool:
+        if job.union_default is not None:
+            return job.union_default
+        cached = self._default_empty
+        if cached is None or cached[0] != self._generation:
+            cached = (self._generation, self.store.default_graph_is_empty())
+            self._default_empty = cached
+        return cached[1]
+
+    def close(self) -> None:
+        """Nothing to stop: the store's HTTP session is closed with the store."""
+
+    def execute(self, job: QueryJob, timeout: float) -> Iterator[tuple]:
+        deadline = time.monotonic() + timeout
+        accept = ", ".join(filter(None, [job.results_type, job.graph_type and
+                                         f"{job.graph_type};q=0.9"]))
+        ask = dict(union=self._union(job), default_graphs=job.default_graphs,
+                   named_graphs=job.named_graphs, timeout=timeout)
+        try:
+            try:
+                response = self.store.query_response(job.query, accept, **ask)
+            except RemoteNotAcceptable:
+                # ask for what every server writes, and convert (or say why nothing fits)
+                response = self.store.query_response(job.query, FALLBACK_ACCEPT, **ask)
+        except RemoteTimeout as err:
+            raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s") from err
+        except BadQuery as err:
+            yield ("error", 400, str(err))
+            return
+        except StoreUnavailable as err:
+            yield ("error", 502, str(err))
+            return
+        with response:
+            mime = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if mime in (job.results_type, job.graph_type):
+                kind = "triples" if mime == job.graph_type and mime in RDF_FORMATS else "solutions"
+                yield ("head", kind, mime)
+                for chunk in response.iter_content(CHUNK):
+                    if time.monotonic() > deadline:
+                        raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s")
+                    yield ("chunk", chunk)
+                yield ("end",)
+                return
+            yield from _converted(response.content, mime, job)
+
+
+def _converted(body: bytes, mime: str, job: QueryJob) -> Iterator[tuple]:
+    """The server's answer in the negotiated format, converted by pyoxigraph."""
+    if mime in PARSABLE_RESULTS:
+        if job.results_type not in RESULTS_FORMATS:
+            yield ("error", 406, "the answer is query results, and none of the acceptable "
+                                 "formats fits")
+            return
+        results = ox.parse_query_results(body, format=PARSABLE_RESULTS[mime])
+        data = results.serialize(format=RESULTS_FORMATS[job.results_type])
+        yield ("head", "solutions", job.results_type)
+    elif mime in RDF_FORMATS:
+        if job.graph_type not in RDF_FORMATS:
+            yield ("error", 406, "the answer is an RDF graph, and none of the acceptable "
+                                 "formats fits")
+            return
+        triples = [ox.Triple(q.subject, q.predicate, q.object)
+                   for q in ox.parse(body, format=RDF_FORMATS[mime])]
+        data = ox.serialize(triples, format=RDF_FORMATS[job.graph_type])
+        yield ("head", "triples", job.graph_type)
+    else:
+        yield ("error", 502, f"the SPARQL server answered in {mime or 'no format'}, which "
+                             "cannot be converted")
+        return
+    yield ("chunk", data)
+    yield ("end",)
