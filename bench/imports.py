@@ -8,12 +8,15 @@ then times, each into a fresh copy of the loaded bundle store:
 - ``oxigraph load`` (the native command of the PyPI package ``oxigraph``) into an empty store;
 - ``qantar import`` of the same file (journal, bulk load, validation, provenance).
 
-It prints triples/s and the ratio, and appends them to ``bench/results/imports-<date>.md``.
+With ``--remote``, also ``qantar import`` into ``oxigraph serve`` through the Graph Store
+Protocol, against one POST of the whole file to that server. It prints triples/s and the
+ratios, and writes them to ``bench/results/imports-<date>.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -73,9 +76,46 @@ def measure(data: Path, triples: int, template: Path, work: Path, label: str) ->
     return line
 
 
+def measure_remote(data: Path, triples: int, template: Path, work: Path, label: str) -> str:
+    """Through the Graph Store Protocol: ``qantar import`` with QANTAR_STORE=<oxigraph serve>
+    (parse locally, POST in 100k-triple chunks, journal, provenance) against one POST of the
+    whole file to the same server's /store (the server's own parser, one request)."""
+    import requests
+
+    from tests.w3c.backends import oxigraph_server
+
+    server_store = work / f"remote-{label}"
+    shutil.rmtree(server_store, ignore_errors=True)
+    shutil.copytree(template, server_store)
+    with oxigraph_server(server_store) as remote:
+        started = time.perf_counter()
+        with data.open("rb") as body:
+            response = requests.post(remote.store_url, params={"graph": "urn:bench:direct"},
+                                     data=body, headers={"Content-Type": _media_type(data)},
+                                     timeout=3600)
+        response.raise_for_status()
+        direct = time.perf_counter() - started
+        env = {**os.environ, "QANTAR_STORE": remote.query_url,
+               "QANTAR_STATE_DIR": str(work / f"state-{label}")}
+        ours = timed([str(BIN / "qantar"), "import", str(data), "--graph",
+                      f"https://example.org/bench/{label}", "--lenient"], env=env)
+    line = (f"| {label}, remote (GSP) | {triples:,} | one POST to /store: {direct:.1f} s "
+            f"({triples / direct:,.0f}/s) | {ours:.1f} s ({triples / ours:,.0f}/s) | "
+            f"{direct / ours:.2f}x |")
+    print(line, flush=True)
+    return line
+
+
+def _media_type(path: Path) -> str:
+    return {".nt": "application/n-triples", ".nq": "application/n-quads"}.get(
+        path.suffix, "text/turtle")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--triples", type=int, default=1_000_000)
+    parser.add_argument("--remote", action="store_true",
+                        help="also import through the Graph Store Protocol into oxigraph serve")
     parser.add_argument("--skip-bundle-shaped", action="store_true",
                         help="only the Wikidata-shaped file (validation of our classes is slow)")
     args = parser.parse_args(argv)
@@ -90,6 +130,9 @@ def main(argv: list[str] | None = None) -> None:
         wikidata = work / "wikidata.nt"
         wikidata_shaped(wikidata, args.triples)
         rows.append(measure(wikidata, args.triples, template, work, "wikidata-shaped"))
+        if args.remote:
+            rows.append(measure_remote(wikidata, args.triples, template, work,
+                                       "wikidata-shaped"))
         if not args.skip_bundle_shaped:
             from bench.generate import generate, read_quads, write_quads
 

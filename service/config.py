@@ -32,8 +32,8 @@ class Settings:
     - ``QANTAR_STORE_UPDATE`` / ``QANTAR_STORE_GSP``: that server's SPARQL Update and Graph
       Store Protocol URLs; default: the query URL with its last segment ``query`` or
       ``sparql`` replaced by ``update`` and ``store`` (Oxigraph server's layout).
-    - ``QANTAR_STORE_AUTH``: ``basic USER:PASSWORD`` or ``bearer TOKEN`` for that server;
-      default none.
+    - ``QANTAR_STORE_AUTH``: ``basic USER:PASSWORD``, ``digest USER:PASSWORD`` or
+      ``bearer TOKEN`` for that server; default none.
     - ``QANTAR_STORE_UNION``: the query parameter that asks that server for the union of all
       graphs as the default graph (``union-default-graph``, Oxigraph's); empty for servers
       whose default graph is that union already (Virtuoso, GraphDB, Neptune, or Fuseki with

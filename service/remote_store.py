@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 import requests
+import requests.auth
 
 from service.errors import BadQuery, NotFound, QantarError
 from service.sparql.oxiformats import RDF_FORMATS
@@ -58,11 +59,14 @@ class RemoteStore:
             if scheme.lower() == "basic" and ":" in credentials:
                 user, _, password = credentials.partition(":")
                 self.session.auth = (user, password)
+            elif scheme.lower() == "digest" and ":" in credentials:  # Virtuoso's /sparql-auth
+                user, _, password = credentials.partition(":")
+                self.session.auth = requests.auth.HTTPDigestAuth(user, password)
             elif scheme.lower() == "bearer":
                 self.session.headers["Authorization"] = f"Bearer {credentials}"
             else:
-                raise ValueError("QANTAR_STORE_AUTH must be 'basic USER:PASSWORD' or "
-                                 "'bearer TOKEN'")
+                raise ValueError("QANTAR_STORE_AUTH must be 'basic USER:PASSWORD', "
+                                 "'digest USER:PASSWORD' or 'bearer TOKEN'")
 
     @property
     def path(self) -> str:  # for messages
@@ -105,9 +109,9 @@ class RemoteStore:
         params += [("named-graph-uri", g) for g in named_graphs]
         if union and not params and self.union_parameter:
             params.append((self.union_parameter, "true"))
-        return self._request("POST", self.query_url, params=params, data=sparql.encode("utf-8"),
-                             headers={"Content-Type": "application/sparql-query",
-                                      "Accept": accept}, timeout=timeout, stream=True)
+        # a form POST: every SPARQL 1.1 server takes it (Virtuoso hangs on a direct POST)
+        return self._request("POST", self.query_url, data=[("query", sparql), *params],
+                             headers={"Accept": accept}, timeout=timeout, stream=True)
 
     # -- the store interface ------------------------------------------------------------------
 
@@ -118,18 +122,24 @@ class RemoteStore:
             union=use_default_graph_as_union)
         kind = response.headers.get("Content-Type", "").split(";")[0].strip()
         body = response.content
-        if kind in ("application/sparql-results+json", "application/json"):
-            return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-        if kind in ("application/sparql-results+xml", "application/xml"):
-            return ox.parse_query_results(body, format=ox.QueryResultsFormat.XML)
-        fmt = RDF_FORMATS.get(kind) or ox.RdfFormat.N_TRIPLES
-        return [ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(body, format=fmt)]
+        try:
+            if kind in ("application/sparql-results+json", "application/json"):
+                return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            if kind in ("application/sparql-results+xml", "application/xml"):
+                return ox.parse_query_results(body, format=ox.QueryResultsFormat.XML)
+            if kind in RDF_FORMATS:
+                return [ox.Triple(q.subject, q.predicate, q.object)
+                        for q in ox.parse(body, format=RDF_FORMATS[kind])]
+        except (SyntaxError, ValueError) as err:
+            raise StoreUnavailable(f"the SPARQL server at {self.query_url} answered something "
+                                   f"that is not valid {kind}: {err}") from err
+        raise StoreUnavailable(f"the SPARQL server at {self.query_url} answered in "
+                               f"{kind or 'no format'}, not SPARQL results or RDF")
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:
         """One SPARQL Update request (one transaction on Oxigraph, Fuseki, GraphDB)."""
         try:
-            self._request("POST", self.update_url, data=sparql.encode("utf-8"),
-                          headers={"Content-Type": "application/sparql-update"})
+            self._request("POST", self.update_url, data=[("update", sparql)])
         except RemoteServerError as err:  # Oxigraph answers 500 when an operation fails
             raise BadQuery(f"the update failed on the SPARQL server: {err}") from err
 

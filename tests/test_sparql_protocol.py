@@ -39,6 +39,8 @@ def test_get_post_form_and_post_body_give_the_same_answer(live_readonly: LiveSer
     ("text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml",
      b"<?xml"),
     ("text/html, */*;q=0.1", "application/sparql-results+json", b'{"head"'),
+    ("application/sparql-results+json; charset=utf-8", "application/sparql-results+json",
+     b'{"head"'),
 ])
 def test_select_results_are_negotiated_by_accept_with_q_values(
     live_readonly: LiveServer, accept: str, expected_type: str, first_bytes: bytes

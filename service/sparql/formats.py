@@ -82,6 +82,7 @@ def choose(accept: MIMEAccept, format_param: str | None) -> tuple[str | None, st
         )
     if not accept:  # no Accept header: the client takes anything
         return RESULTS_TYPES[0], GRAPH_TYPES[0]
+    accept = without_parameters(accept)
     results = accept.best_match(RESULTS_TYPES)
     graph = accept.best_match(GRAPH_TYPES)
     return (
@@ -94,5 +95,11 @@ def choose_graph_type(accept: MIMEAccept, candidates: tuple[str, ...] = GRAPH_TY
     """The RDF media type for a graph answer (Graph Store, entity pages)."""
     if not accept:
         return candidates[0]
-    match = accept.best_match(candidates)
+    match = without_parameters(accept).best_match(candidates)
     return GRAPH_CANONICAL.get(match, match) if match else None
+
+
+def without_parameters(accept: MIMEAccept) -> MIMEAccept:
+    """The same preferences with media type parameters (``; charset=utf-8``) dropped: werkzeug
+    would otherwise not match ``application/sparql-results+json; charset=utf-8`` at all."""
+    return MIMEAccept([(value.split(";", 1)[0].strip(), quality) for value, quality in accept])
