@@ -18,6 +18,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import BinaryIO
 
 import pyoxigraph as ox
@@ -25,8 +26,10 @@ from flask import Blueprint, Response, request
 from werkzeug.datastructures import MIMEAccept
 
 from service.auth import require_write_token
+from service.backends import AnyStore
 from service.errors import BadQuery
 from service.http_errors import error_response
+from service.imports.uploads import now, record_upload, validate_upload
 from service.sparql.formats import DATASET_TYPES, GRAPH_TYPES, choose_graph_type
 from service.sparql.oxiformats import content_type
 from service.state import qantar
@@ -220,8 +223,11 @@ def _put(target: Target) -> Response:
             store.replace_dataset(quads)
         return Response(status=204)
     triples = _read_triples(base_iri=target.iri or request.base_url)
-    with qantar().writing() as store:
+    started, state = now(), qantar()
+    validation, report = validate_upload(state.store, target.iri, triples, state.shapes)
+    with state.writing() as store:
         created = store.replace_graph(target.iri, triples)
+        _record(store, target.iri, started, validation, report)
     return Response(status=201 if created else 204)
 
 
@@ -234,8 +240,11 @@ def _post(target: Target) -> Response:
             return Response(status=204)
         return _create_graph()
     triples = _read_triples(base_iri=target.iri or request.base_url)
-    with qantar().writing() as store:
+    started, state = now(), qantar()
+    validation, report = validate_upload(state.store, target.iri, triples, state.shapes)
+    with state.writing() as store:
         created = store.add_to_graph(target.iri, triples)
+        _record(store, target.iri, started, validation, report)
     return Response(status=201 if created else 204)
 
 
@@ -243,9 +252,21 @@ def _create_graph() -> Response:
     """POST of a graph to the store itself: a new graph with a fresh IRI, given in Location."""
     iri = f"{request.host_url}store/{uuid.uuid4().hex}"
     triples = _read_triples(base_iri=iri)
-    with qantar().writing() as store:
+    started, state = now(), qantar()
+    validation, report = validate_upload(state.store, iri, triples, state.shapes)
+    with state.writing() as store:
         store.replace_graph(iri, triples)
+        _record(store, iri, started, validation, report)
     return Response(status=201, headers={"Location": iri})
+
+
+def _record(store: AnyStore, graph: str | None, started: datetime, validation: str,
+            report: str | None) -> None:
+    """Provenance of a named graph's upload, as for `qantar import` (not for the default
+    graph, which has no name to describe)."""
+    if graph is not None:
+        record_upload(store, graph, request.get_data(), request.mimetype,
+                      qantar().settings.write_token, started, validation, report)
 
 
 def _read_triples(base_iri: str) -> list[ox.Triple]:

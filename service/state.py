@@ -8,13 +8,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 
 from flask import current_app
+from rdflib import Graph
 
 from service.backends import AnyStore, open_store
 from service.config import Settings
 from service.imports import journal
 from service.imports.vocabulary import PROVENANCE_GRAPH
+from service.rdf_files import parse_file
 from service.remote_store import RemoteStore
 from service.sparql.cache import ResponseCache
 from service.sparql.remote_runner import RemoteQueryRunner
@@ -35,6 +38,11 @@ class Qantar:
             RemoteQueryRunner(self.store) if isinstance(self.store, RemoteStore)
             else QueryPool(settings.store, settings.query_workers))
         self._write_lock = threading.Lock()
+
+    @cached_property
+    def shapes(self) -> Graph:
+        """The SHACL shapes uploads are validated against (read once)."""
+        return parse_file(self.settings.shapes_file)
 
     @property
     def generation(self) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
 from collections.abc import Iterator
@@ -350,7 +351,8 @@ def test_downloads_are_streamed_and_an_abandoned_one_does_not_stall_the_service(
         assert r.status_code == 200
         assert "Content-Length" not in r.headers  # sent as it is written, not built first
         first = next(r.iter_content(chunk_size=65536))
-        assert first.startswith(b"<http://example.org/s")
+        assert first.startswith(b"<http") and b" .\n" in first  # N-Quads, from the start
+
     # walked away after one chunk; the service goes on answering, and a full read is whole
     whole = requests.get(gsp.store, params={"graph": G},
                          headers={"Accept": "application/n-triples"})
@@ -362,3 +364,34 @@ def test_downloads_are_streamed_and_an_abandoned_one_does_not_stall_the_service(
     while any(t.name == "graph-store-dump" for t in threading.enumerate()):
         assert time.monotonic() < deadline, "a download thread outlived its client"
         time.sleep(0.1)
+
+
+def test_uploads_are_validated_and_recorded_like_imports(gsp: LiveServer) -> None:
+    """A named graph written through the protocol gets a provenance record, and data of our
+    classes that breaks the shapes is refused (422) unless ?lenient=true."""
+    graph = "https://example.org/graph/uploaded"
+    body = '<http://example.org/a> <http://example.org/p> "1" .\n'
+    assert requests.put(gsp.store, params={"graph": graph}, data=body,
+                        headers={**AUTH, "Content-Type": "application/n-triples"}
+                        ).status_code == 201
+    record = requests.get(gsp.sparql, params={"query": f"""
+        PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX prov: <http://www.w3.org/ns/prov#>
+        PREFIX spdx: <http://spdx.org/rdf/terms#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+        SELECT ?checksum ?agent WHERE {{ GRAPH <https://w3id.org/qantar/graph/provenance> {{
+          <{graph}> dcat:hasCurrentVersion ?v . ?v prov:wasDerivedFrom ?read ;
+             prov:wasGeneratedBy/prov:wasAssociatedWith/rdfs:label ?agent .
+          ?read spdx:checksum/spdx:checksumValue ?checksum }} }}"""}).json()
+    row = record["results"]["bindings"][0]
+    assert row["checksum"]["value"] == hashlib.sha256(body.encode()).hexdigest()
+    assert "write token sha256:" in row["agent"]["value"]
+    assert WRITE_TOKEN not in row["agent"]["value"]
+    invalid = ('<https://example.org/f> a <https://w3id.org/qantar/ontology#Figure> ;\n'
+               ' <http://www.w3.org/2000/01/rdf-schema#label> "A figure"@en .\n')
+    refused = requests.put(gsp.store, params={"graph": graph + "-bad"}, data=invalid,
+                           headers={**AUTH, "Content-Type": "text/turtle"})
+    assert refused.status_code == 422
+    assert "breaks the shapes" in refused.text
+    assert requests.get(gsp.store, params={"graph": graph + "-bad"}).status_code == 404
+    lenient = requests.put(gsp.store, params={"graph": graph + "-bad", "lenient": "true"},
+                           data=invalid, headers={**AUTH, "Content-Type": "text/turtle"})
+    assert lenient.status_code == 201

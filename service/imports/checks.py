@@ -55,3 +55,21 @@ def _add(target: Graph, triples: object) -> None:
     payload = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     if payload:
         target.parse(data=payload, format="nt")
+
+
+def check_triples(
+    store: AnyStore, triples: list[ox.Triple], context_graphs: list[str], shapes: Graph
+) -> tuple[list[Finding] | None, int]:
+    """Findings for triples about to be written (a Graph Store upload), before they are."""
+    ours = "https://w3id.org/qantar/ontology#"
+    typed = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+    focus = sorted({t.subject.value for t in triples
+                    if t.predicate.value == typed and isinstance(t.object, ox.NamedNode)
+                    and t.object.value.startswith(ours) and isinstance(t.subject, ox.NamedNode)})
+    if not focus:
+        return None, 0
+    data = Graph()
+    data.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    for context in context_graphs:
+        _add(data, store.query(CONTEXT.format(graph=ox.NamedNode(context))))
+    return validate_graph(data, shapes, focus_nodes=[URIRef(f) for f in focus]), len(focus)
