@@ -179,12 +179,20 @@ class Server:
         self.log.close()
 
 
-def qantar_server(dataset: Dataset, cache: bool, env: dict[str, str]) -> Server:
+def qantar_server(dataset: Dataset, cache: bool, env: dict[str, str],
+                  remote: Server | None = None) -> Server:
+    """``qantar serve`` on its embedded store, or (``remote``) on the native server's store
+    through the SPARQL protocols, to measure the cost of the extra hop."""
     port = free_port()
     settings = {**QANTAR_ENV, **env, "QANTAR_CACHE_BYTES": "" if cache else "0"}
     # `qantar serve`, run from this tree's code (not whatever the venv's entry point points at).
     argv = [sys.executable, "-c", "from service.cli import main; main()", "serve",
-            "--store", str(dataset.qantar_store), "--port", str(port)]
+            "--port", str(port)]
+    if remote is None:
+        argv += ["--store", str(dataset.qantar_store)]
+    else:
+        settings["QANTAR_STORE"] = remote.url.rsplit("/", 1)[0] + "/query"
+        settings["QANTAR_STATE_DIR"] = str(DATA / "remote-state")
     return Server(f"qantar-{'cache' if cache else 'nocache'}", argv,
                   {**settings, "PYTHONPATH": str(REPO_ROOT)}, port)
 
@@ -288,7 +296,8 @@ def bench_dataset(dataset: Dataset, args: argparse.Namespace) -> list[Row]:
     native = oxigraph_server(dataset)
     try:
         for cache in (False, True):
-            ours = qantar_server(dataset, cache, args.qantar_env)
+            ours = qantar_server(dataset, cache, args.qantar_env,
+                                 remote=native if args.remote else None)
             try:
                 for s in scenarios(dataset):
                     if (s.mode == "cache on") == cache:
@@ -421,6 +430,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
     parser.add_argument("--only", choices=["bundled", "generated"], default=None,
                         help="measure one dataset only")
+    parser.add_argument("--remote", action="store_true",
+                        help="serve Qantar on the native server's store (the remote store) "
+                             "instead of its embedded one")
     parser.add_argument("--set", dest="qantar_env", action="append", default=[],
                         metavar="QANTAR_X=V", help="a setting for the Qantar server")
     args = parser.parse_args(argv)
@@ -442,7 +454,8 @@ def main(argv: list[str] | None = None) -> None:
     floors = bench_floor(datasets[0], args)
     text = report(results, floors, args, command)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"{datetime.now(UTC):%Y-%m-%d-%H%M}.md"
+    suffix = "-remote" if args.remote else ""
+    out = RESULTS / f"{datetime.now(UTC):%Y-%m-%d-%H%M}{suffix}.md"
     out.write_text(text)
     print()
     print(text)

@@ -94,6 +94,10 @@ def _evaluate(state: Qantar, job: QueryJob, key: tuple) -> Response:
         first = next(messages)
         if first[0] == "error":
             return error_response(first[1], first[2])
+        if first[0] == "whole":
+            _, kind, mime, whole = first
+            entry = state.cache.put(key, mime, whole)
+            return _cached_answer(mime, entry.body, entry.etag)
         _, kind, mime = first
         body = bytearray()
         message = next(messages)

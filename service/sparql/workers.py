@@ -102,7 +102,8 @@ class QueryPool:
 
     def execute(self, job: QueryJob, timeout: float) -> Iterator[tuple]:
         """Run ``job``; yields ("head", kind, media type), ("chunk", bytes)..., ("end",), or
-        a single ("error", status, message). Raises QueryTimeout or PoolBusy."""
+        a single ("whole", kind, media type, bytes) for a small answer, or a single ("error",
+        status, message). Raises QueryTimeout or PoolBusy."""
         self._ensure_started()
         deadline = time.monotonic() + timeout
         try:
@@ -120,7 +121,7 @@ class QueryPool:
                     message = worker.conn.recv()
                 except EOFError:
                     raise RuntimeError("the query worker died") from None
-                if message[0] in ("end", "error"):
+                if message[0] in ("end", "error", "whole"):
                     finished = True
                 yield message
                 if finished:
@@ -166,6 +167,9 @@ class _ChunkWriter:
             self.buffer.clear()
 
     def finish(self) -> None:
+        if not self.head_sent:  # a small answer: one message instead of three
+            self.conn.send(("whole", *self.head[1:], bytes(self.buffer)))
+            return
         self._ship()
         self.conn.send(("end",))
 
