@@ -22,6 +22,9 @@ from service.sparql.oxiformats import RDF_FORMATS
 
 #: Triples per request when uploading in chunks.
 CHUNK_TRIPLES = 100_000
+#: Seconds a write (update, upload) may take: deleting is slow on some servers (Oxigraph drops
+#: about 8,000 triples a second), and a write is not a query to cut short.
+WRITE_TIMEOUT = 900.0
 
 
 class StoreUnavailable(QantarError):
@@ -139,7 +142,8 @@ class RemoteStore:
     def update(self, sparql: str, base_iri: str | None = None) -> None:
         """One SPARQL Update request (one transaction on Oxigraph, Fuseki, GraphDB)."""
         try:
-            self._request("POST", self.update_url, data=[("update", sparql)])
+            self._request("POST", self.update_url, data=[("update", sparql)],
+                          timeout=max(self.timeout, WRITE_TIMEOUT))
         except RemoteServerError as err:  # Oxigraph answers 500 when an operation fails
             raise BadQuery(f"the update failed on the SPARQL server: {err}") from err
 
@@ -232,7 +236,8 @@ class RemoteStore:
     def _put_or_post(self, method: str, graph: str | None, data: bytes) -> None:
         params = {"default": ""} if graph is None else {"graph": graph}
         self._request(method, self.gsp_url, params=params, data=data,
-                      headers={"Content-Type": "application/n-triples"})
+                      headers={"Content-Type": "application/n-triples"},
+                      timeout=max(self.timeout, WRITE_TIMEOUT))
 
 
 def _sibling(url: str, name: str) -> str:

@@ -141,3 +141,45 @@ def _silent() -> tuple[str, socket.socket]:
 
 
 _SOCKETS: list[socket.socket] = []
+
+
+def test_the_command_line_works_on_a_remote_store(tmp_path: Path) -> None:
+    """load, import (chunked uploads through the Graph Store Protocol, journal, provenance),
+    graphs, conflicts, export, query and stats against a real `oxigraph serve`."""
+    import json
+
+    from click.testing import CliRunner
+
+    from service.cli import cli
+    from tests.w3c.backends import oxigraph_server
+
+    external = Path(__file__).parent / "fixtures" / "external"
+    (tmp_path / "server").mkdir()
+    with oxigraph_server(tmp_path / "server") as remote:
+        env = {"QANTAR_STORE": remote.query_url, "QANTAR_STATE_DIR": str(tmp_path / "state")}
+
+        def run(*args: str) -> str:
+            result = CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+            return result.output
+
+        assert "triples loaded into " + remote.query_url in run("load")
+        big = tmp_path / "big.nt"
+        big.write_text("".join(f'<http://example.org/s{i}> <http://example.org/p> "{i}" .\n'
+                               for i in range(150_000)))  # two chunks of at most 100k
+        assert "imported 150,000 triples" in run("import", str(big), "--graph",
+                                                 "https://example.org/big")
+        run("import", str(external / "other-team.ttl"), "--graph", "https://example.org/other")
+        listing = run("graphs")
+        assert "<https://example.org/big>  [import]" in listing
+        assert "150,000" in listing
+        conflicts = json.loads(run("conflicts", "--json"))
+        assert {c["kind"] for c in conflicts} >= {"figure", "dispute"}
+        assert "https://example.org/other" in run("export", "--format", "nquads")
+        assert "Vladimir Putin" in run("query", "@06-on-whose-decision-the-csto-force-came.rq")
+        assert "triples" in run("stats")
+        run("graphs", "drop", "https://example.org/big")
+        assert "example.org/big" not in run("graphs")
+        # a second load replaces the bundle's graphs and keeps the imported one
+        run("load")
+        assert "<https://example.org/other>  [import]" in run("graphs")
