@@ -142,23 +142,15 @@ def stats(ctx: click.Context, store: Path | None, as_json: bool) -> None:
 @click.pass_context
 def serve(ctx: click.Context, store: Path | None, host: str | None, port: int | None) -> None:
     """Serve the SPARQL endpoint and the pages, loading the bundled graph if the store is empty."""
-    import waitress
-
-    from service.app import create_app
+    from service.server import run_server
 
     settings = _settings(ctx, store)
     settings = dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
     if store_is_empty(settings):
         click.echo(f"the store {settings.store} is empty: loading the bundled graph", err=True)
         load_bundle(settings)
-    app = create_app(settings)
     click.echo(f"Qantar on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", err=True)
-    try:
-        waitress.serve(app, host=settings.host, port=settings.port, threads=settings.threads,
-                       channel_timeout=max(60, int(settings.query_timeout) * 2),
-                       ident="qantar", _quiet=True)
-    finally:
-        app.extensions["qantar"].close()
+    run_server(settings)
 
 
 def store_is_empty(settings: Settings) -> bool:
