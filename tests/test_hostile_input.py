@@ -146,12 +146,6 @@ def test_markup_in_a_url_is_never_echoed_as_markup(
         assert_shown_as_text(response)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a default-graph-uri or named-graph-uri that is not an IRI reaches the query worker "
-    "unchecked: service/sparql/workers.py _answer (ox.NamedNode(g), lines 231-236) raises "
-    "ValueError outside its try, the worker process dies and the client gets a 500 ('the query "
-    "worker died'); service/sparql/endpoint.py _query (lines 72-73) should check each with "
-    "ox.NamedNode and answer 400, as using-graph-uri is"))
 @pytest.mark.parametrize("parameter", ["default-graph-uri", "named-graph-uri"])
 def test_a_dataset_iri_that_is_not_an_iri_is_a_400(hostile: LiveServer, parameter: str) -> None:
     for payload in (IMG, SCRIPT, "not an iri"):
@@ -195,12 +189,6 @@ def test_the_escaped_payloads_are_what_readers_see(hostile: LiveServer) -> None:
     assert {EVIL_GRAPH, EVIL_GRAPH_2} <= {g["iri"] for g in graphs.json()}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "service/imports/templates/imports/conflicts.html links every subject, claimant and node "
-    "with href=link(iri), and service/imports/web.py _link returns an IRI outside our base "
-    "unchanged, so <javascript:...> becomes a clickable javascript: link; /graphs and "
-    "/conflicts also carry no Content-Security-Policy (the pages blueprint sets it only on its "
-    "own answers)"))
 def test_the_conflicts_page_never_links_a_javascript_iri(hostile: LiveServer) -> None:
     response = requests.get(hostile.url + "/conflicts", headers=HTML)
     assert response.status_code == 200

@@ -37,7 +37,10 @@ def _link(iri: str | None) -> str | None:
     if not iri:
         return None
     relative = IriMap(qantar().settings.base_iri).relative(iri)
-    return "/" + relative if relative else iri
+    if relative:
+        return "/" + relative
+    # only web links are links: a javascript: or data: IRI in imported data stays text
+    return iri if iri.startswith(("http://", "https://")) else None
 
 
 @blueprint.route("/graphs")

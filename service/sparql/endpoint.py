@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, redirect, request, url_for
 
 from service.auth import require_write_token
@@ -65,6 +66,12 @@ def _query(text: str, params: object) -> Response:
     results_type, graph_type = choose(request.accept_mimetypes, params.get("format"))
     if results_type is None and graph_type is None:
         return error_response(406, "none of the Accept types is a format this endpoint writes")
+    for parameter in ("default-graph-uri", "named-graph-uri"):
+        for value in params.getlist(parameter):
+            try:
+                ox.NamedNode(value)
+            except ValueError:
+                raise BadQuery(f"{parameter} must be an IRI, not {value!r}") from None
     job = QueryJob(
         query=text,
         results_type=results_type,
