@@ -1,0 +1,331 @@
+"""Scale: how the running service answers people at 1M (or 10M) triples of the bundle's shape.
+
+    .venv/bin/python -m bench.scale                      # about 1M triples
+    .venv/bin/python -m bench.scale --triples 10000000   # about 10M (generation and loading
+                                                          # take a while the first time)
+
+The graph is ``bench.generate``'s: the bundle repeated with renamed entities and strings, the
+shared vocabulary and places single, so every page, search and question meets the bundle's
+shapes at a bigger size. It is generated and bulk-loaded once into ``bench/data/scale-<size>/``
+(kept for the next run), then ``qantar serve`` (this tree's code, a process of its own with its
+default settings, the response cache off so that every SPARQL answer is evaluated) is measured
+by one client sending one request at a time on a kept-alive connection:
+
+- entity pages of entities of every kind, spread over the copies (``/page/id/...``);
+- the page of a shared place that every copy links to (the biggest page there is);
+- search (``/search?q=``) for names that match one entity, hundreds, or nothing;
+- the timeline's first, middle and last page;
+- each competency question (``queries/*.rq``) through ``/sparql``.
+
+Each row gives the first (cold) request and the median and 99th percentile of the repeats, and
+the peak resident memory of the server and its query workers (``VmHWM``) at the end. Results
+are printed and written to ``bench/results/scale-<date>.md``. Not part of the test suite.
+Only the server process this script starts is ever stopped, by its own handle.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyoxigraph as ox
+import requests
+
+from bench.generate import COPIED_GRAPHS, generate, read_quads, write_quads
+from service.config import REPO_ROOT, Settings
+from service.loader import load_bundle
+from service.namespaces import ARTICLE_GRAPH, ID
+
+DATA = REPO_ROOT / "bench" / "data"
+RESULTS = REPO_ROOT / "bench" / "results"
+QUERIES = REPO_ROOT / "queries"
+PAGE_TARGET_MS = 50  # the issue's target for the p50 of pages
+#: Names to search for: one entity, a few hundred (every copy's), a substring, nothing.
+SEARCHES = ("Tokayev (17)", "Tokayev", "Almaty", "zhovt", "no such name anywhere")
+ENTITY_KINDS = ("person", "org", "group", "event", "relation", "claim", "figure", "source",
+                "office")
+
+
+@dataclass
+class Row:
+    what: str
+    requests: int
+    first_ms: float
+    p50_ms: float
+    p99_ms: float
+    statuses: set[int]
+    note: str = ""
+
+
+# --------------------------------------------------------------------------- data
+
+
+def prepare(triples: int) -> tuple[Path, int, list[ox.Quad]]:
+    """The loaded store for ``triples`` (built once), its quad count and the bundle's quads."""
+    label = f"{triples // 1_000_000}m" if triples % 1_000_000 == 0 else f"{triples // 1000}k"
+    base = DATA / f"scale-{label}"
+    store, quads, ready = base / "store", base / "data.nq", base / "ready"
+    bundle_nq = DATA / "scale-bundle.nq"
+    if not bundle_nq.is_file():
+        print("loading the bundled graph …", flush=True)
+        work = DATA / "scale-bundle-store"
+        shutil.rmtree(work, ignore_errors=True)
+        load_bundle(Settings.from_env({"QANTAR_STORE": str(work),
+                                       "QANTAR_DATA_DIR": str(REPO_ROOT)}))
+        bundled = ox.Store(str(work))
+        bundled.dump(str(bundle_nq), format=ox.RdfFormat.N_QUADS)
+        del bundled
+        shutil.rmtree(work)
+    bundle = read_quads(bundle_nq)
+    if not ready.is_file():
+        base.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        count = write_quads(generate(bundle, triples), quads)
+        print(f"generated {count:,} quads in {time.perf_counter() - started:.0f} s", flush=True)
+        shutil.rmtree(store, ignore_errors=True)
+        started = time.perf_counter()
+        db = ox.Store(str(store))
+        db.bulk_load(path=str(quads), format=ox.RdfFormat.N_QUADS)
+        db.optimize()
+        total = len(db)
+        del db
+        print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)
+        ready.write_text(f"{total}\n")
+    return store, int(ready.read_text()), bundle
+
+
+def copies_of(bundle: list[ox.Quad], triples: int) -> int:
+    """How many copies bench.generate made for ``triples`` (its own arithmetic)."""
+    fixed = sum(1 for q in bundle if q.graph_name.value not in COPIED_GRAPHS)
+    copied = len(bundle) - fixed
+    return max(1, math.ceil((triples - fixed) / max(1, copied)))
+
+
+def entity_paths(bundle: list[ox.Quad], copies: int, count: int, seed: int = 7) -> list[str]:
+    """``count`` entity pages of the kinds people look at, over all copies (fixed order)."""
+    ours = str(ID)
+    article = str(ARTICLE_GRAPH)
+    entities = sorted({
+        q.subject.value for q in bundle
+        if q.graph_name.value == article and isinstance(q.subject, ox.NamedNode)
+        and q.subject.value.startswith(ours) and q.predicate.value.endswith("#type")
+        and q.subject.value.removeprefix(ours).split("/", 1)[0] in ENTITY_KINDS
+    })
+    rng = random.Random(seed)
+    paths = []
+    for _ in range(count):
+        iri, k = rng.choice(entities), rng.randrange(copies)
+        local = iri.removeprefix(ours) + (f"-{k}" if k else "")
+        paths.append("/page/id/" + local)
+    return paths
+
+
+# --------------------------------------------------------------------------- the server
+
+
+class Server:
+    """``qantar serve`` of this tree on a free loopback port."""
+
+    def __init__(self, store: Path, env: dict[str, str]) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = (store.parent / "serve.log").open("wb")
+        argv = [sys.executable, "-c", "from service.cli import main; main()", "serve",
+                "--store", str(store), "--port", str(self.port)]
+        self.process = subprocess.Popen(
+            argv, cwd=REPO_ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONPATH": str(REPO_ROOT), **env})
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"qantar serve exited; see {self.log.name}")
+            try:
+                requests.get(self.url + "/sparql", params={"query": "ASK {}"}, timeout=5)
+                return
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        raise RuntimeError("qantar serve did not answer within 300 s")
+
+    def peak_rss_mb(self) -> dict[str, float]:
+        """Peak resident memory (VmHWM) of the server and of each of its child processes."""
+        peaks = {"server": _vm_hwm(self.process.pid)}
+        for i, child in enumerate(_children(self.process.pid)):
+            peaks[f"child process {i + 1}"] = _vm_hwm(child)
+        return peaks
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.log.close()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        text = (task / "children").read_text().split() if (task / "children").exists() else []
+        found += [int(c) for c in text]
+    return sorted(found)
+
+
+def _vm_hwm(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+def measure(session: requests.Session, what: str, urls: list[str], headers: dict[str, str],
+            repeats: int) -> Row:
+    """The first request to ``urls[0]`` (cold), then ``repeats`` requests cycling over them."""
+    timings, statuses = [], set()
+
+    def one(url: str) -> float:
+        started = time.perf_counter()
+        response = session.get(url, headers=headers, timeout=600)
+        _ = response.content
+        statuses.add(response.status_code)
+        return (time.perf_counter() - started) * 1000
+
+    first = one(urls[0])
+    for i in range(repeats):
+        timings.append(one(urls[i % len(urls)]))
+    timings.sort()
+    p99 = timings[min(len(timings) - 1, math.ceil(0.99 * len(timings)) - 1)]
+    row = Row(what, len(timings), first, statistics.median(timings), p99, statuses)
+    print(f"  {what:60.60} first {row.first_ms:8.1f}  p50 {row.p50_ms:8.1f}  "
+          f"p99 {row.p99_ms:8.1f} ms  {sorted(statuses)}", flush=True)
+    return row
+
+
+def sparql_url(base: str, text: str) -> str:
+    return f"{base}/sparql?query={urllib.parse.quote(text, safe='')}"
+
+
+def run(server: Server, bundle: list[ox.Quad], copies: int, args: argparse.Namespace
+        ) -> list[Row]:
+    html = {"Accept": "text/html"}
+    session = requests.Session()
+    base = server.url
+    rows = [measure(session, f"entity page ({args.pages} entities of {len(ENTITY_KINDS)} "
+                             "kinds over all copies)",
+                    [base + p for p in entity_paths(bundle, copies, args.pages)], html,
+                    args.pages),
+            measure(session, "entity page of a shared place (Almaty: every copy links to it)",
+                    [base + "/page/id/place/almaty"], html, args.repeats)]
+    for term in SEARCHES:
+        rows.append(measure(session, f"search {term!r}",
+                            [f"{base}/search?q={urllib.parse.quote(term)}"], html,
+                            args.repeats))
+    first = session.get(base + "/timeline", headers=html, timeout=600).text
+    last_page = _last_page(first)
+    for page in sorted({1, max(1, last_page // 2), last_page}):
+        rows.append(measure(session, f"timeline page {page} of {last_page}",
+                            [f"{base}/timeline?page={page}"], html, args.repeats))
+    for path in sorted(QUERIES.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        accept = {"Accept": "application/sparql-results+json, text/turtle;q=0.9"}
+        rows.append(measure(session, f"competency question {path.stem}",
+                            [sparql_url(base, text)], accept, args.query_repeats))
+    return rows
+
+
+def _last_page(timeline_html: str) -> int:
+    import re
+
+    found = re.search(r"Page \d+ of ([\d,]+)", timeline_html)
+    return int(found.group(1).replace(",", "")) if found else 1
+
+
+# --------------------------------------------------------------------------- report
+
+
+def report(rows: list[Row], peaks: dict[str, float], quads: int, copies: int,
+           args: argparse.Namespace, command: str) -> str:
+    lines = [
+        f"# Scale benchmark {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Command: `{command}`. {quads:,} quads ({copies:,} copies of the article graph; "
+        f"bench.generate). Machine: {os.cpu_count()} CPUs, {platform.platform()}, Python "
+        f"{platform.python_version()}, pyoxigraph {ox.__version__}; load average at the end "
+        f"{os.getloadavg()[0]:.1f}. Server: `qantar serve` with its defaults and "
+        + ", ".join(f"`{k}={v}`" for k, v in args.env.items())
+        + ". Client: one request at a time on a kept-alive connection. *first* is the first "
+        "request (cold caches), p50/p99 over the repeats (with few repeats, p99 is the "
+        f"slowest). Target for pages: p50 under {PAGE_TARGET_MS} ms.",
+        "",
+        "| request | n | first ms | p50 ms | p99 ms | statuses |",
+        "|---|--:|--:|--:|--:|---|",
+    ]
+    for r in rows:
+        flag = ""
+        if not r.what.startswith("competency") and r.p50_ms > PAGE_TARGET_MS:
+            flag = " (over target)"
+        lines.append(f"| {r.what} | {r.requests} | {r.first_ms:,.1f} | {r.p50_ms:,.1f}{flag} | "
+                     f"{r.p99_ms:,.1f} | {', '.join(map(str, sorted(r.statuses)))} |")
+    lines += ["", "Peak resident memory (VmHWM) at the end: " + ", ".join(
+        f"{name} {mb:,.0f} MB" for name, mb in peaks.items())
+        + f"; total {sum(peaks.values()):,.0f} MB."]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--triples", type=int, default=1_000_000, help="about how many (1M)")
+    parser.add_argument("--pages", type=int, default=200, help="entity page requests (200)")
+    parser.add_argument("--repeats", type=int, default=30,
+                        help="repeats of each search, timeline and shared-place request (30)")
+    parser.add_argument("--query-repeats", type=int, default=5,
+                        help="repeats of each competency question (5)")
+    args = parser.parse_args(argv)
+    args.env = {"QANTAR_CACHE_BYTES": "0", "QANTAR_QUERY_TIMEOUT": "300"}
+    command = "python -m bench.scale" + (" " + " ".join(argv or sys.argv[1:])
+                                         if (argv or sys.argv[1:]) else "")
+    store, quads, bundle = prepare(args.triples)
+    copies = copies_of(bundle, args.triples)
+    print(f"{quads:,} quads, {copies:,} copies; starting qantar serve …", flush=True)
+    started = time.perf_counter()
+    server = Server(store, args.env)
+    print(f"  answering after {time.perf_counter() - started:.1f} s", flush=True)
+    try:
+        rows = run(server, bundle, copies, args)
+        peaks = server.peak_rss_mb()
+    finally:
+        server.stop()
+    text = report(rows, peaks, quads, copies, args, command)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = RESULTS / f"scale-{datetime.now(UTC):%Y-%m-%d-%H%M}.md"
+    out.write_text(text, encoding="utf-8")
+    print()
+    print(text)
+    print(f"written to {out.relative_to(REPO_ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
