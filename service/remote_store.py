@@ -141,6 +141,8 @@ class RemoteStore:
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:
         """One SPARQL Update request (one transaction on Oxigraph, Fuseki, GraphDB)."""
+        if base_iri:  # resolve relative IRIs against our endpoint, not the server's
+            sparql = f"BASE {ox.NamedNode(base_iri)} {sparql}"
         try:
             self._request("POST", self.update_url, data=[("update", sparql)],
                           timeout=max(self.timeout, WRITE_TIMEOUT))

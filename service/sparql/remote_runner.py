@@ -70,12 +70,15 @@ class RemoteQueryRunner:
                                          f"{job.graph_type};q=0.9"]))
         ask = dict(union=self._union(job), default_graphs=job.default_graphs,
                    named_graphs=job.named_graphs, timeout=timeout)
+        # relative IRIs resolve against our endpoint, not the server (same line: line numbers
+        # in error messages stay right)
+        query = f"BASE {ox.NamedNode(job.base_iri)} {job.query}" if job.base_iri else job.query
         try:
             try:
-                response = self.store.query_response(job.query, accept, **ask)
+                response = self.store.query_response(query, accept, **ask)
             except RemoteNotAcceptable:
                 # ask for what every server writes, and convert (or say why nothing fits)
-                response = self.store.query_response(job.query, FALLBACK_ACCEPT, **ask)
+                response = self.store.query_response(query, FALLBACK_ACCEPT, **ask)
         except RemoteTimeout as err:
             raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s") from err
         except BadQuery as err:
