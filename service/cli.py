@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from service.loader import load_bundle
 from service.namespaces import prefixes_used, shorten
 from service.rdf_files import parse_file
 from service.stats import compute_stats
+from service.store import EmbeddedStore
 from service.validate import conforms, format_report, validate_graph
 
 
@@ -149,8 +151,20 @@ def serve(ctx: click.Context, store: Path | None, host: str | None, port: int | 
     if store_is_empty(settings):
         click.echo(f"the store {settings.store} is empty: loading the bundled graph", err=True)
         load_bundle(settings)
+    if not settings.remote:
+        check_writable(settings.store)
     click.echo(f"Qantar on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", err=True)
     run_server(settings)
+
+
+def check_writable(path: Path) -> None:
+    """Fail with one line, not a traceback in the server's worker, when the store cannot be
+    opened for writing (a read-only directory, a full disk, another process holding it)."""
+    try:
+        EmbeddedStore(path).close()
+    except OSError as err:
+        raise QantarError(f"the store {path} cannot be opened for writing: {err}") from None
+    gc.collect()  # release the lock before the server opens the store
 
 
 def store_is_empty(settings: Settings) -> bool:

@@ -45,6 +45,11 @@ def register_error_handlers(app: Flask) -> None:
     def _qantar_error(err: QantarError) -> Response:
         return error_response(status_for(err), str(err))
 
+    @app.errorhandler(OSError)
+    def _storage_error(err: OSError) -> Response:
+        # pyoxigraph reports disk trouble as OSError("IO error: ..."); say what it means
+        return storage_error(err)
+
     @app.errorhandler(HTTPException)
     def _http_error(err: HTTPException) -> Response:
         if err.code == 413:
@@ -54,3 +59,14 @@ def register_error_handlers(app: Flask) -> None:
         if err.code == 405 and hasattr(err, "valid_methods") and err.valid_methods:
             response.headers["Allow"] = ", ".join(err.valid_methods)
         return response
+
+
+def storage_error(err: OSError) -> Response:
+    """A full disk is 507, a read-only one 503; either way the write did not happen."""
+    text = str(err)
+    if "No space left" in text or getattr(err, "errno", None) == 28:
+        return error_response(507, f"the store's disk is full, so nothing was written ({text})")
+    if "Read-only file system" in text or getattr(err, "errno", None) == 30:
+        return error_response(503, f"the store's disk is read-only, so nothing was written "
+                                   f"({text})")
+    return error_response(503, f"the store could not be read or written: {text}")

@@ -5,6 +5,7 @@ One ``Qantar`` object lives in ``app.extensions["qantar"]``; nothing else is glo
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -56,7 +57,9 @@ class Qantar:
             try:
                 yield self.store
             finally:
-                self.store.flush()
+                # a failed flush (a full disk) must not hide the write's own error
+                with contextlib.suppress(OSError):
+                    self.store.flush()
                 self.pool.bump_generation()
                 self.cache.clear()
 

@@ -204,11 +204,6 @@ def test_a_write_that_fills_the_disk_changes_nothing_and_reads_go_on(
     # the fixture then checks the store reopens with exactly its old quads, and takes writes
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a write that fails with ENOSPC (pyoxigraph raises OSError 'IO error: No space left on "
-    "device') reaches Flask as an unhandled exception: 500 'Internal Server Error' with no "
-    "cause; service/http_errors.py register_error_handlers could map OSError to 507 "
-    "Insufficient Storage (ENOSPC) or 503 (EROFS), saying nothing was written"))
 def test_a_write_that_fills_the_disk_says_so(full_disk: tuple[Path, LiveServer]) -> None:
     _, server = full_disk
     response = put_too_much(server)
@@ -219,8 +214,8 @@ def test_a_write_that_fills_the_disk_says_so(full_disk: tuple[Path, LiveServer])
 @pytest.mark.xfail(strict=True, reason=(
     "after one write failed on a full disk, RocksDB keeps the error: every later write (and "
     "the flush at shutdown) fails with the same OSError even once space is freed, until the "
-    "service restarts (reads go on); service/state.py Qantar.writing could, on an OSError, "
-    "reopen the store (EmbeddedStore close + open) so that the next write can succeed"))
+    "service restarts (reads go on, writes answer 507/503 with the reason); reopening the "
+    "store in place failed because another reference keeps pyoxigraph's lock"))
 def test_writes_work_again_once_space_is_freed(full_disk: tuple[Path, LiveServer]) -> None:
     disk, server = full_disk
     assert put_too_much(server).status_code >= 400
@@ -229,11 +224,6 @@ def test_writes_work_again_once_space_is_freed(full_disk: tuple[Path, LiveServer
     assert response.status_code == 201, response.text
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "`qantar serve` on a store directory it cannot write ends in a Python traceback "
-    "(OSError from ox.Store in service/store.py EmbeddedStore.__init__, raised through "
-    "service/state.py Qantar.__init__); it should exit with one line naming the directory "
-    "and the cause (or, with no write token, open the store read-only and serve it)"))
 def test_serving_a_read_only_store_directory_fails_with_a_clear_message(
     tmp_path: Path, bundle_store_template: Path
 ) -> None:
