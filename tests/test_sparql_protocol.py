@@ -38,7 +38,7 @@ def test_get_post_form_and_post_body_give_the_same_answer(live_readonly: LiveSer
     ("application/json", "application/sparql-results+json", b'{"head"'),
     ("text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml",
      b"<?xml"),
-    ("text/html, */*;q=0.1", "application/sparql-results+json", b'{"head"'),
+    ("*/*", "application/sparql-results+json", b'{"head"'),
     ("application/sparql-results+json; charset=utf-8", "application/sparql-results+json",
      b'{"head"'),
 ])
@@ -255,3 +255,27 @@ def test_json_errors_never_echo_markup_as_html(live_readonly: LiveServer) -> Non
     assert response.headers["Content-Type"].startswith("text/plain")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     json.dumps(response.text)  # plain text, whatever it says
+
+
+def test_a_browser_gets_the_first_rows_as_a_table_with_downloads(
+    live_writable: LiveServer,
+) -> None:
+    insert = ("INSERT DATA { GRAPH <urn:x:g> { <urn:x:evil> <urn:x:says> "
+              "'<script>alert(1)</script>' } }")  # a named graph: the union stays the default
+    assert requests.post(live_writable.sparql, data={"update": insert},
+                         headers=AUTH).status_code == 204
+    browser = {"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
+    page = requests.get(live_writable.sparql, headers=browser, params={
+        "query": "SELECT ?s ?o WHERE { ?s <urn:x:says> ?o }"})
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+    assert "<script>alert(1)" not in page.text
+    assert "format=csv" in page.text
+    cap = live_writable.settings.html_row_cap
+    many = requests.get(live_writable.sparql, headers=browser, params={
+        "query": "SELECT * WHERE { ?s ?p ?o }"})
+    assert many.text.count("<tr>") == cap + 1  # the header row and the capped rows
+    assert f"the first {cap} only" in many.text
+    link = requests.get(live_writable.sparql, headers=browser, params={
+        "query": f"SELECT ?p WHERE {{ <{TOKAYEV}> ?p ?o }} LIMIT 1"})
+    assert link.status_code == 200

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, redirect, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from service.auth import require_write_token
 from service.errors import BadQuery
@@ -18,7 +26,7 @@ from service.sparql.using import apply_dataset
 from service.sparql.workers import PoolBusy, QueryJob, QueryTimeout
 from service.state import Qantar, qantar
 
-blueprint = Blueprint("sparql", __name__)
+blueprint = Blueprint("sparql", __name__, template_folder="templates")
 
 FORM = "application/x-www-form-urlencoded"
 QUERY_BODY = "application/sparql-query"
@@ -63,7 +71,9 @@ def _single(values: list[str], name: str) -> str:
 def _query(text: str, params: object) -> Response:
     state = qantar()
     check_fetches(text, state.settings.fetch_allow, update=False)
-    results_type, graph_type = choose(request.accept_mimetypes, params.get("format"))
+    html = wants_html(request.accept_mimetypes, params.get("format"))
+    results_type, graph_type = (HTML_VIA if html else
+                                choose(request.accept_mimetypes, params.get("format")))
     if results_type is None and graph_type is None:
         return error_response(406, "none of the Accept types is a format this endpoint writes")
     for parameter in ("default-graph-uri", "named-graph-uri"):
@@ -80,12 +90,49 @@ def _query(text: str, params: object) -> Response:
         named_graphs=tuple(params.getlist("named-graph-uri")),
         union_default=_flag(params.get("union-default-graph")),
         base_iri=request.base_url,
+        row_cap=state.settings.html_row_cap if html else 0,
     )
+    if html:
+        return _html_view(state, job)
     key = (state.generation, job)
     cached = state.cache.get(key) if state.cache.enabled else None
     if cached is not None:
         return _cached_answer(cached.mime, cached.body, cached.etag)
     return _evaluate(state, job, key)
+
+
+#: What the HTML view asks the worker for (it returns rows, not these formats).
+HTML_VIA = ("application/sparql-results+json", "application/n-triples")
+
+
+def wants_html(accept: object, format_param: str | None) -> bool:
+    """A browser following a query link: text/html named and preferred to SPARQL JSON."""
+    if format_param:
+        return format_param.strip().lower() in ("html", "text/html")
+    return "text/html" in accept.values() and accept.quality("text/html") > accept.quality(
+        "application/sparql-results+json")
+
+
+def _html_view(state: Qantar, job: QueryJob) -> Response:
+    """The first QANTAR_HTML_ROW_CAP rows as a table, with the full answer a download away."""
+    try:
+        message = next(state.pool.execute(job, state.settings.query_timeout))
+    except QueryTimeout as err:
+        return error_response(503, f"{err}; narrow it down (LIMIT, more specific patterns)")
+    except PoolBusy as err:
+        return error_response(503, str(err))
+    if message[0] == "error":
+        return error_response(message[1], message[2])
+    _, kind, variables, rows, truncated = message
+    base = state.settings.base_iri
+    links = {"json": "SPARQL JSON", "xml": "SPARQL XML", "csv": "CSV", "tsv": "TSV"}
+    if kind == "triples":
+        links = {"turtle": "Turtle", "ntriples": "N-Triples", "jsonld": "JSON-LD",
+                 "rdfxml": "RDF/XML"}
+    html = render_template("sparql/results.html", kind=kind, variables=variables, rows=rows,
+                           truncated=truncated, cap=job.row_cap, query=job.query, base=base,
+                           downloads=links)
+    return Response(html, content_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
 
 
 def _flag(value: str | None) -> bool | None:

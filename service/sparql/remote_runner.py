@@ -89,6 +89,9 @@ class RemoteQueryRunner:
             return
         with response:
             mime = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            if job.row_cap:
+                yield _rows(response.content, mime, job.row_cap)
+                return
             if mime in (job.results_type, job.graph_type):
                 kind = "triples" if mime == job.graph_type and mime in RDF_FORMATS else "solutions"
                 yield ("head", kind, mime)
@@ -126,3 +129,28 @@ def _converted(body: bytes, mime: str, job: QueryJob) -> Iterator[tuple]:
         return
     yield ("chunk", data)
     yield ("end",)
+
+
+def _rows(body: bytes, mime: str, cap: int) -> tuple:
+    """The first rows of the server's answer, for the HTML view."""
+    from service.sparql.workers import first_rows
+
+    if mime in PARSABLE_RESULTS:
+        return first_rows(ox.parse_query_results(body, format=PARSABLE_RESULTS[mime]), cap)
+    if mime in RDF_FORMATS:
+        triples = (ox.Triple(q.subject, q.predicate, q.object)
+                   for q in ox.parse(body, format=RDF_FORMATS[mime]))
+        return first_rows(_Triples(triples), cap)
+    return ("error", 502, f"the SPARQL server answered in {mime or 'no format'}")
+
+
+class _Triples:
+    """Triples parsed from a remote answer, shown to first_rows like pyoxigraph's QueryTriples."""
+
+    is_triples = True
+
+    def __init__(self, triples: object) -> None:
+        self.triples = triples
+
+    def __iter__(self) -> object:
+        return iter(self.triples)

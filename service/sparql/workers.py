@@ -45,6 +45,7 @@ class QueryJob:
     named_graphs: tuple[str, ...] = ()
     union_default: bool | None = None  # None: union when the store's default graph is empty
     base_iri: str | None = None
+    row_cap: int = 0  # > 0: answer ("rows", ...) with at most this many rows (the HTML view)
 
 
 class _Worker:
@@ -121,7 +122,7 @@ class QueryPool:
                     message = worker.conn.recv()
                 except EOFError:
                     raise RuntimeError("the query worker died") from None
-                if message[0] in ("end", "error", "whole"):
+                if message[0] in ("end", "error", "whole", "rows"):
                     finished = True
                 yield message
                 if finished:
@@ -172,6 +173,45 @@ class _ChunkWriter:
             return
         self._ship()
         self.conn.send(("end",))
+
+
+def first_rows(result: object, cap: int) -> tuple:
+    """("rows", kind, variables, rows, truncated): at most ``cap`` rows of an answer, each a
+    list of (type, value, language or datatype) cells, for the HTML view."""
+    import pyoxigraph as ox
+
+    if isinstance(result, ox.QueryBoolean):
+        return ("rows", "boolean", ["boolean"], [[("literal", str(bool(result)).lower(), "")]],
+                False)
+    if isinstance(result, ox.QueryTriples) or getattr(result, "is_triples", False):
+        variables = ["subject", "predicate", "object"]
+        source = ((t.subject, t.predicate, t.object) for t in result)
+        kind = "triples"
+    else:
+        variables = [v.value for v in result.variables]
+        source = (tuple(row[name] for name in variables) for row in result)
+        kind = "solutions"
+    rows, truncated = [], False
+    for row in source:
+        if len(rows) == cap:
+            truncated = True
+            break
+        rows.append([_cell(term) for term in row])
+    return ("rows", kind, variables, rows, truncated)
+
+
+def _cell(term: object) -> tuple[str, str, str]:
+    import pyoxigraph as ox
+
+    if term is None:
+        return ("unbound", "", "")
+    if isinstance(term, ox.NamedNode):
+        return ("iri", term.value, "")
+    if isinstance(term, ox.BlankNode):
+        return ("bnode", term.value, "")
+    if isinstance(term, ox.Literal):
+        return ("literal", term.value, term.language or term.datatype.value)
+    return ("literal", str(term), "")
 
 
 def syntax_message(error: str) -> str:
@@ -245,6 +285,9 @@ def _answer(conn: Connection, store: object, job: QueryJob, default_is_empty: bo
         return
     except (OSError, RuntimeError, ValueError) as err:
         conn.send(("error", 400, f"query failed: {err}"))
+        return
+    if job.row_cap:
+        conn.send(first_rows(result, job.row_cap))
         return
     if isinstance(result, ox.QueryTriples):
         kind, mime = "triples", job.graph_type
