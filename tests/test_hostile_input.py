@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from markupsafe import escape
 
 from tests.live import WRITE_TOKEN, LiveServer, copy_store, serve
 
@@ -355,3 +356,18 @@ def test_the_token_is_compared_in_constant_time(
                         headers={"Authorization": f"Bearer {token}"})
     assert [a for a, _ in seen] == [b"wrong", WRITE_TOKEN[:4].encode(), WRITE_TOKEN.encode()]
     assert all(b == WRITE_TOKEN.encode() for _, b in seen)
+
+
+@pytest.mark.parametrize("term", [
+    '"' + IMG.replace('"', '\\"') + '"', '"' + SCRIPT + '"', '"' + ATTR + '"@en',
+    f"<{JS_IRI}>", "<https://w3id.org/qantar/id/person/x'onmouseover='alert(5)>",
+])
+def test_markup_in_an_answer_shows_as_text_in_the_html_view(hostile: LiveServer,
+                                                             term: str) -> None:
+    query = f"SELECT ?x ?y WHERE {{ BIND({term} AS ?x) BIND(STR(?x) AS ?y) }}"
+    response = requests.get(hostile.sparql, params={"query": query}, headers=HTML)
+    assert response.status_code == 200, response.text
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert_shown_as_text(response)
+    shown = term.strip('"<>').removesuffix('"@en').replace('\\"', '"')
+    assert str(escape(shown)) in response.text  # the text is there, escaped
