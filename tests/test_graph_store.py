@@ -377,7 +377,8 @@ def test_uploads_are_validated_and_recorded_like_imports(gsp: LiveServer) -> Non
     record = requests.get(gsp.sparql, params={"query": f"""
         PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX prov: <http://www.w3.org/ns/prov#>
         PREFIX spdx: <http://spdx.org/rdf/terms#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-        SELECT ?checksum ?agent WHERE {{ GRAPH <https://w3id.org/qantar/graph/provenance> {{
+        SELECT ?checksum ?agent FROM NAMED <https://w3id.org/qantar/graph/provenance>
+        WHERE {{ GRAPH <https://w3id.org/qantar/graph/provenance> {{
           <{graph}> dcat:hasCurrentVersion ?v . ?v prov:wasDerivedFrom ?read ;
              prov:wasGeneratedBy/prov:wasAssociatedWith/rdfs:label ?agent .
           ?read spdx:checksum/spdx:checksumValue ?checksum }} }}"""}).json()
@@ -395,3 +396,11 @@ def test_uploads_are_validated_and_recorded_like_imports(gsp: LiveServer) -> Non
     lenient = requests.put(gsp.store, params={"graph": graph + "-bad", "lenient": "true"},
                            data=invalid, headers={**AUTH, "Content-Type": "text/turtle"})
     assert lenient.status_code == 201
+    # the provenance graph is the service's own: a query sees it only when it names it
+    hidden = requests.get(gsp.sparql, params={
+        "query": "SELECT * WHERE { GRAPH <https://w3id.org/qantar/graph/provenance> "
+                 "{ ?s ?p ?o } }"}).json()
+    assert hidden["results"]["bindings"] == []
+    everything = requests.get(gsp.sparql, params={"query": "SELECT * WHERE { ?s ?p ?o }"}).json()
+    assert all("qantar/id/import" not in b["s"]["value"]
+               for b in everything["results"]["bindings"])

@@ -238,15 +238,20 @@ def worker_main(conn: Connection, store_path: str, generation: object) -> None:
         if job is None:
             return
         current = generation.value
-        if store is None or current != seen:
+        try:
+            if store is None or current != seen:
+                store = None
+                store, default_is_empty, visible = _open_view(ox, store_path)
+                seen = current
+            _answer(conn, store, job, default_is_empty, visible)
+        except OSError as err:  # the view could not be read: answer, and reopen next time
             store = None
-            store, default_is_empty = _open_view(ox, store_path)
-            seen = current
-        _answer(conn, store, job, default_is_empty)
+            conn.send(("error", 503, f"the store could not be read, try again: {err}"))
 
 
-def _open_view(ox: object, store_path: str, attempts: int = 10) -> tuple[object, bool]:
-    """A read-only view of the store, and whether its default graph is empty.
+def _open_view(ox: object, store_path: str, attempts: int = 10) -> tuple[object, bool, object]:
+    """A read-only view of the store, whether its default graph is empty, and the named graphs
+    a query sees by default (see _visible_graphs).
 
     Opening races with the writer's compaction: a table file named in the manifest may be
     deleted before the view opens it ("IO error: No such file"). A fresh try reads the new
@@ -258,7 +263,7 @@ def _open_view(ox: object, store_path: str, attempts: int = 10) -> tuple[object,
             empty = next(
                 iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None
             ) is None
-            return store, empty
+            return store, empty, _visible_graphs(ox, store)
         except (OSError, RuntimeError):
             if attempt == attempts - 1:
                 raise
@@ -266,15 +271,38 @@ def _open_view(ox: object, store_path: str, attempts: int = 10) -> tuple[object,
     raise AssertionError("unreachable")
 
 
-def _answer(conn: Connection, store: object, job: QueryJob, default_is_empty: bool) -> None:
+#: The provenance graph is the service's own record of imports and uploads; like a system
+#: graph it stays out of the dataset a query sees unless named (FROM NAMED, named-graph-uri),
+#: so a client's data comes back as it was written (the W3C suites check exactly that).
+SYSTEM_GRAPHS = frozenset({"https://w3id.org/qantar/graph/provenance"})
+_DATASET_CLAUSE = re.compile(r"\bFROM\b", re.IGNORECASE)
+
+
+def _visible_graphs(ox: object, store: object) -> list | None:
+    """The named graphs a query sees by default; None when there is no system graph to hide."""
+    graphs = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
+    if not any(g.value in SYSTEM_GRAPHS for g in graphs):
+        return None
+    return [g for g in graphs if g.value not in SYSTEM_GRAPHS]
+
+
+def _answer(conn: Connection, store: object, job: QueryJob, default_is_empty: bool,
+            visible: list | None = None) -> None:
     import pyoxigraph as ox
 
     from service.sparql.oxiformats import RDF_FORMATS, RESULTS_FORMATS
 
     kwargs: dict = {}
+    union = job.union_default if job.union_default is not None else default_is_empty
     if job.default_graphs:
         kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    elif job.union_default if job.union_default is not None else default_is_empty:
+    elif job.named_graphs or _DATASET_CLAUSE.search(job.query):
+        pass  # the request or the query (FROM, FROM NAMED) says what the dataset is
+    elif visible is not None:
+        if union:
+            kwargs["default_graph"] = visible or [ox.DefaultGraph()]
+        kwargs["named_graphs"] = visible
+    elif union:
         kwargs["use_default_graph_as_union"] = True
     if job.named_graphs:
         kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
