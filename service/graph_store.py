@@ -18,7 +18,6 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import BinaryIO
 
 import pyoxigraph as ox
@@ -26,7 +25,6 @@ from flask import Blueprint, Response, request
 from werkzeug.datastructures import MIMEAccept
 
 from service.auth import require_write_token
-from service.backends import AnyStore
 from service.errors import BadQuery
 from service.http_errors import error_response
 from service.imports.uploads import now, record_upload, validate_upload
@@ -223,11 +221,7 @@ def _put(target: Target) -> Response:
             store.replace_dataset(quads)
         return Response(status=204)
     triples = _read_triples(base_iri=target.iri or request.base_url)
-    started, state = now(), qantar()
-    validation, report = validate_upload(state.store, target.iri, triples, state.shapes)
-    with state.writing() as store:
-        created = store.replace_graph(target.iri, triples)
-        _record(store, target.iri, started, validation, report)
+    created = _write_graph(target.iri, triples, replace=True)
     return Response(status=201 if created else 204)
 
 
@@ -240,11 +234,7 @@ def _post(target: Target) -> Response:
             return Response(status=204)
         return _create_graph()
     triples = _read_triples(base_iri=target.iri or request.base_url)
-    started, state = now(), qantar()
-    validation, report = validate_upload(state.store, target.iri, triples, state.shapes)
-    with state.writing() as store:
-        created = store.add_to_graph(target.iri, triples)
-        _record(store, target.iri, started, validation, report)
+    created = _write_graph(target.iri, triples, replace=False)
     return Response(status=201 if created else 204)
 
 
@@ -252,21 +242,23 @@ def _create_graph() -> Response:
     """POST of a graph to the store itself: a new graph with a fresh IRI, given in Location."""
     iri = f"{request.host_url}store/{uuid.uuid4().hex}"
     triples = _read_triples(base_iri=iri)
-    started, state = now(), qantar()
-    validation, report = validate_upload(state.store, iri, triples, state.shapes)
-    with state.writing() as store:
-        store.replace_graph(iri, triples)
-        _record(store, iri, started, validation, report)
+    _write_graph(iri, triples, replace=True)
     return Response(status=201, headers={"Location": iri})
 
 
-def _record(store: AnyStore, graph: str | None, started: datetime, validation: str,
-            report: str | None) -> None:
-    """Provenance of a named graph's upload, as for `qantar import` (not for the default
-    graph, which has no name to describe)."""
-    if graph is not None:
-        record_upload(store, graph, request.get_data(), request.mimetype,
-                      qantar().settings.write_token, started, validation, report)
+def _write_graph(graph: str | None, triples: list[ox.Triple], *, replace: bool) -> bool:
+    """Validate, then replace or add to ``graph`` in one transaction and record the upload's
+    provenance as for `qantar import` (a named graph only: the default graph has no name to
+    describe). True if the graph was created."""
+    started, state = now(), qantar()
+    validation, report = validate_upload(state.store, graph, triples, state.shapes)
+    with state.writing() as store:
+        write = store.replace_graph if replace else store.add_to_graph
+        created = write(graph, triples)
+        if graph is not None:
+            record_upload(store, graph, request.get_data(), request.mimetype,
+                          state.settings.write_token, started, validation, report)
+    return created
 
 
 def _read_triples(base_iri: str) -> list[ox.Triple]:

@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from service.backends import AnyStore, open_store
+from service.cli import _settings, store_option
 from service.config import Settings
 from service.errors import QantarError
 from service.imports import journal
@@ -44,17 +45,6 @@ def writable_store(settings: Settings) -> Iterator[AnyStore]:
         yield store
     finally:
         store.close()
-
-
-def _settings(ctx: click.Context, store: Path | None) -> Settings:
-    import dataclasses
-
-    settings: Settings = ctx.find_object(Settings) or Settings.from_env()
-    return dataclasses.replace(settings, store=store.absolute()) if store else settings
-
-
-store_option = click.option("--store", type=click.Path(file_okay=False, path_type=Path),
-                            default=None, help="Store directory (default: $QANTAR_STORE).")
 
 
 @click.command(name="import")

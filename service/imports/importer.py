@@ -79,7 +79,7 @@ def import_sources(
     existed = store.graph_exists(options.graph)
     if existed and not options.replace:
         raise GraphExists(f"<{options.graph}> exists already: use --replace to replace it")
-    previous = _current_version(store, options.graph) if existed else None
+    previous = current_version(store, options.graph) if existed else None
     record = ImportRecord(graph=options.graph, sources=[], triples=0,
                           agent=options.agent or cli_agent(), command=options.command,
                           started=started, ended=started, validation="", previous_version=previous)
@@ -137,7 +137,7 @@ def _load(
                         source.format.media_type)
 
 
-def _current_version(store: AnyStore, graph: str) -> str | None:
+def current_version(store: AnyStore, graph: str) -> str | None:
     prov, node = ox.NamedNode(str(PROVENANCE_GRAPH)), ox.NamedNode(graph)
     current = "<http://www.w3.org/ns/dcat#hasCurrentVersion>"
     rows = list(store.query(f"SELECT ?v WHERE {{ GRAPH {prov} {{ {node} {current} ?v }} }}"))

@@ -13,7 +13,7 @@ from rdflib import Graph
 from service.backends import AnyStore
 from service.errors import InvalidData
 from service.imports.checks import check_triples
-from service.imports.importer import CONTEXT_GRAPHS, _current_version
+from service.imports.importer import CONTEXT_GRAPHS, current_version
 from service.imports.provenance import ImportRecord, SourceRecord, record_update
 from service.imports.vocabulary import PROVENANCE_GRAPH
 from service.validate import conforms, format_report
@@ -51,7 +51,7 @@ def record_upload(store: AnyStore, graph: str, body: bytes, media_type: str, wri
               f"sha256:{fingerprint}",
         command=f"HTTP {request.method} {request.full_path.rstrip('?')}",
         started=started, ended=datetime.now(UTC), validation=validation, report=report,
-        previous_version=_current_version(store, graph),
+        previous_version=current_version(store, graph),
     )
     store.update(record_update(record, str(PROVENANCE_GRAPH)))
 

@@ -86,19 +86,24 @@ def _counts(g: Graph, dataset: URIRef, store: AnyStore, _: str) -> None:
     classes = list(store.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } "
                                "GROUP BY ?c ORDER BY ?c", True))
     g.add((dataset, VOID.classes, _int(len(classes))))
-    for row in classes:
-        part = URIRef(f"{dataset}#class-{_slug(row['c'].value)}")
-        g.add((dataset, VOID.classPartition, part))
-        g.add((part, VOID["class"], URIRef(row["c"].value)))
-        g.add((part, VOID.entities, _int(int(row["n"].value))))
+    _partitions(g, dataset, classes, "c", "class", VOID.classPartition, VOID["class"],
+                VOID.entities)
     properties = list(store.query("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } "
                                   "GROUP BY ?p ORDER BY ?p", True))
     g.add((dataset, VOID.properties, _int(len(properties))))
-    for row in properties:
-        part = URIRef(f"{dataset}#property-{_slug(row['p'].value)}")
-        g.add((dataset, VOID.propertyPartition, part))
-        g.add((part, VOID.property, URIRef(row["p"].value)))
-        g.add((part, VOID.triples, _int(int(row["n"].value))))
+    _partitions(g, dataset, properties, "p", "property", VOID.propertyPartition, VOID.property,
+                VOID.triples)
+
+
+def _partitions(g: Graph, dataset: URIRef, rows: list, variable: str, kind: str,
+                link: URIRef, key: URIRef, size: URIRef) -> None:
+    """One partition per row (a class or a property) with its count."""
+    for row in rows:
+        iri = row[variable].value
+        part = URIRef(f"{dataset}#{kind}-{_slug(iri)}")
+        g.add((dataset, link, part))
+        g.add((part, key, URIRef(iri)))
+        g.add((part, size, _int(int(row["n"].value))))
 
 
 def _one(store: AnyStore, query: str) -> int:
