@@ -14,5 +14,6 @@ def open_store(settings: Settings, *, read_only: bool = False) -> AnyStore:
     if settings.store_url:
         return RemoteStore(settings.store_url, settings.store_update, settings.store_gsp,
                            settings.store_auth, timeout=settings.query_timeout,
+                           write_timeout=settings.write_timeout,
                            union_parameter=settings.store_union or None)
     return EmbeddedStore(settings.store, read_only=read_only)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-import gc
 import json
+import multiprocessing as mp
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import click
@@ -106,7 +107,7 @@ def query(ctx: click.Context, query: str, store: Path | None, fmt: str | None) -
     settings = _settings(ctx, store)
     text = _query_text(query, settings)
     with open_store(settings, read_only=True) as db:
-        result = db.query(text)
+        result = db.answer(text)
         try:
             click.echo(_render(result, fmt), nl=False)
         except (OSError, RuntimeError, ValueError) as err:  # evaluation errors surface lazily
@@ -148,13 +149,31 @@ def serve(ctx: click.Context, store: Path | None, host: str | None, port: int | 
 
     settings = _settings(ctx, store)
     settings = dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
-    if store_is_empty(settings):
-        click.echo(f"the store {settings.store} is empty: loading the bundled graph", err=True)
-        load_bundle(settings)
-    if not settings.remote:
-        check_writable(settings.store)
+    # The rule: this process starts the server's worker processes, so it never opens the store
+    # (RocksDB's threads do not survive a fork: a worker's first write would hang for ever).
+    # What must happen before serving happens in a spawned process that ends first.
+    with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as child:
+        failure = child.submit(prepare_store, settings).result()
+    if failure is not None:
+        message, code = failure
+        click.echo(message, err=True)
+        ctx.exit(code)
     click.echo(f"Qantar on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", err=True)
     run_server(settings)
+
+
+def prepare_store(settings: Settings) -> tuple[str, int] | None:
+    """Load the bundle into an empty store and check the store can be written; run in a process
+    of its own (see ``serve``). An error comes back as (message, exit code)."""
+    try:
+        if store_is_empty(settings):
+            click.echo(f"the store {settings.store} is empty: loading the bundled graph", err=True)
+            load_bundle(settings)
+        if not settings.remote:
+            check_writable(settings.store)
+    except QantarError as err:
+        return f"error: {err}", exit_code(err)
+    return None
 
 
 def check_writable(path: Path) -> None:
@@ -164,7 +183,6 @@ def check_writable(path: Path) -> None:
         EmbeddedStore(path).close()
     except OSError as err:
         raise QantarError(f"the store {path} cannot be opened for writing: {err}") from None
-    gc.collect()  # release the lock before the server opens the store
 
 
 def store_is_empty(settings: Settings) -> bool:

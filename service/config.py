@@ -14,6 +14,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STORE = "var/store"
 DEFAULT_BASE_IRI = "https://w3id.org/qantar/"
 DEFAULT_QUERY_TIMEOUT = 30.0
+DEFAULT_WRITE_TIMEOUT = 120.0
 DEFAULT_MAX_BODY = 16 * 1024 * 1024
 DEFAULT_HTML_ROW_CAP = 1000
 DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
@@ -46,6 +47,9 @@ class Settings:
     - ``QANTAR_WRITE_TOKEN``: bearer token that SPARQL Update and Graph Store writes must
       present; default empty, which makes the service read-only (writes answer 403).
     - ``QANTAR_QUERY_TIMEOUT``: seconds a SPARQL query may run before it is stopped; default 30.
+    - ``QANTAR_WRITE_TIMEOUT``: seconds a write (SPARQL Update, Graph Store upload or delete)
+      may take, waiting for earlier writes included, before it is stopped and undone whole
+      (503); default 120. On a remote store it bounds each request to that server.
     - ``QANTAR_QUERY_WORKERS``: processes evaluating SPARQL queries (a stuck one is killed at
       the time limit); default the number of CPUs, at least 2.
     - ``QANTAR_MAX_BODY``: largest request body accepted, in bytes; default 16 MiB (16777216).
@@ -71,6 +75,7 @@ class Settings:
     data_dir: Path = REPO_ROOT
     write_token: str = ""
     query_timeout: float = DEFAULT_QUERY_TIMEOUT
+    write_timeout: float = DEFAULT_WRITE_TIMEOUT
     query_workers: int = max(2, os.cpu_count() or 2)
     max_body: int = DEFAULT_MAX_BODY
     html_row_cap: int = DEFAULT_HTML_ROW_CAP
@@ -96,6 +101,7 @@ class Settings:
             data_dir=Path(os.path.abspath(env.get("QANTAR_DATA_DIR") or REPO_ROOT)),
             write_token=env.get("QANTAR_WRITE_TOKEN") or "",
             query_timeout=_number(env, "QANTAR_QUERY_TIMEOUT", float, DEFAULT_QUERY_TIMEOUT),
+            write_timeout=_number(env, "QANTAR_WRITE_TIMEOUT", float, DEFAULT_WRITE_TIMEOUT),
             query_workers=_number(env, "QANTAR_QUERY_WORKERS", int, cls.query_workers),
             max_body=_number(env, "QANTAR_MAX_BODY", int, DEFAULT_MAX_BODY),
             html_row_cap=_number(env, "QANTAR_HTML_ROW_CAP", int, DEFAULT_HTML_ROW_CAP),

@@ -46,6 +46,14 @@ class Forbidden(QantarError):
     """The operation is not allowed (e.g. an update without a token)."""
 
 
+class Unavailable(QantarError):
+    """The service cannot do it now (a time limit, a busy or restarting part); try again."""
+
+
+class WriteTimeout(Unavailable):
+    """A write ran past QANTAR_WRITE_TIMEOUT and was undone whole."""
+
+
 def exit_code(err: QantarError) -> int:
     """The process exit code for ``err``: 1 invalid data, 2 unreadable input or query, else 3."""
     if isinstance(err, InvalidData):

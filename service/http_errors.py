@@ -9,7 +9,15 @@ from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from service.auth import Unauthorized
-from service.errors import BadQuery, Forbidden, InvalidData, NotFound, QantarError, UnreadableInput
+from service.errors import (
+    BadQuery,
+    Forbidden,
+    InvalidData,
+    NotFound,
+    QantarError,
+    Unavailable,
+    UnreadableInput,
+)
 from service.remote_store import StoreUnavailable
 
 STATUS = (
@@ -20,6 +28,7 @@ STATUS = (
     (UnreadableInput, 400),
     (InvalidData, 422),
     (StoreUnavailable, 502),
+    (Unavailable, 503),
 )
 
 

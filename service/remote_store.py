@@ -18,13 +18,11 @@ import requests
 import requests.auth
 
 from service.errors import BadQuery, NotFound, QantarError
+from service.sparql.dataset import has_dataset_clause
 from service.sparql.oxiformats import RDF_FORMATS
 
 #: Triples per request when uploading in chunks.
 CHUNK_TRIPLES = 100_000
-#: Seconds a write (update, upload) may take: deleting is slow on some servers (Oxigraph drops
-#: about 8,000 triples a second), and a write is not a query to cut short.
-WRITE_TIMEOUT = 900.0
 
 
 class StoreUnavailable(QantarError):
@@ -50,11 +48,14 @@ class RemoteStore:
 
     def __init__(self, query_url: str, update_url: str | None = None,
                  gsp_url: str | None = None, auth: str | None = None, timeout: float = 30.0,
+                 write_timeout: float = 120.0,
                  union_parameter: str | None = "union-default-graph") -> None:
         self.query_url = query_url
         self.update_url = update_url or _sibling(query_url, "update")
         self.gsp_url = gsp_url or _sibling(query_url, "store")
         self.timeout = timeout
+        # deleting is slow on some servers (Oxigraph drops about 8,000 triples a second)
+        self.write_timeout = write_timeout
         self.union_parameter = union_parameter
         self.session = requests.Session()
         if auth:
@@ -110,7 +111,8 @@ class RemoteStore:
         """The raw (streamed) answer of the server, for the endpoint to pass on."""
         params: list[tuple[str, str]] = [("default-graph-uri", g) for g in default_graphs]
         params += [("named-graph-uri", g) for g in named_graphs]
-        if union and not params and self.union_parameter:
+        # a query with its own FROM / FROM NAMED keeps it (the union parameter would override it)
+        if union and not params and self.union_parameter and not has_dataset_clause(sparql):
             params.append((self.union_parameter, "true"))
         # a form POST: every SPARQL 1.1 server takes it (Virtuoso hangs on a direct POST)
         return self._request("POST", self.query_url, data=[("query", sparql), *params],
@@ -139,13 +141,17 @@ class RemoteStore:
         raise StoreUnavailable(f"the SPARQL server at {self.query_url} answered in "
                                f"{kind or 'no format'}, not SPARQL results or RDF")
 
+    def answer(self, sparql: str) -> object:
+        """The query answered as the SPARQL endpoint answers it (same dataset rules)."""
+        return self.query(sparql)
+
     def update(self, sparql: str, base_iri: str | None = None) -> None:
         """One SPARQL Update request (one transaction on Oxigraph, Fuseki, GraphDB)."""
         if base_iri:  # resolve relative IRIs against our endpoint, not the server's
             sparql = f"BASE {ox.NamedNode(base_iri)} {sparql}"
         try:
             self._request("POST", self.update_url, data=[("update", sparql)],
-                          timeout=max(self.timeout, WRITE_TIMEOUT))
+                          timeout=self.write_timeout)
         except RemoteServerError as err:  # Oxigraph answers 500 when an operation fails
             raise BadQuery(f"the update failed on the SPARQL server: {err}") from err
 
@@ -239,7 +245,7 @@ class RemoteStore:
         params = {"default": ""} if graph is None else {"graph": graph}
         self._request(method, self.gsp_url, params=params, data=data,
                       headers={"Content-Type": "application/n-triples"},
-                      timeout=max(self.timeout, WRITE_TIMEOUT))
+                      timeout=self.write_timeout)
 
 
 def _sibling(url: str, name: str) -> str:

@@ -1,9 +1,14 @@
 """The production HTTP server: Granian (Rust HTTP, WSGI app in a pool of Python threads).
 
-One worker process, because the embedded store is opened read-write by one process only; its
-blocking threads (``QANTAR_THREADS``) serve requests side by side while SPARQL queries run in
-the query worker processes. Granian parses HTTP outside the GIL, which makes each request
-about three times cheaper than a pure-Python server here (bench/results).
+One worker process; its blocking threads (``QANTAR_THREADS``) serve requests side by side while
+SPARQL queries run in the query worker processes and writes in the writer process. Granian
+parses HTTP outside the GIL, which makes each request about three times cheaper than a
+pure-Python server here (bench/results).
+
+The worker is started with ``spawn``, not ``fork``: nothing of this process (a store handle, a
+thread) can leak into it. On SIGTERM or SIGINT Granian stops the worker and kills it after
+``SHUTDOWN_GRACE`` seconds if requests still hold it; its helper processes follow it
+(service.processes), and a write that was not acknowledged is rolled back at the next start.
 """
 
 from __future__ import annotations
@@ -12,12 +17,19 @@ import os
 
 from service.config import Settings
 
+#: Seconds Granian waits for requests in flight when asked to stop, before killing its worker.
+SHUTDOWN_GRACE = 5
+
 
 def run_server(settings: Settings) -> None:
     """Serve ``create_app()`` until interrupted; the worker reads its settings from the
     environment, so the command line's choices are passed on through it."""
+    import multiprocessing
+
     from granian import Granian
     from granian.constants import Interfaces
+
+    multiprocessing.set_start_method("spawn", force=True)  # Granian starts its worker so
 
     if not settings.remote:
         os.environ["QANTAR_STORE"] = str(settings.store)
@@ -31,5 +43,6 @@ def run_server(settings: Settings) -> None:
         workers=1,
         blocking_threads=max(1, settings.threads),
         log_access=False,
+        workers_kill_timeout=SHUTDOWN_GRACE,
     )
     server.serve()

@@ -62,6 +62,17 @@ class EmbeddedStore:
         except SyntaxError as err:
             raise BadQuery(f"bad SPARQL query: {err.msg}") from err
 
+    def answer(self, sparql: str) -> QueryResult:
+        """The query answered as the SPARQL endpoint answers it: the dataset decided by
+        service.sparql.dataset (the query's own FROM, else the union without system graphs)."""
+        from service.sparql.dataset import StoreView, query_dataset
+
+        kwargs = query_dataset(StoreView.of(self._oxi), sparql)
+        try:
+            return self._oxi.query(sparql, **kwargs)
+        except SyntaxError as err:
+            raise BadQuery(f"bad SPARQL query: {err.msg}") from err
+
     def add_graph(self, iri: str, triples: Graph | Iterable[ox.Triple]) -> None:
         """Add triples to the named graph ``iri`` with bulk_load (fast, no transaction)."""
         if isinstance(triples, Graph):

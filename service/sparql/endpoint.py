@@ -16,7 +16,7 @@ from flask import (
 )
 
 from service.auth import require_write_token
-from service.errors import BadQuery
+from service.errors import BadQuery, Unavailable
 from service.http_errors import error_response
 from service.sparql.description import service_description
 from service.sparql.formats import choose, choose_graph_type
@@ -179,7 +179,7 @@ def _stream(head: bytes, pending: tuple, messages: Iterator[tuple]) -> Iterator[
         while message[0] == "chunk":
             yield message[1]
             message = next(messages)
-    except (QueryTimeout, StopIteration):
+    except (QueryTimeout, Unavailable, StopIteration):
         return
     finally:
         messages.close()

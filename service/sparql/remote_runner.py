@@ -9,7 +9,6 @@ computing a query we gave up on (no protocol can stop it), which the README note
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 
@@ -40,24 +39,22 @@ class RemoteQueryRunner:
 
     def __init__(self, store: RemoteStore) -> None:
         self.store = store
-        self._generation = 0
-        self._lock = threading.Lock()
+        self.generation = 0
         self._default_empty: tuple[int, bool] | None = None
 
-    @property
-    def generation(self) -> int:
-        return self._generation
+    def publish(self, generation: int) -> None:
+        """A write happened: what was cached about the store's content is stale."""
+        self.generation = generation
 
-    def bump_generation(self) -> None:
-        with self._lock:
-            self._generation += 1
+    def held(self) -> set[int]:
+        return set()
 
     def _union(self, job: QueryJob) -> bool:
         if job.union_default is not None:
             return job.union_default
         cached = self._default_empty
-        if cached is None or cached[0] != self._generation:
-            cached = (self._generation, self.store.default_graph_is_empty())
+        if cached is None or cached[0] != self.generation:
+            cached = (self.generation, self.store.default_graph_is_empty())
             self._default_empty = cached
         return cached[1]
 

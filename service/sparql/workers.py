@@ -1,10 +1,15 @@
 """SPARQL query evaluation in worker processes that can be killed at the time limit.
 
 pyoxigraph has no query timeout and a running query cannot be interrupted from Python, so
-each query runs in a worker process holding a read-only view of the store. The request thread
-waits with a deadline; past it, the worker is killed and replaced, and the client gets an
-error while the other workers go on serving. Workers reopen their view after every write
-(the pool's generation counter), so they never answer from stale data.
+each query runs in a worker process. The request thread waits with a deadline; past it, the
+worker is killed and replaced, and the client gets an error while the other workers go on
+serving.
+
+Workers never open the live store (pyoxigraph calls ``read_only`` beside a writer undefined
+behaviour): each job names the published snapshot of the generation it must see
+(service.snapshots), and the worker opens that snapshot read-only if it holds another. The
+pool knows which generation each worker holds, so the service removes only snapshots nobody
+reads.
 """
 
 from __future__ import annotations
@@ -19,6 +24,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
+
+from service.errors import Unavailable
+from service.processes import exit_with_parent
+from service.snapshots import snapshot_path
+from service.sparql.dataset import StoreView, query_dataset
 
 #: Output is sent to the request thread in pieces of this size. The first piece is held back
 #: until it is full or the answer is complete, so that most errors (and timeouts of queries that
@@ -49,13 +59,12 @@ class QueryJob:
 
 
 class _Worker:
-    def __init__(self, context: mp.context.SpawnContext, store: Path, generation: object) -> None:
+    def __init__(self, context: mp.context.SpawnContext) -> None:
         self.conn, child = context.Pipe(duplex=True)
-        self.process = context.Process(
-            target=worker_main, args=(child, str(store), generation), daemon=True
-        )
+        self.process = context.Process(target=worker_main, args=(child,), daemon=True)
         self.process.start()
         child.close()
+        self.holding: int | None = None  # the snapshot generation its view is open on
 
     def kill(self) -> None:
         self.process.kill()
@@ -64,25 +73,28 @@ class _Worker:
 
 
 class QueryPool:
-    """A fixed number of query workers, started on first use."""
+    """A fixed number of query workers, started on first use, reading published snapshots."""
 
     def __init__(self, store: Path, size: int) -> None:
         self.store = store
         self.size = max(1, size)
         self._context = mp.get_context("spawn")
-        self._generation = self._context.Value("q", 0, lock=True)
+        self.generation = 0
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._start_lock = threading.Lock()
+        self._holding_lock = threading.Lock()
         self._started = False
 
-    @property
-    def generation(self) -> int:
-        return int(self._generation.value)
+    def publish(self, generation: int) -> None:
+        """Jobs from now on read the snapshot of ``generation``."""
+        with self._holding_lock:
+            self.generation = generation
 
-    def bump_generation(self) -> None:
-        with self._generation.get_lock():
-            self._generation.value += 1
+    def held(self) -> set[int]:
+        """The generations some worker has open (their snapshots must stay)."""
+        with self._holding_lock:
+            return {w.holding for w in self._all if w.holding is not None}
 
     def _ensure_started(self) -> None:
         with self._start_lock:
@@ -92,12 +104,14 @@ class QueryPool:
                 self._started = True
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._context, self.store, self._generation)
-        self._all.add(worker)
+        worker = _Worker(self._context)
+        with self._holding_lock:
+            self._all.add(worker)
         return worker
 
     def _replace(self, worker: _Worker) -> None:
-        self._all.discard(worker)
+        with self._holding_lock:
+            self._all.discard(worker)
         worker.kill()
         self._idle.put(self._spawn())
 
@@ -113,7 +127,9 @@ class QueryPool:
             raise PoolBusy(f"all {self.size} query workers stayed busy for {timeout:g} s") from None
         finished = False
         try:
-            worker.conn.send(job)
+            with self._holding_lock:
+                generation = worker.holding = self.generation
+            worker.conn.send((job, str(snapshot_path(self.store, generation)), generation))
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not worker.conn.poll(remaining):
@@ -121,7 +137,8 @@ class QueryPool:
                 try:
                     message = worker.conn.recv()
                 except EOFError:
-                    raise RuntimeError("the query worker died") from None
+                    raise Unavailable("the query worker stopped (the service is stopping, or "
+                                      "the worker crashed); try again") from None
                 if message[0] in ("end", "error", "whole", "rows"):
                     finished = True
                 yield message
@@ -134,7 +151,9 @@ class QueryPool:
                 self._replace(worker)
 
     def close(self) -> None:
-        for worker in list(self._all):
+        with self._holding_lock:
+            workers = list(self._all)
+        for worker in workers:
             with contextlib.suppress(OSError):
                 worker.conn.send(None)
             worker.kill()
@@ -223,89 +242,39 @@ def syntax_message(error: str) -> str:
     return f"SPARQL syntax error at line {line}, column {column}: {rest}"
 
 
-def worker_main(conn: Connection, store_path: str, generation: object) -> None:
-    """The loop of one worker process: open the store read-only, answer jobs until told to stop."""
+def worker_main(conn: Connection) -> None:
+    """The loop of one worker process: answer jobs on the snapshot each names, until told to
+    stop."""
     import pyoxigraph as ox
 
-    store = None
-    seen = -1
-    default_is_empty = True
+    exit_with_parent()
+    store, view, seen = None, None, None
     while True:
         try:
-            job = conn.recv()
+            message = conn.recv()
         except (EOFError, KeyboardInterrupt):
             return
-        if job is None:
+        if message is None:
             return
-        current = generation.value
+        job, path, generation = message
         try:
-            if store is None or current != seen:
+            if store is None or generation != seen:
                 store = None
-                store, default_is_empty, visible = _open_view(ox, store_path)
-                seen = current
-            _answer(conn, store, job, default_is_empty, visible)
-        except OSError as err:  # the view could not be read: answer, and reopen next time
+                store = ox.Store.read_only(path)
+                view, seen = StoreView.of(store), generation
+            _answer(conn, store, job, view)
+        except OSError as err:  # the snapshot could not be read: answer, and reopen next time
             store = None
             conn.send(("error", 503, f"the store could not be read, try again: {err}"))
 
 
-def _open_view(ox: object, store_path: str, attempts: int = 10) -> tuple[object, bool, object]:
-    """A read-only view of the store, whether its default graph is empty, and the named graphs
-    a query sees by default (see _visible_graphs).
-
-    Opening races with the writer's compaction: a table file named in the manifest may be
-    deleted before the view opens it ("IO error: No such file"). A fresh try reads the new
-    manifest, so retry briefly instead of letting the worker die.
-    """
-    for attempt in range(attempts):
-        try:
-            store = ox.Store.read_only(store_path)
-            empty = next(
-                iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None
-            ) is None
-            return store, empty, _visible_graphs(ox, store)
-        except (OSError, RuntimeError):
-            if attempt == attempts - 1:
-                raise
-            time.sleep(0.01 * (attempt + 1))
-    raise AssertionError("unreachable")
-
-
-#: The provenance graph is the service's own record of imports and uploads; like a system
-#: graph it stays out of the dataset a query sees unless named (FROM NAMED, named-graph-uri),
-#: so a client's data comes back as it was written (the W3C suites check exactly that).
-SYSTEM_GRAPHS = frozenset({"https://w3id.org/qantar/graph/provenance"})
-_DATASET_CLAUSE = re.compile(r"\bFROM\b", re.IGNORECASE)
-
-
-def _visible_graphs(ox: object, store: object) -> list | None:
-    """The named graphs a query sees by default; None when there is no system graph to hide."""
-    graphs = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
-    if not any(g.value in SYSTEM_GRAPHS for g in graphs):
-        return None
-    return [g for g in graphs if g.value not in SYSTEM_GRAPHS]
-
-
-def _answer(conn: Connection, store: object, job: QueryJob, default_is_empty: bool,
-            visible: list | None = None) -> None:
+def _answer(conn: Connection, store: object, job: QueryJob, view: StoreView) -> None:
     import pyoxigraph as ox
 
     from service.sparql.oxiformats import RDF_FORMATS, RESULTS_FORMATS
 
-    kwargs: dict = {}
-    union = job.union_default if job.union_default is not None else default_is_empty
-    if job.default_graphs:
-        kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs]
-    elif job.named_graphs or _DATASET_CLAUSE.search(job.query):
-        pass  # the request or the query (FROM, FROM NAMED) says what the dataset is
-    elif visible is not None:
-        if union:
-            kwargs["default_graph"] = visible or [ox.DefaultGraph()]
-        kwargs["named_graphs"] = visible
-    elif union:
-        kwargs["use_default_graph_as_union"] = True
-    if job.named_graphs:
-        kwargs["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs]
+    kwargs = query_dataset(view, job.query, default_graphs=job.default_graphs,
+                           named_graphs=job.named_graphs, union_default=job.union_default)
     try:
         result = store.query(job.query, base_iri=job.base_iri, **kwargs)
     except SyntaxError as err:

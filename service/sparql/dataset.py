@@ -1,0 +1,92 @@
+"""The dataset a query sees: decided from the query's parse and the request, in one place.
+
+Qantar's data lives in named graphs, so a query without its own dataset sees the union of
+them as its default graph (when the store's default graph is empty), minus the system graphs.
+A query that names its dataset (``FROM``, ``FROM NAMED``) or a request that does
+(``default-graph-uri``, ``named-graph-uri``) gets exactly that dataset.
+
+Whether the query names a dataset is decided from its parse tree (rdflib's SPARQL parser: a
+``DatasetClause`` of the query form), never from its text: the word "from" in a comment, a
+string or a variable name must not change the answer. pyoxigraph evaluates the query but
+exposes no parse tree; rdflib's parser is the one that answers "does this query have a
+``DatasetClause``", and the engine then applies the clause itself.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pyoxigraph as ox
+
+#: The provenance graph is the service's own record of imports and uploads; like a system
+#: graph it stays out of the dataset a query sees unless named (FROM NAMED, named-graph-uri),
+#: so a client's data comes back as it was written (the W3C suites check exactly that).
+SYSTEM_GRAPHS = frozenset({"https://w3id.org/qantar/graph/provenance"})
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+@lru_cache(maxsize=4096)
+def has_dataset_clause(query: str) -> bool:
+    """Whether ``query`` has FROM or FROM NAMED clauses of its own, according to its parse.
+
+    A text in which the letters "from" occur nowhere (case-insensitively, after SPARQL's
+    ``\\u`` escapes are decoded, as the grammar says they are before parsing) cannot have such
+    a clause, so only the others are parsed. A text rdflib cannot parse is one Oxigraph will
+    refuse or, rarely, an extension of Oxigraph's; both are treated as having no clause.
+    """
+    decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
+    if "from" not in decoded.lower():
+        return False
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    try:
+        parsed = parseQuery(query)
+    except Exception:  # noqa: BLE001 - any parse failure: no clause we can see
+        return False
+    form = parsed[1] if len(parsed) > 1 else None
+    return form is not None and "datasetClause" in form
+
+
+@dataclass(frozen=True)
+class StoreView:
+    """What the dataset decision needs to know of a store view (computed once per view)."""
+
+    default_graph_is_empty: bool
+    #: the named graphs a query sees by default; None when there is no system graph to hide
+    visible_graphs: tuple[ox.NamedNode, ...] | None
+
+    @classmethod
+    def of(cls, store: ox.Store) -> StoreView:
+        empty = next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())),
+                     None) is None
+        graphs = [g for g in store.named_graphs() if isinstance(g, ox.NamedNode)]
+        visible = None
+        if any(g.value in SYSTEM_GRAPHS for g in graphs):
+            visible = tuple(g for g in graphs if g.value not in SYSTEM_GRAPHS)
+        return cls(empty, visible)
+
+
+def query_dataset(view: StoreView, query: str, *, default_graphs: tuple[str, ...] = (),
+                  named_graphs: tuple[str, ...] = (),
+                  union_default: bool | None = None) -> dict:
+    """The dataset keyword arguments of ``pyoxigraph.Store.query`` for this query and request.
+
+    ``union_default`` None means: the union when the store's default graph is empty.
+    """
+    kwargs: dict = {}
+    union = union_default if union_default is not None else view.default_graph_is_empty
+    if default_graphs:
+        kwargs["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    elif named_graphs or has_dataset_clause(query):
+        pass  # the request or the query itself says what the dataset is
+    elif view.visible_graphs is not None:
+        if union:
+            kwargs["default_graph"] = list(view.visible_graphs) or [ox.DefaultGraph()]
+        kwargs["named_graphs"] = list(view.visible_graphs)
+    elif union:
+        kwargs["use_default_graph_as_union"] = True
+    if named_graphs:
+        kwargs["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+    return kwargs

@@ -1,0 +1,282 @@
+"""The one process that writes the embedded store, and the service's handle on it.
+
+Why a process of its own:
+
+- **A time limit on writes.** pyoxigraph cannot interrupt an update (a runaway ``INSERT ...
+  WHERE`` runs to its end). A writer process can be killed; the store then goes back to the
+  newest snapshot, which is exactly the state before the write began.
+- **No store handle crosses a fork.** RocksDB's threads do not survive ``fork``; this process is
+  started with ``spawn`` and opens the store itself, after any fork.
+- **Readers never open the live store.** After every write the writer publishes a snapshot
+  (service.snapshots) and only then is the write acknowledged, so every later read sees it.
+
+Crash safety: before the first operation of a write the writer leaves a marker file; it removes
+it once the write's snapshot is published. A writer that starts and finds the marker (a kill at
+the time limit, ``kill -9``, a power cut) rolls the store back to the newest snapshot: a write
+that was not acknowledged is undone whole, however many transactions it took.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing as mp
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from service import snapshots
+from service.errors import (
+    BadQuery,
+    Forbidden,
+    InvalidData,
+    NotFound,
+    QantarError,
+    Unavailable,
+    WriteTimeout,
+)
+from service.processes import exit_with_parent
+
+#: Seconds a writer may take to start (roll back, recover an import, publish a snapshot).
+STARTUP_LIMIT = 300.0
+#: Store methods that only read: calling them does not make a write session publish.
+READS = frozenset({"query", "graph_exists", "triple_count", "graphs", "default_graph_is_empty",
+                   "dump", "dump_dataset"})
+_ERRORS = {cls.__name__: cls for cls in (BadQuery, Forbidden, InvalidData, NotFound,
+                                         QantarError)}
+
+
+def marker_path(store_path: Path) -> Path:
+    """Present while a write is under way and not yet published."""
+    return store_path.with_name(store_path.name + ".writing")
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """Triples or quads sent to the writer as N-Triples / N-Quads (fast to send and parse)."""
+
+    data: bytes
+    quads: bool
+
+    @classmethod
+    def encode(cls, value: object) -> object:
+        if isinstance(value, list) and value and isinstance(value[0], ox.Triple | ox.Quad):
+            quads = isinstance(value[0], ox.Quad)
+            fmt = ox.RdfFormat.N_QUADS if quads else ox.RdfFormat.N_TRIPLES
+            return cls(ox.serialize(value, format=fmt), quads)
+        return value
+
+    def decode(self) -> list:
+        fmt = ox.RdfFormat.N_QUADS if self.quads else ox.RdfFormat.N_TRIPLES
+        parsed = ox.parse(self.data, format=fmt)
+        if self.quads:
+            return list(parsed)
+        return [ox.Triple(q.subject, q.predicate, q.object) for q in parsed]
+
+
+class StoreWriter:
+    """The service's side: starts the writer, sends it operations with a deadline, kills it."""
+
+    def __init__(self, store_path: Path) -> None:
+        self.store_path = store_path
+        self._context = mp.get_context("spawn")
+        self._process: Any = None
+        self._conn: Connection | None = None
+        self.generation = 0
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.is_alive()
+
+    def start(self) -> int:
+        """Start the writer (rolling back an unfinished write); the published generation."""
+        self.stop()
+        parent, child = self._context.Pipe(duplex=True)
+        self._process = self._context.Process(
+            target=writer_main, args=(child, str(self.store_path)), name="qantar-writer",
+            daemon=True)
+        self._process.start()
+        child.close()
+        self._conn = parent
+        reply = self._receive(time.monotonic() + STARTUP_LIMIT, "starting the store's writer")
+        if reply[0] == "raise":
+            self.kill()
+            raise _rebuild(reply)
+        self.generation = reply[1]
+        return self.generation
+
+    def call(self, method: str, args: tuple, kwargs: dict, deadline: float) -> object:
+        """Run ``EmbeddedStore.<method>(*args, **kwargs)`` in the writer before ``deadline``."""
+        assert self._conn is not None
+        self._conn.send(("call", method, tuple(_Terms.encode(a) for a in args),
+                         {k: _Terms.encode(v) for k, v in kwargs.items()}))
+        reply = self._receive(deadline, "the write")
+        if reply[0] == "raise":
+            raise _rebuild(reply)
+        return reply[1]
+
+    def commit(self, deadline: float) -> int:
+        """Publish what the write changed; the generation readers must now see."""
+        assert self._conn is not None
+        self._conn.send(("commit",))
+        reply = self._receive(deadline, "publishing the write")
+        if reply[0] == "raise":
+            raise _rebuild(reply)
+        self.generation = reply[1]
+        return self.generation
+
+    def _receive(self, deadline: float, what: str) -> tuple:
+        assert self._conn is not None
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not self._conn.poll(remaining):
+            self.kill()
+            raise WriteTimeout(f"{what} did not finish within the time limit, so it was stopped "
+                               "and the store is exactly as it was before")
+        try:
+            return self._conn.recv()
+        except (EOFError, OSError):
+            self.kill()
+            raise Unavailable(f"the store's writer stopped during {what}; the store is as it "
+                              "was before, try again") from None
+
+    def kill(self) -> None:
+        """Stop the writer now; the next start rolls back whatever it had not published."""
+        if self._process is not None:
+            self._process.kill()
+            self._process.join(timeout=10)
+            self._process = None
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def stop(self) -> None:
+        """Ask the writer to close the store cleanly; kill it if it does not."""
+        if self._conn is not None and self.running:
+            with contextlib.suppress(OSError, BrokenPipeError):
+                self._conn.send(None)
+            self._process.join(timeout=10)
+        self.kill()
+
+
+class WriteSession:
+    """What a request writes through: the store's methods, each run in the writer."""
+
+    def __init__(self, writer: StoreWriter, deadline: float) -> None:
+        self._writer = writer
+        self._deadline = deadline
+
+    def __getattr__(self, method: str) -> Callable[..., object]:
+        def call(*args: object, **kwargs: object) -> object:
+            return self._writer.call(method, args, kwargs, self._deadline)
+
+        return call
+
+
+def _rebuild(reply: tuple) -> Exception:
+    """The writer's exception, on this side (exceptions are sent as name and message)."""
+    _, name, message, errno = reply
+    if errno is not None or name == "OSError":
+        return OSError(errno, message) if errno is not None else OSError(message)
+    return _ERRORS.get(name, QantarError)(message)
+
+
+# -- the writer process ---------------------------------------------------------------------
+
+
+def writer_main(conn: Connection, store_path: str) -> None:
+    """Open the store (after rolling back an unpublished write), publish it, serve writes."""
+    from service.imports import journal
+    from service.imports.vocabulary import PROVENANCE_GRAPH
+    from service.store import EmbeddedStore
+
+    exit_with_parent()
+    path = Path(store_path)
+    marker = marker_path(path)
+    try:
+        newest = snapshots.newest(path)
+        if marker.exists():
+            if newest is not None:
+                snapshots.restore(path, newest)
+            marker.unlink()
+        store = EmbeddedStore(path)
+        # an import cut short by a crash is finished or undone before anything is published
+        journal.recover(store, path, str(PROVENANCE_GRAPH))
+        generation = (newest or 0) + 1
+        snapshots.publish(store.oxigraph, path, generation)
+    except (QantarError, OSError, RuntimeError) as err:
+        conn.send(_exception(err))
+        return
+    conn.send(("ready", generation))
+    dirty = False
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            break
+        if message is None:
+            break
+        if message[0] == "commit":
+            try:
+                if dirty:
+                    generation += 1
+                    snapshots.publish(store.oxigraph, path, generation)
+                    dirty = False
+                marker.unlink(missing_ok=True)
+                conn.send(("published", generation))
+            except (OSError, RuntimeError) as err:
+                conn.send(_exception(err))
+            continue
+        _, method, args, kwargs = message
+        if not marker.exists():
+            _touch_durably(marker)
+        try:
+            result = getattr(store, method)(*(_decoded(a) for a in args),
+                                            **{k: _decoded(v) for k, v in kwargs.items()})
+            dirty = dirty or method not in READS
+            conn.send(("ok", _materialised(result)))
+        except (QantarError, OSError, RuntimeError, ValueError, SyntaxError) as err:
+            dirty = dirty or method not in READS  # a multi-step method may have done a part
+            conn.send(_exception(err))
+    with contextlib.suppress(OSError):
+        store.close()
+
+
+def _decoded(value: object) -> object:
+    return value.decode() if isinstance(value, _Terms) else value
+
+
+def _materialised(result: object) -> object:
+    """Query answers as plain picklable values: rows as dicts, triples as a list, ASK a bool."""
+    if isinstance(result, ox.QueryBoolean):
+        return bool(result)
+    if isinstance(result, ox.QueryTriples):
+        return list(result)
+    if isinstance(result, ox.QuerySolutions):
+        names = [v.value for v in result.variables]
+        return [{n: row[n] for n in names if row[n] is not None} for row in result]
+    return result
+
+
+def _exception(err: BaseException) -> tuple:
+    if isinstance(err, OSError):
+        return ("raise", "OSError", err.strerror or str(err), err.errno)
+    name = type(err).__name__
+    if isinstance(err, RuntimeError | ValueError | SyntaxError):
+        name = "BadQuery"
+    return ("raise", name, str(err), None)
+
+
+def _touch_durably(path: Path) -> None:
+    with open(path, "wb") as handle:
+        os.fsync(handle.fileno())
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
