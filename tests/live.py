@@ -1,28 +1,47 @@
-"""A real Qantar service on a free loopback port: waitress serving the Flask app in a thread."""
+"""A real Qantar service on a free loopback port: the `qantar serve` command, as users run it.
+
+``serve`` starts the same command ``make serve`` runs (Granian, its spawned worker, the store's
+writer and the query workers) as a subprocess and stops it with SIGTERM, so every live test
+exercises the path users take. ``serve_in_process`` runs the app under waitress in a thread,
+for the few tests that need to reach into the running app; each says why.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import requests
 import waitress
 from flask import Flask
 
-from service.app import create_app
 from service.config import REPO_ROOT, Settings
 
 WRITE_TOKEN = "test-write-token"
+#: Seconds `qantar serve` may take to answer its first request (load, spawn, open).
+STARTUP_LIMIT = 120.0
+QANTAR = str(Path(sys.executable).with_name("qantar"))
 
 
 @dataclass
 class LiveServer:
     url: str  # base URL without a trailing slash, e.g. http://127.0.0.1:40123
-    app: Flask
     settings: Settings
+    process: subprocess.Popen | None = None  # the `qantar serve` process, when it is one
+    app: Flask | None = None  # only for an in-process server
+    log: Path | None = None  # what `qantar serve` wrote
 
     @property
     def sparql(self) -> str:
@@ -32,22 +51,113 @@ class LiveServer:
     def store(self) -> str:
         return self.url + "/store"
 
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log and self.log.exists() else ""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def server_env(store_dir: Path, **env: str) -> dict[str, str]:
+    """The QANTAR_* settings a test server runs with (``env`` adds or overrides)."""
+    return {"QANTAR_STORE": str(store_dir), "QANTAR_DATA_DIR": str(REPO_ROOT),
+            "QANTAR_QUERY_WORKERS": "2", "QANTAR_THREADS": "8", **env}
+
 
 @contextmanager
 def serve(store_dir: Path, **env: str) -> Iterator[LiveServer]:
-    """Serve the store at ``store_dir`` until the block ends. ``env`` adds QANTAR_* settings."""
-    settings = Settings.from_env({
-        "QANTAR_STORE": str(store_dir),
-        "QANTAR_DATA_DIR": str(REPO_ROOT),
-        "QANTAR_QUERY_WORKERS": "2",
-        **env,
-    })
+    """`qantar serve` on the store at ``store_dir`` until the block ends."""
+    with start_server(server_env(store_dir, **env)) as server:
+        yield server
+
+
+@contextmanager
+def start_server(env: dict[str, str], command: list[str] | None = None,
+                 log_dir: Path | None = None) -> Iterator[LiveServer]:
+    """Start ``command`` (default `qantar serve`) with ``env`` on a free port; stop it after."""
+    port = free_port()
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("QANTAR_")}
+    full_env.update(env, QANTAR_HOST="127.0.0.1", QANTAR_PORT=str(port))
+    settings = Settings.from_env(full_env)
+    own_dir = log_dir is None
+    log_dir = log_dir or Path(tempfile.mkdtemp(prefix="qantar-serve-"))
+    log = log_dir / f"serve-{port}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(command or [QANTAR, "serve"], env=full_env, stdout=out,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    server = LiveServer(f"http://127.0.0.1:{port}", settings, process, log=log)
+    try:
+        wait_until_up(server)
+        yield server
+    finally:
+        stop(server)
+        if own_dir:
+            shutil.rmtree(log_dir, ignore_errors=True)
+
+
+def wait_until_up(server: LiveServer, limit: float = STARTUP_LIMIT) -> None:
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if server.process is not None and server.process.poll() is not None:
+            raise RuntimeError(f"qantar serve exited ({server.process.returncode}):\n"
+                               f"{server.output()[-3000:]}")
+        try:
+            requests.get(server.url + "/openapi.json", timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.1)
+    raise RuntimeError(f"qantar serve did not answer within {limit:g} s:\n"
+                       f"{server.output()[-3000:]}")
+
+
+def stop(server: LiveServer, grace: float = 20.0) -> float:
+    """SIGTERM, as a service manager sends it; kill after ``grace``. The seconds it took."""
+    process = server.process
+    if process is None or process.poll() is not None:
+        return 0.0
+    started = time.monotonic()
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    took = time.monotonic() - started
+    wait_for_children(process.pid)
+    return took
+
+
+def wait_for_children(session: int, limit: float = 10.0) -> None:
+    """Wait until no process of the server's session is left (the store's lock is free)."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        try:
+            alive = subprocess.run(["pgrep", "-s", str(session)], capture_output=True,
+                                   text=True, check=False).stdout.split()
+        except FileNotFoundError:
+            return
+        if not alive:
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(session, signal.SIGKILL)
+
+
+@contextmanager
+def serve_in_process(store_dir: Path, **env: str) -> Iterator[LiveServer]:
+    """The app under waitress in a thread of this process, for tests that reach into it."""
+    from service.app import create_app
+
+    settings = Settings.from_env(server_env(store_dir, **env))
     app = create_app(settings)
     server = waitress.create_server(app, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield LiveServer(f"http://127.0.0.1:{server.effective_port}", app, settings)
+        yield LiveServer(f"http://127.0.0.1:{server.effective_port}", settings, app=app)
     finally:
         server.close()
         thread.join(timeout=5)

@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from service.remote_store import RemoteStore, StoreUnavailable
-from tests.live import serve
+from tests.live import serve, serve_in_process
 
 TOKAYEV = "/page/id/person/kassym-jomart-tokayev"
 
@@ -117,7 +117,8 @@ def test_a_store_that_goes_silent_after_start_up_gives_timeouts_not_hung_threads
     store_dir = copy_store(bundle_store_template, tmp_path / "store")
     with oxigraph_server(store_dir) as remote:
         env = remote_env(remote.query_url, tmp_path, timeout="2")
-        with serve(store_dir, **env) as live:
+        # in process: the test points the running app at a server that has gone silent
+        with serve_in_process(store_dir, **env) as live:
             assert requests.get(live.sparql, params={"query": "ASK { ?s ?p ?o }"}).json()[
                 "boolean"] is True
             live.app.extensions["qantar"].store.query_url = silent_url = _silent()[0]
