@@ -18,6 +18,7 @@ from service.errors import BadQuery, InvalidData, NotFound, QantarError, Unreada
 from service.loader import load_bundle
 from service.namespaces import prefixes_used, shorten
 from service.rdf_files import parse_file
+from service.remote_store import StoreUnavailable
 from service.stats import compute_stats
 from service.store import EmbeddedStore
 from service.validate import conforms, format_report, validate_graph
@@ -171,6 +172,9 @@ def prepare_store(settings: Settings) -> tuple[str, int] | None:
             load_bundle(settings)
         if not settings.remote:
             check_writable(settings.store)
+    except StoreUnavailable as err:
+        # a remote store may come back: serve, answering 502 with the reason until it does
+        click.echo(f"warning: {err}; serving anyway", err=True)
     except QantarError as err:
         return f"error: {err}", exit_code(err)
     return None

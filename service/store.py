@@ -36,7 +36,8 @@ class EmbeddedStore:
     """An on-disk pyoxigraph store.
 
     Open a path once per process: a second read-write ``Store(path)`` fails on the lock.
-    ``read_only=True`` may sit beside a writer but sees a frozen snapshot.
+    ``read_only=True`` only where no process writes (a published snapshot, service.snapshots):
+    beside a writer pyoxigraph calls it undefined behaviour.
     """
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:

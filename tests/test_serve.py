@@ -9,6 +9,7 @@ import contextlib
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -255,6 +256,21 @@ def test_old_snapshots_are_removed_once_nobody_reads_them(store_copy: Path) -> N
     with serve(store_copy) as restarted:
         assert soaked_subjects(restarted) == {f"{EX}s{i}" for i in range(5)}
         assert len(generations(store_copy)) == 1
+
+
+def test_qantar_query_beside_the_running_server_reads_its_latest_snapshot(
+    store_copy: Path,
+) -> None:
+    with serve(store_copy, QANTAR_WRITE_TOKEN=WRITE_TOKEN) as server:
+        assert update(server, f'INSERT DATA {{ GRAPH <{EX}graph> {{ <{EX}cli> <{EX}p> 1 }} '
+                              "}").status_code == 204
+        result = subprocess.run(
+            [str(Path(sys.executable).with_name("qantar")), "query", "--format", "csv",
+             "--store", str(store_copy),
+             f"SELECT ?s WHERE {{ GRAPH <{EX}graph> {{ ?s ?p ?o }} }}"],
+            capture_output=True, text=True, timeout=120, check=False)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == ["s", f"{EX}cli"]
 
 
 @pytest.fixture
