@@ -377,7 +377,8 @@ def report(results: list[Row], floors: dict[str, Measurement], args: argparse.Na
         f"{args.threads} threads, {args.connections} connections, {args.seconds} s per "
         f"measurement after {args.warmup} s of warm-up, both servers on loopback, each Qantar "
         f"measurement right after the same one of Oxigraph (one at a time). "
-        f"Qantar: `qantar serve` (waitress) with "
+        f"Qantar: `qantar serve` (Granian; one writer process, query workers on published "
+        f"snapshots) with "
         + ", ".join(f"`{k}={v}`" for k, v in {**QANTAR_ENV, **args.qantar_env}.items())
         + "; Oxigraph: `oxigraph serve --union-default-graph`.",
         "",
