@@ -12,7 +12,7 @@ YASGUI_BUILD := ui/node_modules/@triply/yasgui/build
 CHROMIUM := /usr/bin/chromium
 WRK := /usr/bin/wrk
 
-.PHONY: venv ui browser test lint serve bench clean
+.PHONY: venv ui browser seccomp test lint serve bench clean
 
 venv: $(STAMP)
 
@@ -40,6 +40,11 @@ $(CHROMIUM):
 	$(SUDO) apt-get update -q
 	$(APT_INSTALL) chromium
 
+# libseccomp: the sandbox of the processes that evaluate SPARQL (service/sandbox.py). Debian's
+# base system has it; install it where it is missing.
+seccomp:
+	@ldconfig -p | grep -q libseccomp.so.2 || { $(SUDO) apt-get update -q && $(APT_INSTALL) libseccomp2; }
+
 $(WRK):
 	$(SUDO) apt-get update -q
 	$(APT_INSTALL) wrk
@@ -47,11 +52,11 @@ $(WRK):
 lint: venv
 	$(BIN)/ruff check .
 
-test: venv ui browser
+test: venv ui browser seccomp
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 
-serve: venv ui
+serve: venv ui seccomp
 	$(BIN)/qantar serve --store $(STORE)
 
 # This endpoint against the native Oxigraph server, on the bundled graph and a generated one

@@ -46,6 +46,10 @@ class Forbidden(QantarError):
     """The operation is not allowed (e.g. an update without a token)."""
 
 
+class FetchFailed(QantarError):
+    """A SERVICE or LOAD to an allowed host failed (what the host answered is not repeated)."""
+
+
 class Unavailable(QantarError):
     """The service cannot do it now (a time limit, a busy or restarting part); try again."""
 

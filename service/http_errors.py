@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 from service.auth import Unauthorized
 from service.errors import (
     BadQuery,
+    FetchFailed,
     Forbidden,
     InvalidData,
     NotFound,
@@ -29,6 +30,7 @@ STATUS = (
     (InvalidData, 422),
     (StoreUnavailable, 502),
     (Unavailable, 503),
+    (FetchFailed, 502),
 )
 
 
@@ -68,6 +70,13 @@ def register_error_handlers(app: Flask) -> None:
         if err.code == 405 and hasattr(err, "valid_methods") and err.valid_methods:
             response.headers["Allow"] = ", ".join(err.valid_methods)
         return response
+
+
+def is_disk_error(err: BaseException) -> bool:
+    """A full or read-only disk, as pyoxigraph reports it."""
+    text = str(err)
+    return ("No space left" in text or "Read-only file system" in text
+            or getattr(err, "errno", None) in (28, 30))
 
 
 def storage_error(err: OSError) -> Response:

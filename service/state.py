@@ -44,6 +44,8 @@ class Qantar:
         self._write_lock = threading.Lock()
         self.generation = 0
         self.pool: QueryPool | RemoteQueryRunner
+        #: runs the queries whose SERVICE targets are all allowed, outside the sandbox
+        self.federation: QueryPool | None = None
         self.writer: StoreWriter | None = None
         self._remote: RemoteStore | None = None
         self._readers: Readers | None = None
@@ -55,9 +57,12 @@ class Qantar:
             journal.recover(remote, settings.store, str(PROVENANCE_GRAPH))
             self.pool = RemoteQueryRunner(remote)
         else:
-            self.writer = StoreWriter(settings.store)
+            # with hosts allowed, LOAD must reach them: the writer then relies on the guard alone
+            self.writer = StoreWriter(settings.store, sandboxed=not settings.fetch_allow)
             self._readers = Readers(settings.store, grace=max(60.0, 2 * settings.query_timeout))
             self.pool = QueryPool(settings.store, settings.query_workers)
+            if settings.fetch_allow:
+                self.federation = QueryPool(settings.store, 2, sandboxed=False)
             self._published(self.writer.start())
 
     @property
@@ -67,6 +72,10 @@ class Qantar:
             return self._remote
         assert self._readers is not None and self._readers.current is not None
         return self._readers.current
+
+    def runner_for(self, fetches: bool) -> QueryPool | RemoteQueryRunner:
+        """Where a query runs: outside the sandbox only when it calls allowed SERVICEs."""
+        return self.federation if fetches and self.federation is not None else self.pool
 
     @cached_property
     def shapes(self) -> Graph:
@@ -121,12 +130,18 @@ class Qantar:
         if self._readers is not None:
             self._readers.switch(generation)
         self.pool.publish(generation)
+        held = self.pool.held()
+        if self.federation is not None:
+            self.federation.publish(generation)
+            held |= self.federation.held()
         self.cache.clear()
         if self._readers is not None:
-            self._readers.collect(self.pool.held())
+            self._readers.collect(held)
 
     def close(self) -> None:
         self.pool.close()
+        if self.federation is not None:
+            self.federation.close()
         if self.writer is not None:
             self.writer.stop()
         if self._readers is not None:

@@ -41,6 +41,7 @@ from service.errors import (
     WriteTimeout,
 )
 from service.processes import exit_with_parent
+from service.sandbox import forbid_network
 
 #: Seconds a writer may take to start (roll back, recover an import, publish a snapshot).
 STARTUP_LIMIT = 300.0
@@ -82,8 +83,9 @@ class _Terms:
 class StoreWriter:
     """The service's side: starts the writer, sends it operations with a deadline, kills it."""
 
-    def __init__(self, store_path: Path) -> None:
+    def __init__(self, store_path: Path, *, sandboxed: bool = True) -> None:
         self.store_path = store_path
+        self.sandboxed = sandboxed  # no network (service.sandbox): LOAD is refused
         self._context = mp.get_context("spawn")
         self._process: Any = None
         self._conn: Connection | None = None
@@ -98,7 +100,8 @@ class StoreWriter:
         self.stop()
         parent, child = self._context.Pipe(duplex=True)
         self._process = self._context.Process(
-            target=writer_main, args=(child, str(self.store_path)), name="qantar-writer",
+            target=writer_main, args=(child, str(self.store_path), self.sandboxed),
+            name="qantar-writer",
             daemon=True)
         self._process.start()
         child.close()
@@ -188,13 +191,16 @@ def _rebuild(reply: tuple) -> Exception:
 # -- the writer process ---------------------------------------------------------------------
 
 
-def writer_main(conn: Connection, store_path: str) -> None:
-    """Open the store (after rolling back an unpublished write), publish it, serve writes."""
+def writer_main(conn: Connection, store_path: str, sandboxed: bool = True) -> None:
+    """Open the store (after rolling back an unpublished write), publish it, serve writes.
+    A sandboxed writer cannot open network sockets (service.sandbox)."""
     from service.imports import journal
     from service.imports.vocabulary import PROVENANCE_GRAPH
     from service.store import EmbeddedStore
 
     exit_with_parent()
+    if sandboxed:
+        forbid_network()
     path = Path(store_path)
     marker = marker_path(path)
     try:

@@ -88,6 +88,136 @@ def test_load_and_service_in_updates_are_refused_too(
     assert listener.connections == 0
 
 
+#: Forms of SERVICE a keyword scan can misread: punctuation and spacing before the keyword,
+#: escapes, prefixed names, BASE, variables, comments, case, nesting, FILTER EXISTS, MINUS,
+#: subqueries. ``{url}`` is the listener.
+SERVICE_FORMS = [
+    "SELECT * WHERE { ?s ?p ?o .SERVICE <{url}> { ?s ?p ?o } }",
+    "SELECT * WHERE {{}SERVICE <{url}> {}}",
+    "SELECT*WHERE{SERVICE<{url}>{}}",
+    "SELECT * WHERE {\tSERVICE\n<{url}>\n{}}",
+    "SELECT * WHERE { ?s ?p ?o ;SERVICE <{url}> {} }",
+    "SELECT * WHERE { \\u0053ERVICE <{url}> {} }",
+    "SELECT * WHERE { SERV\\u0069ce <{url}> {} }",
+    "PREFIX : <{url}> SELECT * WHERE { SERVICE :x {} }",
+    "BASE <{url}> SELECT * WHERE { SERVICE <sparql> {} }",
+    "SELECT * WHERE { VALUES ?e { <{url}> } SERVICE ?e {} }",
+    "SELECT * WHERE { # a comment\nSERVICE <{url}> {} }",
+    "SELECT * WHERE { #SERVICE\n SeRvIcE <{url}> {} }",
+    "SELECT * WHERE { { { { SERVICE <{url}> {} } } } }",
+    "SELECT * WHERE { ?s ?p ?o FILTER EXISTS { SERVICE <{url}> {} } }",
+    "SELECT * WHERE { ?s ?p ?o FILTER(EXISTS{SERVICE <{url}> {}}) }",
+    "SELECT * WHERE { ?s ?p ?o MINUS { SERVICE <{url}> {} } }",
+    "SELECT * WHERE { { SELECT * WHERE { SERVICE <{url}> {} } } }",
+    "ASK { SERVICE SILENT <{url}> {} }",
+    "CONSTRUCT WHERE { SERVICE <{url}> { ?s ?p ?o } }",
+    "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } UNION { SERVICE <{url}> {} } }",
+]
+UPDATE_FORMS = [
+    "LOAD <{url}>",
+    "load<{url}>",
+    "LOAD SILENT <{url}> INTO GRAPH <urn:x:g>",
+    "INSERT DATA { <urn:a> <urn:b> <urn:c> } ;LOAD <{url}>",
+    "CLEAR SILENT GRAPH <urn:x:g> ; LOAD <{url}> INTO GRAPH <urn:x:g>",
+    "INSERT { ?s ?p ?o } WHERE {?s ?p ?o .SERVICE <{url}> { ?s ?p ?o } }",
+    "WITH <urn:x:g> DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { SERVICE <{url}> { ?s ?p ?o } }",
+    "DELETE { ?s ?p ?o } WHERE { ?s ?p ?o FILTER EXISTS { SERVICE <{url}> {} } }",
+    "BASE <{url}> LOAD <data.ttl>",
+    "PREFIX x: <{url}> LOAD x:data",
+    "LO\\u0041D <{url}>",
+]
+
+
+@pytest.mark.parametrize("form", SERVICE_FORMS)
+def test_no_form_of_service_reaches_a_host_not_allowed(
+    live_readonly: LiveServer, listener: Listener, form: str
+) -> None:
+    query = form.replace("{url}", f"http://127.0.0.1:{listener.port}/sparql")
+    for response in (requests.get(live_readonly.sparql, params={"query": query}),
+                     requests.post(live_readonly.sparql, data={"query": query})):
+        assert 400 <= response.status_code < 500, response.text
+        assert "listener" not in response.text
+    time.sleep(0.3)
+    assert listener.connections == 0
+
+
+@pytest.mark.parametrize("form", UPDATE_FORMS)
+def test_no_form_of_load_or_service_in_an_update_reaches_a_host_not_allowed(
+    live_writable: LiveServer, listener: Listener, form: str
+) -> None:
+    update = form.replace("{url}", f"http://127.0.0.1:{listener.port}/data")
+    response = requests.post(live_writable.sparql, headers=AUTH, data={"update": update})
+    assert 400 <= response.status_code < 500, response.text
+    time.sleep(0.3)
+    assert listener.connections == 0
+
+
+def _evaluate_service_in_a_process(port: int, sandboxed: bool) -> str:
+    """Run a SERVICE query in a fresh process, with or without the sandbox; what it raised."""
+    import multiprocessing as mp
+
+    context = mp.get_context("spawn")
+    with context.Pool(1) as pool:
+        return pool.apply(_evaluate_service, (port, sandboxed))
+
+
+def _evaluate_service(port: int, sandboxed: bool) -> str:
+    import pyoxigraph as ox
+
+    from service.sandbox import forbid_network
+
+    if sandboxed:
+        forbid_network()
+    try:
+        list(ox.Store().query(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/> {{}} }}"))
+    except OSError as err:
+        return f"{type(err).__name__}: {err}"
+    return "no error"
+
+
+def test_the_sandbox_stops_what_the_engine_would_fetch(listener: Listener) -> None:
+    """The defence in depth by itself: a differential between the guard and the engine cannot
+    reach the network from a sandboxed process (and without the sandbox, it would)."""
+    refused = _evaluate_service_in_a_process(listener.port, sandboxed=True)
+    time.sleep(0.3)
+    assert listener.connections == 0
+    assert "Permission denied" in refused
+    _evaluate_service_in_a_process(listener.port, sandboxed=False)
+    time.sleep(0.3)
+    assert listener.connections >= 1  # the control: the engine does connect when allowed to
+
+
+def _children(pid: int) -> list[int]:
+    """Direct children of ``pid``, whichever of its threads started them."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _seccomp_mode(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Seccomp:"):
+            return int(line.split()[1])
+    return -1
+
+
+def test_the_processes_that_evaluate_sparql_run_in_the_sandbox(
+    tmp_path: Path, bundle_store_template: Path
+) -> None:
+    store = copy_store(bundle_store_template, tmp_path / "store")
+    with serve(store, QANTAR_QUERY_WORKERS="2") as server:
+        assert requests.get(server.sparql, params={"query": "ASK { ?s ?p ?o }"}).ok
+        assert server.process is not None
+        # qantar serve > the Granian worker (serves HTTP) > the writer and the query workers
+        evaluators = [pid for worker in _children(server.process.pid)
+                      for pid in _children(worker)
+                      if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+        modes = {pid: _seccomp_mode(pid) for pid in evaluators}
+    assert len(modes) >= 3, modes  # the writer and two query workers
+    assert set(modes.values()) == {2}, modes  # 2: a seccomp filter is loaded
+
+
 def test_the_words_service_and_load_elsewhere_are_not_refused(live_readonly: LiveServer) -> None:
     query = ('PREFIX ex: <http://example.org/service/> SELECT ?service ?load WHERE { '
              'BIND("SERVICE <http://127.0.0.1:1/>" AS ?service) BIND(ex:load AS ?load) }')

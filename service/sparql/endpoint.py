@@ -16,8 +16,8 @@ from flask import (
 )
 
 from service.auth import require_write_token
-from service.errors import BadQuery, Unavailable
-from service.http_errors import error_response
+from service.errors import BadQuery, FetchFailed, Forbidden, Unavailable
+from service.http_errors import error_response, is_disk_error
 from service.sparql.description import service_description
 from service.sparql.formats import choose, choose_graph_type
 from service.sparql.guard import check_fetches
@@ -70,7 +70,7 @@ def _single(values: list[str], name: str) -> str:
 
 def _query(text: str, params: object) -> Response:
     state = qantar()
-    check_fetches(text, state.settings.fetch_allow, update=False)
+    fetches = bool(check_fetches(text, state.settings.fetch_allow, update=False))
     html = wants_html(request.accept_mimetypes, params.get("format"))
     results_type, graph_type = (HTML_VIA if html else
                                 choose(request.accept_mimetypes, params.get("format")))
@@ -91,6 +91,7 @@ def _query(text: str, params: object) -> Response:
         union_default=_flag(params.get("union-default-graph")),
         base_iri=request.base_url,
         row_cap=state.settings.html_row_cap if html else 0,
+        fetches=fetches,
     )
     if html:
         return _html_view(state, job)
@@ -116,7 +117,7 @@ def wants_html(accept: object, format_param: str | None) -> bool:
 def _html_view(state: Qantar, job: QueryJob) -> Response:
     """The first QANTAR_HTML_ROW_CAP rows as a table, with the full answer a download away."""
     try:
-        message = next(state.pool.execute(job, state.settings.query_timeout))
+        message = next(state.runner_for(job.fetches).execute(job, state.settings.query_timeout))
     except QueryTimeout as err:
         return error_response(503, f"{err}; narrow it down (LIMIT, more specific patterns)")
     except PoolBusy as err:
@@ -143,7 +144,7 @@ def _flag(value: str | None) -> bool | None:
 
 def _evaluate(state: Qantar, job: QueryJob, key: tuple) -> Response:
     timeout = state.settings.query_timeout
-    messages = state.pool.execute(job, timeout)
+    messages = state.runner_for(job.fetches).execute(job, timeout)
     try:
         first = next(messages)
         if first[0] == "error":
@@ -197,10 +198,26 @@ def _update(text: str, params: object) -> Response:
     require_write_token(state.settings)
     text = apply_dataset(text, params.getlist("using-graph-uri"),
                          params.getlist("using-named-graph-uri"))
-    check_fetches(text, state.settings.fetch_allow, update=True)
-    with state.writing() as store:
-        store.update(text, base_iri=request.base_url)  # the base "MAY be the service endpoint"
+    targets = check_fetches(text, state.settings.fetch_allow, update=True)
+    try:
+        with state.writing() as store:
+            store.update(text, base_iri=request.base_url)  # the base "MAY be the service endpoint"
+    except (OSError, BadQuery) as err:
+        raise fetch_failure(err, targets) from None
     return Response(status=204)
+
+
+def fetch_failure(err: OSError | BadQuery, targets: list[tuple[str, str]]) -> Exception:
+    """An update's error as the client should read it: a refused or failed fetch (LOAD,
+    SERVICE) says so, without what a remote server answered; anything else is unchanged."""
+    if isinstance(err, PermissionError) or "Permission denied (os error 13)" in str(err):
+        return Forbidden("this update would make the server fetch a URL, which it does not do "
+                         "(SERVICE and LOAD reach only the hosts in QANTAR_FETCH_ALLOW)")
+    if targets and not is_disk_error(err):
+        what = ", ".join(f"{kind} <{iri}>" for kind, iri in targets)
+        return FetchFailed(f"{what} failed, so the update changed nothing; what the remote "
+                           "server answered is not shown")
+    return err
 
 
 def _describe() -> Response:

@@ -1,9 +1,18 @@
-"""No server-side request forgery: SPARQL SERVICE and LOAD reach only allowed hosts.
+r"""No server-side request forgery: SPARQL SERVICE and LOAD reach only allowed hosts.
 
 pyoxigraph has an HTTP client built in and no switch to turn federation off, so every query and
-update is checked before it runs. A cheap scan decides whether the text can contain a SERVICE or
-LOAD keyword at all; only then is it parsed with rdflib's SPARQL parser, and every target IRI is
-checked against the allowlist. Anything that cannot be checked is refused.
+update is checked before it runs, in two layers:
+
+1. **This guard.** In SPARQL's grammar a keyword is its letters in any case, after ``\u``
+   escapes are decoded (which the grammar says happens before parsing). So a text in which the
+   letters "service" and "load" occur nowhere, in any case, cannot make Oxigraph fetch anything,
+   whatever its punctuation, comments or spacing: that is the only text let through unparsed.
+   Every other text is parsed with rdflib's SPARQL parser and each SERVICE and LOAD target must
+   be an IRI on the allowlist; a text rdflib cannot parse is refused, since it cannot be proved
+   safe.
+2. **The sandbox** (service.sandbox). rdflib is not the engine, so a differential between the
+   two parsers stays possible; the processes that evaluate SPARQL cannot open network sockets,
+   so such a differential ends in a failed request, not in a connection.
 """
 
 from __future__ import annotations
@@ -19,18 +28,18 @@ from rdflib.term import URIRef, Variable
 
 from service.errors import Forbidden
 
-# SERVICE / LOAD as keywords: not part of a prefixed name (ex:load), a variable (?service)
-# or a longer word. SPARQL's \\u escapes are decoded first so they cannot hide the keyword.
-_KEYWORD = re.compile(r"(?<![\w:?$\-.])(service|load)(?![\w:\-])", re.IGNORECASE)
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
-def check_fetches(text: str, allowed_hosts: frozenset[str], *, update: bool) -> None:
-    """Raise Forbidden when ``text`` would make the server fetch a URL of a host not allowed."""
-    decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-    if not _KEYWORD.search(decoded):
-        return
-    for kind, target in fetch_targets(text, update=update):
+def check_fetches(text: str, allowed_hosts: frozenset[str], *,
+                  update: bool) -> list[tuple[str, str]]:
+    """Raise Forbidden when ``text`` would make the server fetch a URL of a host not allowed;
+    otherwise the (SERVICE|LOAD, IRI) pairs it will fetch, all on the allowlist."""
+    decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text).lower()
+    if "service" not in decoded and "load" not in decoded:
+        return []
+    targets = fetch_targets(text, update=update)
+    for kind, target in targets:
         if not isinstance(target, URIRef):
             raise Forbidden(f"{kind} with a variable target is not allowed on this server")
         if not host_allowed(str(target), allowed_hosts):
@@ -38,6 +47,7 @@ def check_fetches(text: str, allowed_hosts: frozenset[str], *, update: bool) -> 
                 f"{kind} <{target}> is not allowed: this server fetches nothing from that host "
                 "(the operator can allow hosts with QANTAR_FETCH_ALLOW)"
             )
+    return [(kind, str(target)) for kind, target in targets]
 
 
 def fetch_targets(text: str, *, update: bool) -> list[tuple[str, object]]:

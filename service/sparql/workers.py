@@ -27,6 +27,7 @@ from pathlib import Path
 
 from service.errors import Unavailable
 from service.processes import exit_with_parent
+from service.sandbox import forbid_network
 from service.snapshots import snapshot_path
 from service.sparql.dataset import StoreView, query_dataset
 
@@ -56,12 +57,13 @@ class QueryJob:
     union_default: bool | None = None  # None: union when the store's default graph is empty
     base_iri: str | None = None
     row_cap: int = 0  # > 0: answer ("rows", ...) with at most this many rows (the HTML view)
+    fetches: bool = False  # the guard found allowed SERVICE targets: a remote answer may fail
 
 
 class _Worker:
-    def __init__(self, context: mp.context.SpawnContext) -> None:
+    def __init__(self, context: mp.context.SpawnContext, sandboxed: bool) -> None:
         self.conn, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=worker_main, args=(child,), daemon=True)
+        self.process = context.Process(target=worker_main, args=(child, sandboxed), daemon=True)
         self.process.start()
         child.close()
         self.holding: int | None = None  # the snapshot generation its view is open on
@@ -75,9 +77,10 @@ class _Worker:
 class QueryPool:
     """A fixed number of query workers, started on first use, reading published snapshots."""
 
-    def __init__(self, store: Path, size: int) -> None:
+    def __init__(self, store: Path, size: int, *, sandboxed: bool = True) -> None:
         self.store = store
         self.size = max(1, size)
+        self.sandboxed = sandboxed  # no network (service.sandbox)
         self._context = mp.get_context("spawn")
         self.generation = 0
         self._idle: queue.Queue[_Worker] = queue.Queue()
@@ -104,7 +107,7 @@ class QueryPool:
                 self._started = True
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._context)
+        worker = _Worker(self._context, self.sandboxed)
         with self._holding_lock:
             self._all.add(worker)
         return worker
@@ -233,6 +236,24 @@ def _cell(term: object) -> tuple[str, str, str]:
     return ("literal", str(term), "")
 
 
+#: What a sandboxed process gets when the engine tries to open a socket (service.sandbox).
+_REFUSED_SOCKET = "Permission denied (os error 13)"
+
+
+def evaluation_error(err: BaseException, fetches: bool) -> tuple[str, int, str]:
+    """The error answer for a query that failed while being evaluated.
+
+    A remote server's answer is never shown: it could be an internal service's page.
+    """
+    if isinstance(err, PermissionError) or _REFUSED_SOCKET in str(err):
+        return ("error", 403, "this query would make the server fetch a URL, which it does not "
+                "do (SERVICE and LOAD reach only the hosts in QANTAR_FETCH_ALLOW)")
+    if fetches:
+        return ("error", 502, "a SERVICE request of this query failed; what the remote server "
+                "answered is not shown")
+    return ("error", 400, f"query failed: {err}")
+
+
 def syntax_message(error: str) -> str:
     """Oxigraph says "error at 3:2: expected ..."; people read "line 3, column 2"."""
     match = re.match(r"error at (\d+):(\d+): (.*)", error, re.DOTALL)
@@ -242,12 +263,14 @@ def syntax_message(error: str) -> str:
     return f"SPARQL syntax error at line {line}, column {column}: {rest}"
 
 
-def worker_main(conn: Connection) -> None:
+def worker_main(conn: Connection, sandboxed: bool = True) -> None:
     """The loop of one worker process: answer jobs on the snapshot each names, until told to
-    stop."""
+    stop. A sandboxed worker cannot open network sockets (service.sandbox)."""
     import pyoxigraph as ox
 
     exit_with_parent()
+    if sandboxed:
+        forbid_network()
     store, view, seen = None, None, None
     while True:
         try:
@@ -281,7 +304,7 @@ def _answer(conn: Connection, store: object, job: QueryJob, view: StoreView) -> 
         conn.send(("error", 400, syntax_message(str(err))))
         return
     except (OSError, RuntimeError, ValueError) as err:
-        conn.send(("error", 400, f"query failed: {err}"))
+        conn.send(evaluation_error(err, job.fetches))
         return
     if job.row_cap:
         conn.send(first_rows(result, job.row_cap))
@@ -302,8 +325,9 @@ def _answer(conn: Connection, store: object, job: QueryJob, view: StoreView) -> 
         result.serialize(writer, fmt)
     except (OSError, RuntimeError, ValueError, SyntaxError) as err:
         if writer.head_sent:
-            conn.send(("error", 500, f"query failed while streaming: {err}"))
+            conn.send(("error", 500, "query failed while streaming: "
+                       + evaluation_error(err, job.fetches)[2]))
         else:
-            conn.send(("error", 400, f"query failed: {err}"))
+            conn.send(evaluation_error(err, job.fetches))
         return
     writer.finish()
