@@ -143,8 +143,12 @@ def stats(ctx: click.Context, store: Path | None, as_json: bool) -> None:
 @click.option("--host", default=None,
               help="Interface to listen on (default: $QANTAR_HOST or 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default: $QANTAR_PORT or 8000).")
+@click.option("--no-bundle", is_flag=True,
+              help="Serve the store as it is, even empty (default: load the bundle into an "
+                   "empty store).")
 @click.pass_context
-def serve(ctx: click.Context, store: Path | None, host: str | None, port: int | None) -> None:
+def serve(ctx: click.Context, store: Path | None, host: str | None, port: int | None,
+          no_bundle: bool) -> None:
     """Serve the SPARQL endpoint and the pages, loading the bundled graph if the store is empty."""
     from service.server import run_server
 
@@ -154,7 +158,7 @@ def serve(ctx: click.Context, store: Path | None, host: str | None, port: int | 
     # (RocksDB's threads do not survive a fork: a worker's first write would hang for ever).
     # What must happen before serving happens in a spawned process that ends first.
     with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as child:
-        failure = child.submit(prepare_store, settings).result()
+        failure = child.submit(prepare_store, settings, not no_bundle).result()
     if failure is not None:
         message, code = failure
         click.echo(message, err=True)
@@ -163,11 +167,11 @@ def serve(ctx: click.Context, store: Path | None, host: str | None, port: int | 
     run_server(settings)
 
 
-def prepare_store(settings: Settings) -> tuple[str, int] | None:
-    """Load the bundle into an empty store and check the store can be written; run in a process
-    of its own (see ``serve``). An error comes back as (message, exit code)."""
+def prepare_store(settings: Settings, bundle: bool = True) -> tuple[str, int] | None:
+    """Load the bundle into an empty store (if ``bundle``) and check the store can be written;
+    run in a process of its own (see ``serve``). An error comes back as (message, exit code)."""
     try:
-        if store_is_empty(settings):
+        if bundle and store_is_empty(settings):
             click.echo(f"the store {settings.store} is empty: loading the bundled graph", err=True)
             load_bundle(settings)
         if not settings.remote:

@@ -28,6 +28,7 @@ from service.auth import require_write_token
 from service.errors import BadQuery
 from service.http_errors import error_response
 from service.imports.uploads import now, record_upload, validate_upload
+from service.protected import PROTECTED_GRAPHS, ProtectedGraph, refusal
 from service.sparql.formats import DATASET_TYPES, GRAPH_TYPES, choose_graph_type
 from service.sparql.oxiformats import content_type
 from service.state import qantar
@@ -106,6 +107,8 @@ def _handle(target: Target) -> Response:
     if request.method in ("GET", "HEAD"):
         return _get(target)
     require_write_token(qantar().settings)
+    if target.iri in PROTECTED_GRAPHS:
+        raise refusal(target.iri)
     if request.method == "DELETE":
         return _delete(target)
     if request.method == "PUT":
@@ -216,7 +219,12 @@ def _delete(target: Target) -> Response:
 
 def _put(target: Target) -> Response:
     if target.dataset:
-        quads = _read_quads(base_iri=request.base_url)
+        quads = _unprotected(_read_quads(base_iri=request.base_url))
+        present = sorted(g for g in PROTECTED_GRAPHS if qantar().store.graph_exists(g))
+        if present:
+            raise ProtectedGraph("a PUT of the whole dataset would replace the bundle's graphs "
+                                 "and the provenance record, which no request may write; "
+                                 "nothing was written (PUT each graph with ?graph=<IRI>)")
         with qantar().writing() as store:
             store.replace_dataset(quads)
         return Response(status=204)
@@ -228,7 +236,7 @@ def _put(target: Target) -> Response:
 def _post(target: Target) -> Response:
     if target.dataset:
         if _body_format(request.mimetype) in QUAD_FORMATS:
-            quads = _read_quads(base_iri=request.base_url)
+            quads = _unprotected(_read_quads(base_iri=request.base_url))
             with qantar().writing() as store:
                 store.add_quads(quads)
             return Response(status=204)
@@ -259,6 +267,14 @@ def _write_graph(graph: str | None, triples: list[ox.Triple], *, replace: bool) 
             record_upload(store, graph, request.get_data(), request.mimetype,
                           state.settings.write_token, started, validation, report)
     return created
+
+
+def _unprotected(quads: list[ox.Quad]) -> list[ox.Quad]:
+    """``quads``, unless one of them is in a protected graph (then nothing is written)."""
+    for quad in quads:
+        if isinstance(quad.graph_name, ox.NamedNode) and quad.graph_name.value in PROTECTED_GRAPHS:
+            raise refusal(quad.graph_name.value)
+    return quads
 
 
 def _read_triples(base_iri: str) -> list[ox.Triple]:

@@ -145,6 +145,11 @@ class RemoteStore:
         """The query answered as the SPARQL endpoint answers it (same dataset rules)."""
         return self.query(sparql)
 
+    def client_update(self, sparql: str, base_iri: str | None = None) -> None:
+        """A client's update: on a remote store only the check of what it names applies
+        (service.protected), made by the endpoint before it is sent."""
+        self.update(sparql, base_iri)
+
     def update(self, sparql: str, base_iri: str | None = None) -> None:
         """One SPARQL Update request (one transaction on Oxigraph, Fuseki, GraphDB)."""
         if base_iri:  # resolve relative IRIs against our endpoint, not the server's

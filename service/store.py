@@ -103,6 +103,39 @@ class EmbeddedStore:
         except RuntimeError as err:  # e.g. CREATE GRAPH of an existing graph: nothing applied
             raise BadQuery(f"the update failed and changed nothing: {err}") from err
 
+    def client_update(self, sparql: str, base_iri: str | None = None) -> None:
+        """A client's SPARQL Update, which must leave the protected graphs as they were.
+
+        The engine decides what an update touches, so the graphs are compared before and
+        after: a change to a graph of the bundle raises ProtectedGraph (the writer then rolls
+        the whole write back); the provenance graph, which is not the client's to drop, is put
+        back as it was after ``DROP ALL`` and the like.
+        """
+        from service.protected import PROTECTED_GRAPHS, PROVENANCE, refusal
+
+        before = {g: self._graph_content(g) for g in PROTECTED_GRAPHS}
+        self.update(sparql, base_iri)
+        for graph in sorted(PROTECTED_GRAPHS - {PROVENANCE}):
+            if self._graph_content(graph) != before[graph]:
+                raise refusal(graph)
+        if self._graph_content(PROVENANCE) != before[PROVENANCE]:
+            self._restore_graph(PROVENANCE, before[PROVENANCE])
+
+    def _graph_content(self, graph: str) -> frozenset[ox.Quad] | None:
+        """The quads of ``graph``, or None when it does not exist."""
+        name = ox.NamedNode(graph)
+        if not self._oxi.contains_named_graph(name):
+            return None
+        return frozenset(self._oxi.quads_for_pattern(None, None, None, name))
+
+    def _restore_graph(self, graph: str, content: frozenset[ox.Quad] | None) -> None:
+        name = ox.NamedNode(graph)
+        if self._oxi.contains_named_graph(name):
+            self._oxi.remove_graph(name)
+        if content is not None:
+            self._oxi.add_graph(name)
+            self._oxi.extend(content)
+
     @property
     def oxigraph(self) -> ox.Store:
         """The pyoxigraph store itself, for bulk and streaming operations."""

@@ -41,6 +41,7 @@ from service.errors import (
     WriteTimeout,
 )
 from service.processes import exit_with_parent
+from service.protected import ProtectedGraph
 from service.sandbox import forbid_network
 
 #: Seconds a writer may take to start (roll back, recover an import, publish a snapshot).
@@ -49,7 +50,7 @@ STARTUP_LIMIT = 300.0
 READS = frozenset({"query", "graph_exists", "triple_count", "graphs", "default_graph_is_empty",
                    "dump", "dump_dataset"})
 _ERRORS = {cls.__name__: cls for cls in (BadQuery, Forbidden, InvalidData, NotFound,
-                                         QantarError)}
+                                         ProtectedGraph, QantarError)}
 
 
 def marker_path(store_path: Path) -> Path:
@@ -245,6 +246,13 @@ def writer_main(conn: Connection, store_path: str, sandboxed: bool = True) -> No
                                             **{k: _decoded(v) for k, v in kwargs.items()})
             dirty = dirty or method not in READS
             conn.send(("ok", _materialised(result)))
+        except ProtectedGraph as err:
+            # the write reached a protected graph: undo the whole write, then refuse it
+            store.close()
+            snapshots.restore(path, generation)
+            store = EmbeddedStore(path)
+            dirty = False
+            conn.send(_exception(err))
         except (QantarError, OSError, RuntimeError, ValueError, SyntaxError) as err:
             dirty = dirty or method not in READS  # a multi-step method may have done a part
             conn.send(_exception(err))

@@ -73,18 +73,20 @@ BACKENDS = ("embedded", "remote")
 
 
 @contextmanager
-def serve_on(backend: str, store_dir: Path, **env: str) -> Iterator[LiveServer]:
+def serve_on(backend: str, store_dir: Path, *, bundle: bool = True,
+             **env: str) -> Iterator[LiveServer]:
     """The service on ``store_dir`` itself (embedded), or on `oxigraph serve` over that
     directory (remote: the service speaks only SPARQL and the Graph Store Protocol to it)."""
     if backend == "embedded":
-        with serve(store_dir, **env) as server:
+        with serve(store_dir, bundle=bundle, **env) as server:
             yield server
         return
     from tests.w3c.backends import oxigraph_server
 
     with oxigraph_server(store_dir) as remote, serve(
-        store_dir, QANTAR_STORE=remote.query_url, QANTAR_STORE_UPDATE=remote.update_url,
-        QANTAR_STORE_GSP=remote.store_url, QANTAR_STATE_DIR=str(store_dir.parent / "state"),
+        store_dir, bundle=bundle, QANTAR_STORE=remote.query_url,
+        QANTAR_STORE_UPDATE=remote.update_url, QANTAR_STORE_GSP=remote.store_url,
+        QANTAR_STATE_DIR=str(store_dir.parent / "state"),
         **env,
     ) as server:
         yield server
@@ -118,5 +120,5 @@ def live_empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveS
     store = tmp_path / "store"
     if request.param == "remote":
         store.mkdir()
-    with serve_on(request.param, store, QANTAR_WRITE_TOKEN=WRITE_TOKEN) as server:
+    with serve_on(request.param, store, bundle=False, QANTAR_WRITE_TOKEN=WRITE_TOKEN) as server:
         yield server

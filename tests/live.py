@@ -68,9 +68,11 @@ def server_env(store_dir: Path, **env: str) -> dict[str, str]:
 
 
 @contextmanager
-def serve(store_dir: Path, **env: str) -> Iterator[LiveServer]:
-    """`qantar serve` on the store at ``store_dir`` until the block ends."""
-    with start_server(server_env(store_dir, **env)) as server:
+def serve(store_dir: Path, *, bundle: bool = True, **env: str) -> Iterator[LiveServer]:
+    """`qantar serve` on the store at ``store_dir`` until the block ends; ``bundle=False``
+    serves an empty store empty (`--no-bundle`) instead of loading the bundle into it."""
+    command = None if bundle else [QANTAR, "serve", "--no-bundle"]
+    with start_server(server_env(store_dir, **env), command) as server:
         yield server
 
 

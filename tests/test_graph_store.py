@@ -31,7 +31,8 @@ MAX_BODY = 200_000
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One writable service on an empty store for this module; each test starts it empty."""
     store = tmp_path_factory.mktemp("gsp") / "store"
-    with serve(store, QANTAR_WRITE_TOKEN=WRITE_TOKEN, QANTAR_MAX_BODY=str(MAX_BODY)) as live:
+    with serve(store, bundle=False, QANTAR_WRITE_TOKEN=WRITE_TOKEN,
+               QANTAR_MAX_BODY=str(MAX_BODY)) as live:
         yield live
 
 

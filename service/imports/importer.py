@@ -25,13 +25,13 @@ from service.imports.checks import check_imported_graph
 from service.imports.provenance import ImportRecord, SourceRecord, record_update
 from service.imports.sources import CountingReader, Source
 from service.imports.vocabulary import PROVENANCE_GRAPH
-from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH
+from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, ONTOLOGY_GRAPH
+from service.protected import PROTECTED_GRAPHS
 from service.rdf_files import _OX_LOCATION
 from service.validate import conforms, format_report
 
-#: Graphs that only ``qantar load`` writes: the bundle's and the provenance record.
-RESERVED_GRAPHS = frozenset(str(g) for g in (
-    ARTICLE_GRAPH, EDITORIAL_GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH, PROVENANCE_GRAPH))
+#: Graphs no import writes: the bundle's and the provenance record (service.protected).
+RESERVED_GRAPHS = PROTECTED_GRAPHS
 CONTEXT_GRAPHS = [str(ONTOLOGY_GRAPH), str(ARTICLE_GRAPH), str(EDITORIAL_GRAPH)]
 
 

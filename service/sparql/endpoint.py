@@ -18,6 +18,13 @@ from flask import (
 from service.auth import require_write_token
 from service.errors import BadQuery, FetchFailed, Forbidden, Unavailable
 from service.http_errors import error_response, is_disk_error
+from service.protected import (
+    PROTECTED_GRAPHS,
+    ProtectedGraph,
+    names_protected_graph,
+    reaches_unnamed_graphs,
+    refusal,
+)
 from service.sparql.description import service_description
 from service.sparql.formats import choose, choose_graph_type
 from service.sparql.guard import check_fetches
@@ -199,9 +206,21 @@ def _update(text: str, params: object) -> Response:
     text = apply_dataset(text, params.getlist("using-graph-uri"),
                          params.getlist("using-named-graph-uri"))
     targets = check_fetches(text, state.settings.fetch_allow, update=True)
+    protected = names_protected_graph(text)
+    if protected is not None:
+        raise refusal(protected)
+    if (state.settings.remote and reaches_unnamed_graphs(text)
+            and any(state.store.graph_exists(g) for g in PROTECTED_GRAPHS)):
+        # the embedded store checks the effect (EmbeddedStore.client_update); a remote one
+        # cannot, so an update that may reach graphs it does not name is refused there
+        raise ProtectedGraph("on this store an update that may write graphs it does not name "
+                             "(DROP or CLEAR ALL or NAMED, GRAPH ?g in a template) is refused "
+                             "while the bundle's or the provenance graph is there; name the "
+                             "graphs; nothing was written")
     try:
         with state.writing() as store:
-            store.update(text, base_iri=request.base_url)  # the base "MAY be the service endpoint"
+            # the base "MAY be the service endpoint"
+            store.client_update(text, base_iri=request.base_url)
     except (OSError, BadQuery) as err:
         raise fetch_failure(err, targets) from None
     return Response(status=204)

@@ -109,7 +109,8 @@ def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30.0) -
 @contextmanager
 def qantar_server(store_dir: Path) -> Iterator[Backend]:
     """Qantar's own service (`qantar serve`, as users run it) on a free loopback port, writable."""
-    with serve(store_dir, QANTAR_WRITE_TOKEN=WRITE_TOKEN, QANTAR_QUERY_TIMEOUT="20") as live:
+    with serve(store_dir, bundle=False, QANTAR_WRITE_TOKEN=WRITE_TOKEN,
+               QANTAR_QUERY_TIMEOUT="20") as live:
         yield Backend("qantar", live.sparql, live.sparql, live.store,
                       headers={"Authorization": f"Bearer {WRITE_TOKEN}"})
 
