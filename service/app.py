@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from flask import Flask, Response, request
 
+from service.body import BoundedBody
 from service.config import Settings
+from service.headers import security_headers
 from service.http_errors import register_error_handlers
+from service.limits import limit_anonymous_queries
 from service.state import Qantar
 
 
@@ -18,7 +21,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.extensions["qantar"] = Qantar(settings)
     _register_blueprints(app)
     register_error_handlers(app)
+    limit_anonymous_queries(app, settings)
     app.after_request(_cors)
+    app.after_request(security_headers)
+    # bodies are read whole, within QANTAR_MAX_BODY, before Flask runs (service.body)
+    app.wsgi_app = BoundedBody(app.wsgi_app, settings.max_body,  # type: ignore[method-assign]
+                               settings.threads)
     return app
 
 

@@ -22,8 +22,15 @@ def require_write_token(settings: Settings) -> None:
     """
     if settings.read_only:
         raise Forbidden("this service is read-only (no QANTAR_WRITE_TOKEN is configured)")
+    if not presents_write_token(settings):
+        raise Unauthorized("writes need the header Authorization: Bearer <write token>")
+
+
+def presents_write_token(settings: Settings) -> bool:
+    """Whether the current request carries the write token (compared in constant time)."""
+    if settings.read_only:
+        return False
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     presented = token.strip().encode("utf-8") if scheme.lower() == "bearer" else b""
-    if not hmac.compare_digest(presented, settings.write_token.encode("utf-8")):
-        raise Unauthorized("writes need the header Authorization: Bearer <write token>")
+    return hmac.compare_digest(presented, settings.write_token.encode("utf-8"))

@@ -50,6 +50,9 @@ class Settings:
     - ``QANTAR_WRITE_TIMEOUT``: seconds a write (SPARQL Update, Graph Store upload or delete)
       may take, waiting for earlier writes included, before it is stopped and undone whole
       (503); default 120. On a remote store it bounds each request to that server.
+    - ``QANTAR_QUERY_RATE``: queries one client address may send without the write token,
+      as flask-limiter writes it (``60/minute``, ``10/second;300/hour``); default empty: no
+      limit.
     - ``QANTAR_QUERY_WORKERS``: processes evaluating SPARQL queries (a stuck one is killed at
       the time limit); default the number of CPUs, at least 2.
     - ``QANTAR_MAX_BODY``: largest request body accepted, in bytes; default 16 MiB (16777216).
@@ -76,6 +79,7 @@ class Settings:
     write_token: str = ""
     query_timeout: float = DEFAULT_QUERY_TIMEOUT
     write_timeout: float = DEFAULT_WRITE_TIMEOUT
+    query_rate: str = ""
     query_workers: int = max(2, os.cpu_count() or 2)
     max_body: int = DEFAULT_MAX_BODY
     html_row_cap: int = DEFAULT_HTML_ROW_CAP
@@ -102,6 +106,7 @@ class Settings:
             write_token=env.get("QANTAR_WRITE_TOKEN") or "",
             query_timeout=_number(env, "QANTAR_QUERY_TIMEOUT", float, DEFAULT_QUERY_TIMEOUT),
             write_timeout=_number(env, "QANTAR_WRITE_TIMEOUT", float, DEFAULT_WRITE_TIMEOUT),
+            query_rate=(env.get("QANTAR_QUERY_RATE") or "").strip(),
             query_workers=_number(env, "QANTAR_QUERY_WORKERS", int, cls.query_workers),
             max_body=_number(env, "QANTAR_MAX_BODY", int, DEFAULT_MAX_BODY),
             html_row_cap=_number(env, "QANTAR_HTML_ROW_CAP", int, DEFAULT_HTML_ROW_CAP),

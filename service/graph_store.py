@@ -28,10 +28,11 @@ from service.auth import require_write_token
 from service.errors import BadQuery
 from service.http_errors import error_response
 from service.imports.uploads import now, record_upload, validate_upload
-from service.protected import PROTECTED_GRAPHS, ProtectedGraph, refusal
+from service.protected import BUNDLE_GRAPHS, PROTECTED_GRAPHS, ProtectedGraph, refusal
 from service.sparql.formats import DATASET_TYPES, GRAPH_TYPES, choose_graph_type
 from service.sparql.oxiformats import content_type
 from service.state import qantar
+from service.xml_safety import UnsafeXml, check_xml
 
 blueprint = Blueprint("graph_store", __name__)
 
@@ -220,11 +221,10 @@ def _delete(target: Target) -> Response:
 def _put(target: Target) -> Response:
     if target.dataset:
         quads = _unprotected(_read_quads(base_iri=request.base_url))
-        present = sorted(g for g in PROTECTED_GRAPHS if qantar().store.graph_exists(g))
-        if present:
-            raise ProtectedGraph("a PUT of the whole dataset would replace the bundle's graphs "
-                                 "and the provenance record, which no request may write; "
-                                 "nothing was written (PUT each graph with ?graph=<IRI>)")
+        if any(qantar().store.graph_exists(g) for g in BUNDLE_GRAPHS):
+            raise ProtectedGraph("a PUT of the whole dataset would replace the bundle's graphs, "
+                                 "which only `qantar load` writes; nothing was written (PUT "
+                                 "each graph with ?graph=<IRI>)")
         with qantar().writing() as store:
             store.replace_dataset(quads)
         return Response(status=204)
@@ -331,6 +331,11 @@ def _checked_format(mime: str, charset: str | None) -> ox.RdfFormat:
 
 def _parse(data: bytes, fmt: ox.RdfFormat, base_iri: str,
            without_named_graphs: bool) -> list[ox.Quad]:
+    if fmt == ox.RdfFormat.RDF_XML:
+        try:
+            check_xml(data)  # before pyoxigraph expands an entity or accepts a cut document
+        except UnsafeXml as err:
+            raise BadQuery(f"malformed RDF_XML body: {err}") from None
     try:
         return list(ox.parse(data, format=fmt, base_iri=base_iri, rename_blank_nodes=True,
                              without_named_graphs=without_named_graphs))

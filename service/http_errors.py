@@ -54,7 +54,11 @@ def status_for(err: QantarError) -> int:
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(QantarError)
     def _qantar_error(err: QantarError) -> Response:
-        return error_response(status_for(err), str(err))
+        response = error_response(status_for(err), str(err))
+        retry_after = getattr(err, "retry_after", None)
+        if retry_after is not None:  # a busy service says when to come back
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     @app.errorhandler(OSError)
     def _storage_error(err: OSError) -> Response:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from service.errors import Forbidden
+from service.errors import BadQuery, Forbidden
 from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH
 
 PROVENANCE = str(GRAPH["provenance"])
@@ -63,6 +63,7 @@ def reaches_unnamed_graphs(update: str) -> bool:
     try:
         tree = translateUpdate(parseUpdate(update)).algebra
     except Exception:  # noqa: BLE001 - cannot be proved harmless
+        _raise_syntax_error(update)
         return True
     for operation in tree:
         if operation.name in ("Drop", "Clear") and operation.get("graphiri") in ("ALL",
@@ -73,6 +74,23 @@ def reaches_unnamed_graphs(update: str) -> bool:
             if isinstance(quads, dict) and any(isinstance(g, Variable) for g in quads):
                 return True
     return False
+
+
+def _raise_syntax_error(update: str) -> None:
+    """Raise BadQuery with Oxigraph's own syntax error, if it has one for ``update``.
+
+    It is run on an empty store in memory; texts that could fetch a URL are not run at all."""
+    import pyoxigraph as ox
+
+    lowered = update.lower()
+    if "load" in lowered or "service" in lowered or "\\u" in lowered:
+        return
+    try:
+        ox.Store().update(update)
+    except SyntaxError as err:
+        raise BadQuery(f"bad SPARQL update: {err.msg}") from None
+    except (OSError, RuntimeError, ValueError):
+        return
 
 
 def _terms(node: object, seen: set[int]) -> Iterator[object]:

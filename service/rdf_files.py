@@ -9,6 +9,7 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
 from service.errors import UnreadableInput
+from service.xml_safety import UnsafeXml, check_xml
 
 # extension -> (rdflib format, pyoxigraph format)
 FORMATS: dict[str, tuple[str, ox.RdfFormat]] = {
@@ -45,6 +46,12 @@ def parse_file(path: str | Path) -> Graph:
     fmt = rdf_format(path)
     if not path.is_file():
         raise UnreadableInput(path, "no such file")
+    if fmt == "xml":
+        with path.open("rb") as raw:
+            try:
+                check_xml(raw)  # rdflib's expat would expand entities
+            except UnsafeXml as err:
+                raise UnreadableInput(path, err.message, err.line, err.column) from None
     try:
         if fmt in QUAD_FORMATS:
             dataset = Dataset()

@@ -20,6 +20,8 @@ import requests.auth
 from service.errors import BadQuery, NotFound, QantarError
 from service.sparql.dataset import has_dataset_clause
 from service.sparql.oxiformats import RDF_FORMATS
+from service.store import clear_dataset
+from service.xml_safety import check_xml
 
 #: Triples per request when uploading in chunks.
 CHUNK_TRIPLES = 100_000
@@ -131,11 +133,12 @@ class RemoteStore:
             if kind in ("application/sparql-results+json", "application/json"):
                 return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
             if kind in ("application/sparql-results+xml", "application/xml"):
+                check_xml(body)  # no entity expansion from whatever the server sends
                 return ox.parse_query_results(body, format=ox.QueryResultsFormat.XML)
             if kind in RDF_FORMATS:
                 return [ox.Triple(q.subject, q.predicate, q.object)
                         for q in ox.parse(body, format=RDF_FORMATS[kind])]
-        except (SyntaxError, ValueError) as err:
+        except (SyntaxError, ValueError) as err:  # UnsafeXml is a ValueError
             raise StoreUnavailable(f"the SPARQL server at {self.query_url} answered something "
                                    f"that is not valid {kind}: {err}") from err
         raise StoreUnavailable(f"the SPARQL server at {self.query_url} answered in "
@@ -207,7 +210,8 @@ class RemoteStore:
         self.update("INSERT DATA { " + _quads_block(quads) + " }")
 
     def replace_dataset(self, quads: list[ox.Quad]) -> None:
-        self.update("DROP SILENT ALL ;\nINSERT DATA { " + _quads_block(quads) + " }")
+        # the protected graphs, which are not the client's, stay (service.protected)
+        self.update(clear_dataset(self.graphs()) + "INSERT DATA { " + _quads_block(quads) + " }")
 
     def drop_graph(self, graph: str | None) -> bool:
         if graph is None:

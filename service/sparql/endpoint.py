@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from flask import (
@@ -30,7 +31,7 @@ from service.sparql.formats import choose, choose_graph_type
 from service.sparql.guard import check_fetches
 from service.sparql.oxiformats import content_type
 from service.sparql.using import apply_dataset
-from service.sparql.workers import PoolBusy, QueryJob, QueryTimeout
+from service.sparql.workers import QueryJob, QueryTimeout
 from service.state import Qantar, qantar
 
 blueprint = Blueprint("sparql", __name__, template_folder="templates")
@@ -43,6 +44,7 @@ UPDATE_BODY = "application/sparql-update"
 @blueprint.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
     """Dispatch on method and content type as the SPARQL 1.1 Protocol prescribes."""
+    check_utf8_form(request.query_string, "the query string")
     if request.method == "GET":
         if "update" in request.args:
             return error_response(400, "updates must be sent with POST, not GET")
@@ -52,9 +54,11 @@ def sparql() -> Response:
         return _query(_single(queries, "query"), request.args)
     mimetype = request.mimetype
     if mimetype == QUERY_BODY:
-        return _query(request.get_data(as_text=True), request.args)
+        return _query(utf8_text(request.get_data(), "the query"), request.args)
     if mimetype == UPDATE_BODY:
-        return _update(request.get_data(as_text=True), request.args)
+        return _update(utf8_text(request.get_data(), "the update"), request.args)
+    if mimetype == FORM:
+        check_utf8_form(request.get_data(), "the form")
     if mimetype == FORM or (not mimetype and request.form):
         queries, updates = request.form.getlist("query"), request.form.getlist("update")
         if queries and updates:
@@ -67,6 +71,30 @@ def sparql() -> Response:
     return error_response(
         415, f"unsupported content type {mimetype or '(none)'}: use {FORM}, {QUERY_BODY} "
         f"or {UPDATE_BODY}")
+
+
+def utf8_text(raw: bytes, what: str) -> str:
+    """``raw`` as UTF-8, or 400 with where it is not (never U+FFFD in place of bytes)."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = raw.count(b"\n", 0, err.start) + 1
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        raise BadQuery(f"{what} is not valid UTF-8 at line {line}, column {column} (byte "
+                       f"0x{raw[err.start]:02x}); nothing was run") from None
+
+
+def check_utf8_form(raw: bytes, what: str) -> None:
+    """400 unless every field of a URL-encoded ``raw`` decodes as UTF-8 (werkzeug would put
+    escapes in place of the bad bytes)."""
+    if b"%" not in raw and raw.isascii():
+        return
+    try:
+        parse_qsl(raw.decode("ascii"), keep_blank_values=True, encoding="utf-8",
+                  errors="strict")
+    except UnicodeDecodeError as err:
+        raise BadQuery(f"{what} is not valid UTF-8 once decoded ({err.reason}); nothing was "
+                       "run") from None
 
 
 def _single(values: list[str], name: str) -> str:
@@ -127,8 +155,6 @@ def _html_view(state: Qantar, job: QueryJob) -> Response:
         message = next(state.runner_for(job.fetches).execute(job, state.settings.query_timeout))
     except QueryTimeout as err:
         return error_response(503, f"{err}; narrow it down (LIMIT, more specific patterns)")
-    except PoolBusy as err:
-        return error_response(503, str(err))
     if message[0] == "error":
         return error_response(message[1], message[2])
     _, kind, variables, rows, truncated = message
@@ -173,8 +199,6 @@ def _evaluate(state: Qantar, job: QueryJob, key: tuple) -> Response:
             return error_response(message[1], message[2])
     except QueryTimeout as err:
         return error_response(503, f"{err}; narrow it down (LIMIT, more specific patterns)")
-    except PoolBusy as err:
-        return error_response(503, str(err))
     return Response(_stream(bytes(body), message, messages), content_type=content_type(mime),
                     headers={"Vary": "Accept"})
 

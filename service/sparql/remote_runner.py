@@ -23,6 +23,7 @@ from service.remote_store import (
 )
 from service.sparql.oxiformats import RDF_FORMATS, RESULTS_FORMATS
 from service.sparql.workers import QueryJob, QueryTimeout
+from service.xml_safety import UnsafeXml, check_xml
 
 CHUNK = 64 * 1024
 FALLBACK_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
@@ -103,6 +104,10 @@ class RemoteQueryRunner:
 
 def _converted(body: bytes, mime: str, job: QueryJob) -> Iterator[tuple]:
     """The server's answer in the negotiated format, converted by pyoxigraph."""
+    if not _safe(body, mime):
+        yield ("error", 502, "the SPARQL server answered XML with entity declarations or "
+                             "malformed XML, which is not read")
+        return
     if mime in PARSABLE_RESULTS:
         if job.results_type not in RESULTS_FORMATS:
             yield ("error", 406, "the answer is query results, and none of the acceptable "
@@ -128,8 +133,21 @@ def _converted(body: bytes, mime: str, job: QueryJob) -> Iterator[tuple]:
     yield ("end",)
 
 
+def _safe(body: bytes, mime: str) -> bool:
+    """XML (results or RDF/XML) is read only without entity declarations (service.xml_safety)."""
+    if mime not in ("application/sparql-results+xml", "application/xml", "application/rdf+xml"):
+        return True
+    try:
+        check_xml(body)
+    except UnsafeXml:
+        return False
+    return True
+
+
 def _rows(body: bytes, mime: str, cap: int) -> tuple:
     """The first rows of the server's answer, for the HTML view."""
+    if not _safe(body, mime):
+        return ("error", 502, "the SPARQL server answered unsafe or malformed XML")
     from service.sparql.workers import first_rows
 
     if mime in PARSABLE_RESULTS:

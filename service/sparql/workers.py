@@ -41,8 +41,10 @@ class QueryTimeout(Exception):
     """The query ran past the time limit and its worker was stopped."""
 
 
-class PoolBusy(Exception):
-    """No worker became free before the time limit."""
+class PoolBusy(Unavailable):
+    """Every worker is busy: the query is turned away at once."""
+
+    retry_after = 2
 
 
 @dataclass(frozen=True)
@@ -77,9 +79,14 @@ class _Worker:
 class QueryPool:
     """A fixed number of query workers, started on first use, reading published snapshots."""
 
-    def __init__(self, store: Path, size: int, *, sandboxed: bool = True) -> None:
+    def __init__(self, store: Path, size: int, *, sandboxed: bool = True,
+                 queue_limit: int = 2) -> None:
         self.store = store
         self.size = max(1, size)
+        # queries that may wait for a busy worker; beyond them a query is turned away at once,
+        # so that a flood of expensive queries cannot hold every request thread
+        self.queue_limit = max(0, queue_limit)
+        self._waiting = threading.BoundedSemaphore(self.queue_limit or 1)
         self.sandboxed = sandboxed  # no network (service.sandbox)
         self._context = mp.get_context("spawn")
         self.generation = 0
@@ -124,15 +131,10 @@ class QueryPool:
         status, message). Raises QueryTimeout or PoolBusy."""
         self._ensure_started()
         deadline = time.monotonic() + timeout
-        try:
-            worker = self._idle.get(timeout=max(0.0, timeout))
-        except queue.Empty:
-            raise PoolBusy(f"all {self.size} query workers stayed busy for {timeout:g} s") from None
+        worker = self._free_worker(timeout)
         finished = False
         try:
-            with self._holding_lock:
-                generation = worker.holding = self.generation
-            worker.conn.send((job, str(snapshot_path(self.store, generation)), generation))
+            worker = self._sent(worker, job)
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not worker.conn.poll(remaining):
@@ -152,6 +154,44 @@ class QueryPool:
                 self._idle.put(worker)
             else:
                 self._replace(worker)
+
+    def _free_worker(self, timeout: float) -> _Worker:
+        """An idle worker; waiting for one only in one of the ``queue_limit`` places."""
+        with contextlib.suppress(queue.Empty):
+            return self._idle.get_nowait()
+        if not self.queue_limit or not self._waiting.acquire(blocking=False):
+            raise PoolBusy(f"all {self.size} query workers are busy and {self.queue_limit} "
+                           "queries are waiting for them; try again in a moment")
+        try:
+            return self._idle.get(timeout=max(0.0, timeout))
+        except queue.Empty:
+            raise PoolBusy(f"all {self.size} query workers stayed busy for {timeout:g} s; try "
+                           "again in a moment") from None
+        finally:
+            self._waiting.release()
+
+    def _sent(self, worker: _Worker, job: QueryJob) -> _Worker:
+        """Send ``job`` to ``worker``, or to a fresh one if it died while idle (a dead worker
+        is replaced before it is given a job, instead of answering "Broken pipe")."""
+        if not worker.process.is_alive():
+            worker = self._renewed(worker)
+        try:
+            self._send(worker, job)
+        except OSError:
+            worker = self._renewed(worker)
+            self._send(worker, job)
+        return worker
+
+    def _send(self, worker: _Worker, job: QueryJob) -> None:
+        with self._holding_lock:
+            generation = worker.holding = self.generation
+        worker.conn.send((job, str(snapshot_path(self.store, generation)), generation))
+
+    def _renewed(self, worker: _Worker) -> _Worker:
+        with self._holding_lock:
+            self._all.discard(worker)
+        worker.kill()
+        return self._spawn()
 
     def close(self) -> None:
         with self._holding_lock:

@@ -1,0 +1,243 @@
+"""What an outside probe of `qantar serve` got through, each against the real server: oversized
+chunked uploads, XML entity expansion, malformed input, slow bodies, a flood of expensive
+queries, missing security headers, misleading errors, and the per-client query limit."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.live import WRITE_TOKEN, LiveServer, copy_store, serve
+
+pytestmark = pytest.mark.slow
+
+AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
+G = "http://example.org/graph/probe"
+MAX_BODY = 100_000
+BOMB = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaaaaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">'
+        b']><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        b'<rdf:Description rdf:about="http://example.org/x"><rdf:value>&c;</rdf:value>'
+        b"</rdf:Description></rdf:RDF>")
+TRUNCATED = (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">\n'
+             b'<rdf:Description rdf:about="http://example.org/x">\n'
+             b"<rdf:value>cut</rdf:value>\n</rdf:Description>\n")
+EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
+PERSON = "/id/person/kassym-jomart-tokayev"
+
+
+@pytest.fixture(scope="module")
+def probed(tmp_path_factory: pytest.TempPathFactory,
+           bundle_store_template: Path) -> Iterator[LiveServer]:
+    store = copy_store(bundle_store_template, tmp_path_factory.mktemp("probe") / "store")
+    with serve(store, QANTAR_WRITE_TOKEN=WRITE_TOKEN, QANTAR_MAX_BODY=str(MAX_BODY),
+               QANTAR_QUERY_TIMEOUT="10", QANTAR_CACHE_BYTES="0") as server:
+        yield server
+
+
+def graph_status(server: LiveServer, graph: str = G) -> int:
+    return requests.get(server.store, params={"graph": graph}).status_code
+
+
+def lines(count: int, width: int = 60) -> Iterator[bytes]:
+    for i in range(count):
+        yield f'<http://example.org/s{i}> <http://example.org/p> "{"x" * width}" .\n'.encode()
+
+
+def test_a_chunked_upload_over_the_limit_is_413_and_writes_nothing(probed: LiveServer) -> None:
+    response = requests.put(probed.store, params={"graph": G}, data=lines(3000),
+                            headers={**AUTH, "Content-Type": "application/n-triples"})
+    assert response.status_code == 413, response.text
+    assert graph_status(probed) == 404
+
+
+def test_a_chunked_upload_under_the_limit_is_stored_whole(probed: LiveServer) -> None:
+    graph = G + "/small"
+    response = requests.put(probed.store, params={"graph": graph}, data=lines(50),
+                            headers={**AUTH, "Content-Type": "application/n-triples"})
+    assert response.status_code == 201, response.text
+    count = requests.get(probed.sparql, params={
+        "query": f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"},
+        headers={"Accept": "text/csv"}).text.split()
+    assert count == ["n", "50"]
+
+
+@pytest.mark.parametrize("body, words", [(BOMB, "entity"), (TRUNCATED, "line 5")])
+def test_unsafe_or_truncated_rdf_xml_is_400_and_writes_nothing(
+    probed: LiveServer, body: bytes, words: str
+) -> None:
+    for method in ("PUT", "POST"):
+        response = requests.request(method, probed.store, params={"graph": G + "/xml"},
+                                    data=body,
+                                    headers={**AUTH, "Content-Type": "application/rdf+xml"})
+        assert response.status_code == 400, response.text
+        assert words in response.text
+    assert graph_status(probed, G + "/xml") == 404
+
+
+def test_the_command_line_refuses_an_entity_bomb_with_its_position(tmp_path: Path) -> None:
+    from service.errors import UnreadableInput
+    from service.rdf_files import parse_file
+
+    bomb = tmp_path / "bomb.rdf"
+    bomb.write_bytes(BOMB)
+    with pytest.raises(UnreadableInput, match="entity"):
+        parse_file(bomb)
+    cut = tmp_path / "cut.rdf"
+    cut.write_bytes(TRUNCATED)
+    with pytest.raises(UnreadableInput) as error:
+        parse_file(cut)
+    assert error.value.line == 5
+
+
+@pytest.mark.parametrize("kind", ["body", "form"])
+def test_an_update_that_is_not_utf8_is_400_and_writes_nothing(
+    probed: LiveServer, kind: str
+) -> None:
+    text = f'INSERT DATA {{ GRAPH <{G}/utf8> {{ <http://e/a> <http://e/b> "caf'.encode()
+    text += b'\xe9" } }'  # Latin-1, not UTF-8
+    if kind == "body":
+        response = requests.post(probed.sparql, data=text, headers={
+            **AUTH, "Content-Type": "application/sparql-update"})
+    else:
+        response = requests.post(probed.sparql, data={"update": text}, headers=AUTH)
+    assert response.status_code == 400, response.text
+    assert "UTF-8" in response.text
+    assert graph_status(probed, G + "/utf8") == 404
+
+
+def test_a_query_that_is_not_utf8_is_400(probed: LiveServer) -> None:
+    response = requests.post(probed.sparql, data=b'SELECT * WHERE { ?s ?p "\xff" }',
+                             headers={"Content-Type": "application/sparql-query"})
+    assert response.status_code == 400 and "UTF-8" in response.text
+
+
+@pytest.mark.parametrize("path, params, accept", [
+    ("/graphs", None, "text/html"),
+    ("/conflicts", None, "text/html"),
+    ("/sparql", {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 2"}, "text/html"),
+    ("/query", None, "text/html"),
+    (PERSON, None, "text/html"),
+    ("/no/such/page", None, "text/html"),
+])
+def test_every_html_answer_has_the_security_headers(
+    probed: LiveServer, path: str, params: dict | None, accept: str
+) -> None:
+    response = requests.get(probed.url + path, params=params, headers={"Accept": accept})
+    assert response.headers.get("X-Content-Type-Options") == "nosniff"
+    assert response.headers.get("Referrer-Policy")
+    if response.headers.get("Content-Type", "").startswith("text/html"):
+        assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_a_flood_of_expensive_queries_leaves_pages_and_cheap_requests_prompt(
+    probed: LiveServer,
+) -> None:
+    statuses: list[int] = []
+    turned_away: list[float] = []
+
+    def explode() -> None:
+        started = time.monotonic()
+        response = requests.get(probed.sparql, params={"query": EXPLOSIVE}, timeout=60)
+        statuses.append(response.status_code)
+        if response.status_code == 503 and response.headers.get("Retry-After"):
+            turned_away.append(time.monotonic() - started)
+
+    flood = [threading.Thread(target=explode) for _ in range(20)]
+    for thread in flood:
+        thread.start()
+    time.sleep(1.0)
+    slowest = 0.0
+    for path, params in ((PERSON, None), ("/timeline", None), ("/graphs", None),
+                         ("/sparql", {"query": "ASK { ?s ?p ?o }"})):
+        started = time.monotonic()
+        response = requests.get(probed.url + path, params=params, timeout=30)
+        slowest = max(slowest, time.monotonic() - started)
+        assert response.status_code in (200, 503), (path, response.status_code)
+    for thread in flood:
+        thread.join(timeout=60)
+    assert slowest < 1.5, f"a page waited {slowest:.1f} s behind the flood"
+    # two run, a few wait in the queue (QANTAR_THREADS // 4), the rest are turned away at once
+    at_once = [t for t in turned_away if t < 1.0]
+    assert len(at_once) >= 10, turned_away
+    assert statuses.count(503) >= 10
+
+
+def _query_workers(server: LiveServer) -> list[int]:
+    from tests.test_sparql_safety import _children
+
+    assert server.process is not None
+    found = []
+    for worker in _children(server.process.pid):
+        for pid in _children(worker):
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            if b"spawn_main" in cmdline:
+                found.append(pid)
+    return found
+
+
+def test_a_query_worker_that_died_while_idle_is_replaced_before_it_gets_a_job(
+    probed: LiveServer,
+) -> None:
+    assert requests.get(probed.sparql, params={"query": "ASK { ?s ?p ?o }"}).status_code == 200
+    # every evaluating process but the writer, which starts first: the query workers
+    victims = sorted(_query_workers(probed))[1:]
+    assert len(victims) >= 2
+    for pid in victims:
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.5)
+    for _ in range(4):
+        response = requests.get(probed.sparql, params={"query": "ASK { ?a ?b ?c }"})
+        assert response.status_code == 200, response.text
+
+
+def test_the_per_client_query_limit_answers_429_and_spares_the_token(
+    tmp_path: Path, bundle_store_template: Path
+) -> None:
+    store = copy_store(bundle_store_template, tmp_path / "store")
+    with serve(store, QANTAR_WRITE_TOKEN=WRITE_TOKEN, QANTAR_QUERY_RATE="3/minute") as server:
+        codes = [requests.get(server.sparql, params={"query": "ASK {}"}).status_code
+                 for _ in range(4)]
+        assert codes == [200, 200, 200, 429]
+        limited = requests.get(server.sparql, params={"query": "ASK {}"})
+        assert limited.status_code == 429 and limited.headers.get("Retry-After")
+        assert "too many queries" in limited.text
+        with_token = requests.get(server.sparql, params={"query": "ASK {}"}, headers=AUTH)
+        assert with_token.status_code == 200
+        assert requests.get(server.url + PERSON).status_code in (200, 303)
+
+
+def test_slow_bodies_from_one_client_cannot_take_every_thread(probed: LiveServer) -> None:
+    host, port = probed.url.removeprefix("http://").split(":")
+    slow = []
+    for _ in range(10):
+        sock = socket.create_connection((host, int(port)))
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-"
+                     b"query\r\nContent-Length: 100\r\n\r\nSELECT")
+        slow.append(sock)
+    try:
+        time.sleep(0.5)
+        started = time.monotonic()
+        for path in (PERSON, "/timeline"):
+            assert requests.get(probed.url + path, timeout=10).status_code == 200
+        assert requests.get(probed.sparql, params={"query": "ASK {}"},
+                            timeout=10).status_code == 200
+        assert time.monotonic() - started < 3
+        turned_away = 0
+        for sock in slow:
+            sock.settimeout(0.2)
+            with contextlib.suppress(OSError):
+                turned_away += sock.recv(64).startswith(b"HTTP/1.1 503")
+        assert turned_away >= 5
+    finally:
+        for sock in slow:
+            sock.close()
