@@ -35,15 +35,15 @@ def refusal(graph: str) -> ProtectedGraph:
 def names_protected_graph(update: str) -> str | None:
     """The first protected graph IRI the SPARQL Update mentions anywhere in its parse, or None
     (also when rdflib cannot parse it: the writer's check after the update still applies)."""
-    from rdflib.plugins.sparql.algebra import translateUpdate
-    from rdflib.plugins.sparql.parser import parseUpdate
     from rdflib.term import URIRef
+
+    from service.sparql.rdflib_parse import parse_update
 
     lowered = update.lower()
     if "qantar" not in lowered and "\\u" not in lowered:
         return None  # no protected IRI can be spelled without these letters or an escape
     try:
-        tree = translateUpdate(parseUpdate(update)).algebra  # prefixes and BASE resolved
+        tree = parse_update(update)  # prefixes and BASE resolved
     except Exception:  # noqa: BLE001 - Oxigraph judges the syntax; the writer checks the effect
         return None
     for term in _terms(tree, set()):
@@ -56,14 +56,14 @@ def reaches_unnamed_graphs(update: str) -> bool:
     """Whether the update can write graphs it does not name (DROP/CLEAR ALL or NAMED, a
     variable graph in a template), from its parse; True when it cannot be parsed. For stores
     where the effect cannot be checked afterwards (the remote store)."""
-    from rdflib.plugins.sparql.algebra import translateUpdate
-    from rdflib.plugins.sparql.parser import parseUpdate
     from rdflib.term import Variable
 
+    from service.sparql.rdflib_parse import parse_update
+
+    _raise_syntax_error(update)  # the engine's grammar first: a bad update is a 400
     try:
-        tree = translateUpdate(parseUpdate(update)).algebra
+        tree = parse_update(update)
     except Exception:  # noqa: BLE001 - cannot be proved harmless
-        _raise_syntax_error(update)
         return True
     for operation in tree:
         if operation.name in ("Drop", "Clear") and operation.get("graphiri") in ("ALL",

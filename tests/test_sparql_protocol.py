@@ -230,9 +230,11 @@ def test_a_failing_update_changes_nothing(live_writable: LiveServer) -> None:
     bad_syntax = requests.post(live_writable.sparql, headers=AUTH,
                                data={"update": "CLEAR ALL ; INSERT DATA { <urn:a> <urn:b> }"})
     assert bad_syntax.status_code == 400
-    # the first operation is valid, the second fails at run time: the whole request is undone
+    # the first operations are valid, the last fails at run time: the whole request is undone
+    # (not CLEAR ALL as before: with the bundle there, that is refused as a protected write)
     failing = requests.post(live_writable.sparql, headers=AUTH, data={
-        "update": "CLEAR ALL ; CREATE GRAPH <urn:x:g> ; CREATE GRAPH <urn:x:g>"})
+        "update": "INSERT DATA { GRAPH <urn:x:h> { <urn:a> <urn:b> <urn:c> } } ; "
+                  "CREATE GRAPH <urn:x:g> ; CREATE GRAPH <urn:x:g>"})
     assert failing.status_code == 400, failing.text
     assert "already exists" in failing.text
     assert count(requests.get(live_writable.sparql, params={"query": COUNT})) == before

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.live import WRITE_TOKEN, LiveServer, copy_store, serve
 
@@ -279,3 +281,45 @@ def test_an_explosive_query_times_out_while_other_requests_stay_prompt(
         assert latencies[-1] < 1.5
         # the stopped worker was replaced: the endpoint still answers two at a time
         assert requests.get(server.sparql, params={"query": point}).status_code == 200
+
+
+_BEFORE = [" ", "\n", "\t", ".", ";", "}", "{", "{}", "# c\n", ". ", "\r\n", "  \n  "]
+_WRAPS = ["SELECT * WHERE {{ ?s ?p ?o {kw} }}", "SELECT*WHERE{{{kw}}}",
+          "ASK {{ ?s ?p ?o FILTER EXISTS {{ {kw} }} }}", "SELECT * {{ {{ {{ {kw} }} }} }}",
+          "SELECT * WHERE {{ OPTIONAL {{ ?s ?p ?o }} {kw} }}"]
+
+
+def _spelled(word: str, draw: object) -> str:
+    """``word`` with each letter in either case, or as a SPARQL \\u escape."""
+    out = []
+    for letter in word:
+        choice = draw(st.sampled_from(["lower", "upper", "escape"]))
+        out.append(f"\\u{ord(letter.upper()):04X}" if choice == "escape"
+                   else getattr(letter, choice)())
+    return "".join(out)
+
+
+@st.composite
+def _service_queries(draw: object) -> str:
+    keyword = _spelled("service", draw)
+    before = draw(st.sampled_from(_BEFORE))
+    silent = draw(st.sampled_from(["", " SILENT", " silent"]))
+    target = draw(st.sampled_from(["<{url}>", "x:sparql", "?e"]))
+    kw = f"{before}{keyword}{silent} {target} {{ ?s ?p ?o }}"
+    prologue = draw(st.sampled_from(["", "PREFIX x: <{base}> ", "BASE <{base}> "]))
+    if target == "?e":
+        kw = "VALUES ?e { <{url}> } " + kw
+    return prologue + draw(st.sampled_from(_WRAPS)).format(kw=kw)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=list(HealthCheck))
+@given(query=_service_queries())
+def test_generated_forms_of_service_never_reach_the_network(
+    live_readonly: LiveServer, listener: Listener, query: str
+) -> None:
+    base = f"http://127.0.0.1:{listener.port}/"
+    text = query.replace("{url}", base + "sparql").replace("{base}", base)
+    response = requests.get(live_readonly.sparql, params={"query": text})
+    time.sleep(0.05)
+    assert listener.connections == 0, (text, response.status_code, response.text[:200])

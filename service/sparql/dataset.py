@@ -39,10 +39,10 @@ def has_dataset_clause(query: str) -> bool:
     decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
     if "from" not in decoded.lower():
         return False
-    from rdflib.plugins.sparql.parser import parseQuery
+    from service.sparql.rdflib_parse import parse_query_tree
 
     try:
-        parsed = parseQuery(query)
+        parsed = parse_query_tree(query)
     except Exception:  # noqa: BLE001 - any parse failure: no clause we can see
         return False
     form = parsed[1] if len(parsed) > 1 else None

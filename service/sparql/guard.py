@@ -21,12 +21,11 @@ import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
-from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef, Variable
 
 from service.errors import Forbidden
+from service.sparql.rdflib_parse import parse_query, parse_update
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
@@ -53,10 +52,7 @@ def check_fetches(text: str, allowed_hosts: frozenset[str], *,
 def fetch_targets(text: str, *, update: bool) -> list[tuple[str, object]]:
     """Every (SERVICE|LOAD, target) in the query or update, with prefixes resolved."""
     try:
-        if update:
-            tree: object = translateUpdate(parseUpdate(text)).algebra
-        else:
-            tree = translateQuery(parseQuery(text)).algebra
+        tree = parse_update(text) if update else parse_query(text)
     except Exception as err:  # noqa: BLE001 - any parser failure means "cannot be checked"
         raise Forbidden(
             "the request mentions SERVICE or LOAD and could not be checked for the hosts it "

@@ -1,0 +1,38 @@
+"""rdflib's SPARQL parser, one call at a time.
+
+rdflib parses with pyparsing, whose packrat cache is shared by the whole process and not safe
+for threads: under concurrent requests parses failed at random (a valid INSERT DATA refused).
+Every use of the parser in Qantar goes through these two functions, which hold one lock.
+"""
+
+from __future__ import annotations
+
+import threading
+
+_LOCK = threading.Lock()
+
+
+def parse_query(text: str) -> object:
+    """The query's algebra (prefixes and BASE resolved); raises what rdflib raises."""
+    from rdflib.plugins.sparql.algebra import translateQuery
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    with _LOCK:
+        return translateQuery(parseQuery(text)).algebra
+
+
+def parse_query_tree(text: str) -> object:
+    """The query's parse tree, before translation (where its DatasetClause is)."""
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    with _LOCK:
+        return parseQuery(text)
+
+
+def parse_update(text: str) -> object:
+    """The update's algebra (prefixes and BASE resolved); raises what rdflib raises."""
+    from rdflib.plugins.sparql.algebra import translateUpdate
+    from rdflib.plugins.sparql.parser import parseUpdate
+
+    with _LOCK:
+        return translateUpdate(parseUpdate(text)).algebra
