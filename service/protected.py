@@ -52,7 +52,7 @@ def names_protected_graph(update: str) -> str | None:
     return None
 
 
-def reaches_unnamed_graphs(update: str) -> bool:
+def reaches_unnamed_graphs(update: str, base_iri: str | None = None) -> bool:
     """Whether the update can write graphs it does not name (DROP/CLEAR ALL or NAMED, a
     variable graph in a template), from its parse; True when it cannot be parsed. For stores
     where the effect cannot be checked afterwards (the remote store)."""
@@ -60,7 +60,7 @@ def reaches_unnamed_graphs(update: str) -> bool:
 
     from service.sparql.rdflib_parse import parse_update
 
-    _raise_syntax_error(update)  # the engine's grammar first: a bad update is a 400
+    _raise_syntax_error(update, base_iri)  # the engine's grammar first: a bad update is 400
     try:
         tree = parse_update(update)
     except Exception:  # noqa: BLE001 - cannot be proved harmless
@@ -76,7 +76,7 @@ def reaches_unnamed_graphs(update: str) -> bool:
     return False
 
 
-def _raise_syntax_error(update: str) -> None:
+def _raise_syntax_error(update: str, base_iri: str | None) -> None:
     """Raise BadQuery with Oxigraph's own syntax error, if it has one for ``update``.
 
     It is run on an empty store in memory; texts that could fetch a URL are not run at all."""
@@ -86,7 +86,7 @@ def _raise_syntax_error(update: str) -> None:
     if "load" in lowered or "service" in lowered or "\\u" in lowered:
         return
     try:
-        ox.Store().update(update)
+        ox.Store().update(update, base_iri=base_iri)
     except SyntaxError as err:
         raise BadQuery(f"bad SPARQL update: {err.msg}") from None
     except (OSError, RuntimeError, ValueError):

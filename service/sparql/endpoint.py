@@ -233,7 +233,7 @@ def _update(text: str, params: object) -> Response:
     protected = names_protected_graph(text)
     if protected is not None:
         raise refusal(protected)
-    if (state.settings.remote and reaches_unnamed_graphs(text)
+    if (state.settings.remote and reaches_unnamed_graphs(text, request.base_url)
             and any(state.store.graph_exists(g) for g in PROTECTED_GRAPHS)):
         # the embedded store checks the effect (EmbeddedStore.client_update); a remote one
         # cannot, so an update that may reach graphs it does not name is refused there
