@@ -211,11 +211,17 @@ def test_the_processes_that_evaluate_sparql_run_in_the_sandbox(
     with serve(store, QANTAR_QUERY_WORKERS="2") as server:
         assert requests.get(server.sparql, params={"query": "ASK { ?s ?p ?o }"}).ok
         assert server.process is not None
-        # qantar serve > the Granian worker (serves HTTP) > the writer and the query workers
-        evaluators = [pid for worker in _children(server.process.pid)
-                      for pid in _children(worker)
-                      if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
-        modes = {pid: _seccomp_mode(pid) for pid in evaluators}
+        # qantar serve > the Granian worker (serves HTTP) > the writer and the query workers;
+        # a worker loads its filter first thing, but may still be starting when listed: poll
+        deadline = time.monotonic() + 15
+        while True:
+            evaluators = [pid for worker in _children(server.process.pid)
+                          for pid in _children(worker)
+                          if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
+            modes = {pid: _seccomp_mode(pid) for pid in evaluators}
+            if (len(modes) >= 3 and set(modes.values()) == {2}) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
     assert len(modes) >= 3, modes  # the writer and two query workers
     assert set(modes.values()) == {2}, modes  # 2: a seccomp filter is loaded
 
