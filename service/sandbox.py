@@ -35,3 +35,12 @@ def forbid_network() -> None:
                       seccomp.Arg(0, seccomp.EQ, family))
     fltr.add_rule(seccomp.ERRNO(errno.EACCES), "io_uring_setup")
     fltr.load()
+
+
+#: What the engine reports when the filter refuses it a socket.
+_REFUSED_SOCKET = "Permission denied (os error 13)"
+
+
+def refused_by_sandbox(err: BaseException) -> bool:
+    """Whether ``err`` is the filter refusing a fetch (SERVICE or LOAD the guard let through)."""
+    return isinstance(err, PermissionError) or _REFUSED_SOCKET in str(err)

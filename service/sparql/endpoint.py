@@ -26,6 +26,7 @@ from service.protected import (
     reaches_unnamed_graphs,
     refusal,
 )
+from service.sandbox import refused_by_sandbox
 from service.sparql.description import service_description
 from service.sparql.formats import choose, choose_graph_type
 from service.sparql.guard import check_fetches
@@ -253,7 +254,7 @@ def _update(text: str, params: object) -> Response:
 def fetch_failure(err: OSError | BadQuery, targets: list[tuple[str, str]]) -> Exception:
     """An update's error as the client should read it: a refused or failed fetch (LOAD,
     SERVICE) says so, without what a remote server answered; anything else is unchanged."""
-    if isinstance(err, PermissionError) or "Permission denied (os error 13)" in str(err):
+    if refused_by_sandbox(err):
         return Forbidden("this update would make the server fetch a URL, which it does not do "
                          "(SERVICE and LOAD reach only the hosts in QANTAR_FETCH_ALLOW)")
     if targets and not is_disk_error(err):

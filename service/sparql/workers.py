@@ -27,7 +27,7 @@ from pathlib import Path
 
 from service.errors import Unavailable
 from service.processes import exit_with_parent
-from service.sandbox import forbid_network
+from service.sandbox import forbid_network, refused_by_sandbox
 from service.snapshots import snapshot_path
 from service.sparql.dataset import StoreView, query_dataset
 
@@ -276,16 +276,12 @@ def _cell(term: object) -> tuple[str, str, str]:
     return ("literal", str(term), "")
 
 
-#: What a sandboxed process gets when the engine tries to open a socket (service.sandbox).
-_REFUSED_SOCKET = "Permission denied (os error 13)"
-
-
 def evaluation_error(err: BaseException, fetches: bool) -> tuple[str, int, str]:
     """The error answer for a query that failed while being evaluated.
 
     A remote server's answer is never shown: it could be an internal service's page.
     """
-    if isinstance(err, PermissionError) or _REFUSED_SOCKET in str(err):
+    if refused_by_sandbox(err):
         return ("error", 403, "this query would make the server fetch a URL, which it does not "
                 "do (SERVICE and LOAD reach only the hosts in QANTAR_FETCH_ALLOW)")
     if fetches:
