@@ -290,7 +290,7 @@ def test_conflicts_on_the_bundle_show_the_disputed_claims(run) -> None:
     disputes = {(c["subject"].rsplit("/", 1)[1], c["values"][1]["stated_by_label"])
                 for c in conflicts if c["kind"] == "dispute"}
     assert ("tokayev-foreign-terror-attack", "Yevgeny Zhovtis") in disputes
-    assert ("zhovtis-riot-police-started-shooting", "Masja") in disputes
+    assert ("zhovtis-riot-police-started-shooting", "Masja") not in disputes  # no such dispute
     assert {c["kind"] for c in conflicts} == {"dispute"}  # the bundle agrees with itself otherwise
 
 
@@ -308,7 +308,10 @@ def test_conflicts_with_imported_graphs_show_each_value_with_its_claimant_and_gr
         ("225", "other", "Government of Kazakhstan")]
     date = next(c for c in conflicts if c["kind"] == "date")
     assert date["subject"].endswith("almaty-town-hall-stormed")
-    assert sorted(v["value"] for v in date["values"]) == ["2022-01-04", "2022-01-05"]
+    # their exact day falls outside our bounds (the night of 5 to 6 January)
+    assert date["aspect"] == "begin"
+    assert sorted(v["value"] for v in date["values"]) == [
+        "2022-01-04", "between 2022-01-05 and 2022-01-06"]
     names = [c for c in conflicts if c["kind"] == "name"]
     assert any(c["subject"].endswith("place/nur-sultan")
                and {v["value"] for v in c["values"]} == {"Nur-Sultan", "Astana"} for c in names)

@@ -22,9 +22,14 @@ SELECT DISTINCT ?node WHERE {{
   FILTER(STRSTARTS(STR(?class), "https://w3id.org/qantar/ontology#"))
 }}"""
 
+# Two steps out from each node of our classes, and a third through a blank node: a passage of
+# evidence is node -> [specific resource] -> [selector] -> its words, and its source document.
 NEIGHBOURHOOD = """
-CONSTRUCT {{ ?node ?p ?o . ?o ?p2 ?o2 }} WHERE {{
-  GRAPH {graph} {{ ?node a ?class . ?node ?p ?o OPTIONAL {{ ?o ?p2 ?o2 }} }}
+CONSTRUCT {{ ?node ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 }} WHERE {{
+  GRAPH {graph} {{
+    ?node a ?class . ?node ?p ?o
+    OPTIONAL {{ ?o ?p2 ?o2 OPTIONAL {{ ?o2 ?p3 ?o3 FILTER(isBlank(?o)) }} }}
+  }}
   FILTER(STRSTARTS(STR(?class), "https://w3id.org/qantar/ontology#"))
 }}"""
 

@@ -156,18 +156,73 @@ def _figures(store: AnyStore) -> list[Conflict]:
     return conflicts
 
 
+# For each end of a span: the property of an exact date, of its lower bound and of its upper bound.
+_SPAN_ENDS = {
+    "begin": ("http://semanticweb.cs.vu.nl/2009/11/sem/hasBeginTimeStamp",
+              "http://semanticweb.cs.vu.nl/2009/11/sem/hasEarliestBeginTimeStamp",
+              "http://semanticweb.cs.vu.nl/2009/11/sem/hasLatestBeginTimeStamp",
+              "https://schema.org/startDate"),
+    "end": ("http://semanticweb.cs.vu.nl/2009/11/sem/hasEndTimeStamp",
+            "http://semanticweb.cs.vu.nl/2009/11/sem/hasEarliestEndTimeStamp",
+            "http://semanticweb.cs.vu.nl/2009/11/sem/hasLatestEndTimeStamp",
+            "https://schema.org/endDate"),
+}
+
+
 def _dates(store: AnyStore) -> list[Conflict]:
-    groups: dict[tuple[str, str], dict[tuple[str, str], str | None]] = defaultdict(dict)
+    """Begins or ends that cannot both be true: one graph's date or bounds outside another's.
+
+    An exact date is the interval of that day (or year); bounds are an interval open where a
+    bound is missing. Two graphs disagree when their intervals for the same end of the same
+    node do not overlap, so a date inside another graph's bounds is no conflict.
+    """
+    stamps: dict[tuple[str, str, str], dict[str, str]] = defaultdict(dict)
+    labels: dict[str, str | None] = {}
     for row in _query(store, DATES):
-        key = (_v(row, "node") or "", _v(row, "property") or "")
-        groups[key][(_v(row, "value") or "", _v(row, "g") or "")] = _v(row, "label")
+        node, prop, graph = _v(row, "node") or "", _v(row, "property") or "", _v(row, "g") or ""
+        for end, (exact, earliest, latest, schema_date) in _SPAN_ENDS.items():
+            role = {exact: "exact", schema_date: "exact", earliest: "earliest",
+                    latest: "latest"}.get(prop)
+            if role:
+                stamps[(node, end, graph)][role] = _v(row, "value") or ""
+        labels[node] = labels.get(node) or _v(row, "label")
+    by_node: dict[tuple[str, str], dict[str, dict[str, str]]] = defaultdict(dict)
+    for (node, end, graph), known in stamps.items():
+        by_node[(node, end)][graph] = known
     conflicts = []
-    for (node, prop), values in groups.items():
-        if len({value for value, _ in values}) > 1:
-            label = next((lbl for lbl in values.values() if lbl), None)
-            conflicts.append(Conflict("date", node, label, _short(prop), [
-                Value(value, None, None, graph) for value, graph in sorted(values)]))
+    for (node, end), graphs in sorted(by_node.items()):
+        spans = {graph: _interval(known) for graph, known in graphs.items()}
+        if any(not _overlap(spans[a], spans[b]) for a in spans for b in spans if a < b):
+            conflicts.append(Conflict("date", node, labels.get(node), end, [
+                Value(_said(graphs[graph]), None, None, graph) for graph in sorted(graphs)]))
     return conflicts
+
+
+def _interval(known: dict[str, str]) -> tuple[str, str]:
+    """The earliest and latest day a date or bounds allow (a year allows all its days)."""
+    if "exact" in known:
+        return _first_day(known["exact"]), _last_day(known["exact"])
+    return (_first_day(known["earliest"]) if "earliest" in known else "",
+            _last_day(known["latest"]) if "latest" in known else "9999")
+
+
+def _first_day(value: str) -> str:
+    return value[:10] if len(value) >= 10 else value[:4] + "-01-01"
+
+
+def _last_day(value: str) -> str:
+    return value[:10] if len(value) >= 10 else value[:4] + "-12-31"
+
+
+def _overlap(a: tuple[str, str], b: tuple[str, str]) -> bool:
+    return a[0] <= b[1] and b[0] <= a[1]
+
+
+def _said(known: dict[str, str]) -> str:
+    """A date or bounds as the conflicts report shows them."""
+    if "exact" in known:
+        return known["exact"]
+    return f"between {known.get('earliest', '?')} and {known.get('latest', '?')}"
 
 
 def _office_starts(store: AnyStore) -> list[Conflict]:
