@@ -31,6 +31,7 @@ HOSTILE = """
 @prefix sem: <http://semanticweb.cs.vu.nl/2009/11/sem/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 @prefix id: <https://w3id.org/qantar/id/> .
+@prefix oa: <http://www.w3.org/ns/oa#> .
 
 <https://w3id.org/qantar/id/person/mallory> a qantar:Person ;
     rdfs:label "<script>alert('label')</script> Mallory"@en ;
@@ -43,7 +44,11 @@ HOSTILE = """
     rdfs:label "Mallory says <script>alert('claim')</script>"@en ;
     qantar:claimant <https://w3id.org/qantar/id/person/mallory> ;
     qantar:quote "\\"><script>alert('quote')</script>"@en ;
-    qantar:status <https://w3id.org/qantar/id/concept/unverified> .
+    qantar:status <https://w3id.org/qantar/id/concept/unverified> ;
+    qantar:evidence [ a oa:SpecificResource ;
+        oa:hasSource <https://w3id.org/qantar/id/source/nrc-2022-01-15-kazakhstan-en> ;
+        oa:hasSelector [ a oa:TextQuoteSelector ; oa:exact "<script>alert('evidence')</script>" ;
+            oa:prefix "<img src=x onerror=alert('prefix')>" ] ] .
 
 <https://w3id.org/qantar/id/relation/mallory-rivalry> a qantar:Rivalry ;
     rdfs:label "<svg onload=alert('relation')>"@en ;
@@ -53,7 +58,11 @@ HOSTILE = """
 <https://w3id.org/qantar/id/event/mallory-event> a qantar:Event ;
     rdfs:label "</title><script>alert('event')</script>"@en ;
     sem:hasBeginTimeStamp "2022-01-07"^^xsd:date ;
-    sem:hasPlace <https://w3id.org/qantar/id/place/almaty> .
+    sem:hasPlace <https://w3id.org/qantar/id/place/almaty> ;
+    qantar:evidence [ a oa:SpecificResource ;
+        oa:hasSource <javascript:alert('source')> ;
+        oa:hasSelector [ a oa:TextQuoteSelector ;
+            oa:exact "</blockquote><script>alert('passage')</script>" ] ] .
 """
 
 HUB = "https://w3id.org/qantar/id/person/hub"
