@@ -192,6 +192,22 @@ def test_provenance_records_source_checksum_count_agent_time_and_previous_versio
     assert str(path) in listing.output
 
 
+def test_an_import_whose_passage_of_evidence_has_no_words_is_refused(
+    run, tmp_path: Path
+) -> None:
+    """The passage's words sit three steps from the figure (figure, passage, selector): the
+    validated neighbourhood of an import reaches them through blank nodes."""
+    bad = tmp_path / "wordless.ttl"
+    bad.write_text(OTHER_TEAM.read_text().replace(
+        'oa:exact "The government now speaks of 225 killed."',
+        'oa:prefix "The government now speaks of "'), encoding="utf-8")
+    before = snapshot(run)
+    refused = run("import", str(bad), "--graph", G)
+    assert refused.exit_code == 1, refused.output
+    assert "qantar:evidence must be an oa:SpecificResource" in refused.output
+    assert snapshot(run) == before
+
+
 def test_a_graph_that_breaks_the_shapes_is_refused_or_kept_with_its_report_when_lenient(
     run, store_dir: Path, tmp_path: Path
 ) -> None:
