@@ -17,6 +17,8 @@ ID = Namespace("https://w3id.org/qantar/id/")
 GRAPH = Namespace("https://w3id.org/qantar/graph/")
 SEM = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
 WD = Namespace("http://www.wikidata.org/entity/")
+#: W3C Web Annotation: the passages of the article that statements rest on.
+OA = Namespace("http://www.w3.org/ns/oa#")
 
 ONTOLOGY_GRAPH = GRAPH["ontology"]
 ARTICLE_GRAPH = GRAPH["nrc-2022-01-15"]
@@ -42,6 +44,7 @@ PREFIXES: dict[str, str] = {
     "time": str(TIME),
     "dcterms": str(DCTERMS),
     "wd": str(WD),
+    "oa": str(OA),
 }
 
 

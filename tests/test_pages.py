@@ -21,9 +21,10 @@ from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from service.app import create_app
 from service.config import REPO_ROOT, Settings
-from service.namespaces import EDITORIAL_GRAPH, QANTAR
+from service.namespaces import EDITORIAL_GRAPH, OA, QANTAR
 from service.pages.search import fold
 from tests.live import copy_store
+from tests.test_fidelity import article_text, normalised
 
 BASE = "https://w3id.org/qantar/"
 TOKAYEV = "id/person/kassym-jomart-tokayev"
@@ -279,12 +280,14 @@ def test_a_sub_event_says_what_it_is_part_of(client: FlaskClient) -> None:
 
 def test_a_person_page_shows_roles_over_time_events_and_claims(client: FlaskClient) -> None:
     body = html(client, f"/page/{TOKAYEV}")
-    roles = text_of(body[body.index('id="roles-h"'):body.index('id="events-h"')])
+    # rows without the article's passages, which each row shows beside its relation or event
+    unquoted = re.sub(r'<div class="evidence.*?</div>', " ", body, flags=re.S)
+    roles = text_of(unquoted[unquoted.index('id="roles-h"'):unquoted.index('id="events-h"')])
     assert "2019 Kassym-Jomart Tokayev, President of Kazakhstan (2019–) (office holding) holder" \
         in roles
     assert "Tokayev appoints Alikhan Smailov prime minister (appointment) appointed by" in roles
-    assert "between 3 January 2022 and 9 January 2022" in roles  # the power struggle
-    events = text_of(body[body.index('id="events-h"'):body.index('id="claims-h"')])
+    assert "between 3 and 9 January 2022" in roles  # the power struggle
+    events = text_of(unquoted[unquoted.index('id="events-h"'):unquoted.index('id="claims-h"')])
     assert "Arrest of Nazarbayev's allies ordered by" in events
     claims = text_of(body[body.index('id="claims-h"'):body.index('id="statements-h"')])
     assert "Claims and figures stated by this" in claims
@@ -305,7 +308,7 @@ def test_a_claim_page_says_who_where_when_and_its_status(client: FlaskClient) ->
     assert 'class="status status-official-statement"' in card
     facts = text_of(card)
     assert "Who states it Kassym-Jomart Tokayev" in facts
-    assert "When between 2 January 2022 and 15 January 2022" in facts
+    assert "When between 2 and 15 January 2022" in facts
     assert "Where it is stated NRC article of 15 January 2022" in facts
     assert "Disputed by Zhovtis believes little of the official story" in facts
     assert '<blockquote lang="en"' in card and "coup attempt" in card
@@ -316,6 +319,93 @@ def test_a_figure_page_shows_its_value_and_what_it_counts(client: FlaskClient) -
     assert "exact 146 killed" in card
     assert "Broken down into" in card
     assert "Who states it Government of Kazakhstan" in card
+
+
+def passages_in(fragment: str) -> list[str]:
+    """The passages of the article a piece of page shows, as text."""
+    return [text_of(p).strip() for p in re.findall(
+        r'<figure class="passage">\s*<blockquote[^>]*>(.*?)</blockquote>', fragment, re.S)]
+
+
+def occurs_in_article(passage: str) -> bool:
+    return normalised(passage) in normalised(article_text())
+
+
+def test_an_event_page_shows_what_the_article_says(client: FlaskClient) -> None:
+    body = html(client, "/page/id/event/omirbek-arrested")
+    card = body[body.index('id="event-h"'):body.index("</section>", body.index('id="event-h"'))]
+    assert "The article says:" in text_of(card)
+    found = passages_in(card)
+    assert found and all(occurs_in_article(p) for p in found)
+    assert any("Omirbek was also arrested" in p for p in found)
+    # each passage cites the source it is taken from, and links to its page
+    assert 'cite="https://w3id.org/qantar/id/source/nrc-2022-01-15-kazakhstan-en"' in card
+    assert '<cite><a href="/page/id/source/nrc-2022-01-15-kazakhstan-en"' in card
+
+
+def test_a_claim_page_keeps_the_claimants_quote_apart_from_what_the_article_says(
+    client: FlaskClient,
+) -> None:
+    body = html(client, "/page/id/claim/tokayev-fight-to-the-end")
+    card = body[body.index('id="claim-h"'):body.index('id="statements-h"')]
+    quote = re.search(r'<figure class="quote"[^>]*>(.*?)</figure>', card, re.S)
+    evidence = re.search(r'<div class="evidence">(.*?)</div>', card, re.S)
+    assert quote and evidence
+    # the claimant's own words, signed by the claimant, outside the article's passages
+    assert "The battle must be fought to the end." in text_of(quote.group(1))
+    assert "— Kassym-Jomart Tokayev" in text_of(quote.group(1))
+    assert quote.end() <= evidence.start() or evidence.end() <= quote.start()
+    # the article's own words, introduced as such, verbatim
+    assert text_of(evidence.group(1)).strip().startswith("The article says:")
+    found = passages_in(evidence.group(1))
+    assert found and all(occurs_in_article(p) for p in found)
+    assert any("Tokajev spoke of a foreign terror attack" in p for p in found)
+
+
+def test_passages_show_as_passages_in_the_statements_table_not_as_blank_nodes(
+    client: FlaskClient,
+) -> None:
+    body = html(client, "/page/id/event/omirbek-arrested")
+    table = body[body.index('id="statements-h"'):body.index('id="links-h"')]
+    row = table[table.index('href="/ontology#evidence"'):]
+    row = row[:row.index("</tbody>")]
+    assert "(unnamed node)" not in row and "_:" not in row
+    assert any("Omirbek was also arrested" in p for p in passages_in(row))
+
+
+def test_statements_listed_on_other_pages_show_their_passages(client: FlaskClient) -> None:
+    body = html(client, f"/page/{TOKAYEV}")
+    roles = body[body.index('id="roles-h"'):body.index('id="events-h"')]
+    assert "fierce power struggle broke out" in " ".join(passages_in(roles))
+    claims = body[body.index('id="claims-h"'):body.index('id="statements-h"')]
+    assert "The article says:" in text_of(claims)
+    assert all(occurs_in_article(p) for p in passages_in(claims))
+
+
+def test_a_relayed_claim_says_who_reports_it_and_the_relay_what_it_relays(
+    client: FlaskClient,
+) -> None:
+    relayed = html(client, "/page/id/claim/tokayev-journalists-complicit")
+    facts = text_of(relayed[relayed.index('id="claim-h"'):relayed.index('id="statements-h"')])
+    assert "Reported by Darkhan Omirbek , in Omirbek: President Tokayev said that journalists " \
+        "are complicit" in facts
+    relay = html(client, "/page/id/claim/omirbek-relays-tokayev-on-journalists")
+    card = relay[relay.index('id="claim-h"'):relay.index('id="statements-h"')]
+    assert "Relays what another said Tokayev: journalists are complicit and incited the crowd" \
+        in text_of(card)
+    assert 'href="/page/id/claim/tokayev-journalists-complicit"' in card
+
+
+def test_the_data_of_a_statement_carries_its_passages(client: FlaskClient) -> None:
+    graph = Graph().parse(data=client.get("/data/id/event/omirbek-arrested.ttl").get_data(),
+                          format="turtle")
+    event = URIRef(BASE + "id/event/omirbek-arrested")
+    exact = [str(text) for passage in graph.objects(event, QANTAR.evidence)
+             for selector in graph.objects(passage, OA.hasSelector)
+             for text in graph.objects(selector, OA.exact)]
+    assert any("Omirbek was also arrested" in text for text in exact)
+    twin = jsonld_of(html(client, "/page/id/event/omirbek-arrested"))
+    assert any("Omirbek was also arrested" in q["text"] for q in twin["subjectOf"])
 
 
 def test_claim_lists_show_statuses_at_a_glance(client: FlaskClient) -> None:
@@ -473,15 +563,90 @@ def test_folding_ignores_case_diacritics_and_punctuation() -> None:
     assert fold("Қасым-Жомарт Тоқаев") == fold("Касым-Жомарт Токаев")
 
 
+def timeline_groups(body: str) -> list[tuple[str, str, str, list[str]]]:
+    """The timeline's groups: (class, heading markup, heading text, the IRIs of its events)."""
+    groups = re.findall(r'<li class="day (\w+)"[^>]*>\s*<h2>(.*?)</h2>(.*?)</ul>', body, re.S)
+    return [(kind, heading, text_of(heading).strip(),
+             re.findall(r'<h3><a href="/page/(id/event/[^"]+)"', events))
+            for kind, heading, events in groups]
+
+
+def dated_events(client: FlaskClient) -> tuple[set[str], set[str]]:
+    """The events with an exact begin, and those whose begin the article does not give."""
+    query = """PREFIX sem: <http://semanticweb.cs.vu.nl/2009/11/sem/>
+        PREFIX qantar: <https://w3id.org/qantar/ontology#>
+        SELECT ?e ?how WHERE {
+          ?e a qantar:Event .
+          { ?e sem:hasBeginTimeStamp ?t BIND("exact" AS ?how) }
+          UNION { ?e qantar:beginDateUnknown true BIND("unknown" AS ?how) } }"""
+    response = client.get("/sparql", query_string={"query": query},
+                          headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    rows = response.get_json()["results"]["bindings"]
+    found: dict[str, set[str]] = {"exact": set(), "unknown": set()}
+    for row in rows:
+        found[row["how"]["value"]].add(row["e"]["value"].removeprefix(BASE))
+    return found["exact"], found["unknown"] - found["exact"]
+
+
 def test_the_timeline_lists_events_in_date_order(client: FlaskClient) -> None:
     body = html(client, "/timeline")
     days = re.findall(r'<h2><time datetime="([\d-]+)">', body)
-    assert days == sorted(days) and len(days) >= 4
+    assert days == sorted(days) and len(days) >= 3
     assert days[0] == "2022-01-02"
     events = re.findall(r'<li class="event">', body)
     assert len(events) == 21
     assert "Riots in Almaty, night of 5 to 6 January 2022" in body
     assert 'href="/page/id/place/almaty"' in body  # places are linked
+
+
+def test_only_events_dated_to_the_day_are_listed_under_a_day(client: FlaskClient) -> None:
+    exact, _ = dated_events(client)
+    groups = timeline_groups(html(client, "/timeline"))
+    assert sum(len(events) for *_, events in groups) == 21
+    for kind, heading, _, events in groups:
+        single_day = heading.startswith("<time")
+        assert single_day == (kind == "day")
+        assert single_day == all(e in exact for e in events), (heading, events)
+    assert {e for kind, *_, events in groups if kind == "day" for e in events} == exact
+
+
+def test_vague_dates_are_headed_by_their_bounds_after_the_day_they_begin_on(
+    client: FlaskClient,
+) -> None:
+    groups = timeline_groups(html(client, "/timeline"))
+    where = {e: (i, text) for i, (_, _, text, events) in enumerate(groups) for e in events}
+    index, heading = where["id/event/mass-arrests"]
+    assert heading == "Between 2 and 15 January 2022"
+    assert groups[index][0] == "vague"
+    day_2 = [i for i, (kind, _, text, _) in enumerate(groups) if text == "2 January 2022"]
+    day_4 = [i for i, (kind, _, text, _) in enumerate(groups) if text == "4 January 2022"]
+    assert day_2 and day_4 and day_2[0] < index < day_4[0]
+    body = html(client, "/timeline")
+    item = body[body.index('<h3><a href="/page/id/event/mass-arrests"'):]
+    assert "between 2 and 15 January 2022" in text_of(item[:item.index("</li>")])
+
+
+def test_events_without_a_date_say_so_and_come_last(client: FlaskClient) -> None:
+    _, unknown = dated_events(client)
+    assert unknown
+    groups = timeline_groups(html(client, "/timeline"))
+    kinds = [kind for kind, *_ in groups]
+    first_undated = kinds.index("undated")
+    assert set(kinds[first_undated:]) == {"undated"}
+    for kind, _, text, events in groups:
+        assert (kind == "undated") == any(e in unknown for e in events), (text, events)
+        if kind == "undated":
+            assert text.startswith("Date not given"), text
+    where = {e: text for _, _, text, events in groups for e in events}
+    assert where["id/event/girl-killed-in-car-almaty"] == \
+        "Date not given, between 2 and 15 January 2022"
+    body = html(client, "/timeline")
+    for event in unknown:  # each says so on its own line too, never a bound as its date
+        item = body[body.index(f'<h3><a href="/page/{event}"'):]
+        when = re.search(r'<p class="when">(.*?)</p>', item, re.S).group(1)
+        assert text_of(when).strip().startswith("date not given"), (event, when)
+        assert "<time" not in when
 
 
 def test_the_relations_picture_is_a_linked_network(client: FlaskClient) -> None:

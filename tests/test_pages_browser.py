@@ -1,8 +1,9 @@
 """A researcher's walk through the pages in headless Chromium, with a screenshot at each step.
 
 Home, a search for "Tokayev", his page, one of his power relations, an event, the timeline and
-the picture of the power relations; everything from our own server (offline), no script errors,
-and readable with JavaScript switched off. Screenshots: ``test-artifacts/pages-*.png``.
+the picture of the power relations; a claim whose quote and the article's passage look unlike;
+everything from our own server (offline), no script errors, and readable with JavaScript
+switched off. Screenshots: ``test-artifacts/pages-*.png``.
 """
 
 from __future__ import annotations
@@ -94,6 +95,26 @@ def test_a_claim_shows_its_status_at_a_glance(browser_page: Page,
     colour = badge.evaluate("e => getComputedStyle(e).backgroundColor")
     assert colour not in ("rgba(0, 0, 0, 0)", "transparent")  # the stylesheet is applied
     _step(page, "09-claim")
+
+
+def test_the_articles_words_look_unlike_the_claimants_quote(browser_page: Page,
+                                                           live_readonly: LiveServer) -> None:
+    page = browser_page
+    page.goto(live_readonly.url + "/id/claim/tokayev-fight-to-the-end")
+    card = page.locator(".claim-card")
+    quote = card.locator("figure.quote blockquote")
+    passage = card.locator(".evidence figure.passage blockquote").first
+    expect(card.locator(".evidence-lead")).to_have_text("The article says:")
+    expect(quote).to_be_visible()
+    expect(passage).to_be_visible()
+    look = ("e => { const s = getComputedStyle(e); const mark = getComputedStyle("
+            "e.querySelector('p'), '::before').content; return [s.fontFamily, "
+            "s.backgroundColor, s.borderLeftStyle, mark]; }")
+    quote_look, passage_look = quote.evaluate(look), passage.evaluate(look)
+    assert all(a != b for a, b in zip(quote_look, passage_look, strict=True)), \
+        (quote_look, passage_look)
+    assert passage_look[3] in ("none", "normal")  # no quotation marks added around a passage
+    _step(page, "11-quote-and-passage")
 
 
 def test_pages_read_without_javascript(chromium_browser: Browser,

@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from service.namespaces import ONTOLOGY_GRAPH, OWL, RDF, RDFS
 from service.pages.binding import PROLOGUE, bind, limited
-from service.pages.timespan import fetch_spans
+from service.pages.timespan import NOT_GIVEN, Dating, fetch_spans
 from service.store import Store
 
 #: Classes of vocabulary terms: their instances are documented on /ontology, not listed.
@@ -220,13 +220,14 @@ def instances(store: Store, node: ox.NamedNode, offset: int, limit: int) -> dict
     return dict(sorted(found.items(), key=lambda kv: ((kv[1].label or kv[0]).casefold(), kv[0])))
 
 
-def events_in_order(store: Store) -> list[tuple[str, str]]:
-    """Every event as (sort key, IRI), in date order: exact begin, else the earliest bound;
-    on one day, the events with an exact date before the vague ones."""
+def events_in_order(store: Store) -> list[tuple[Dating, str]]:
+    """Every event with its dating, in the order of the timeline (see ``timeline.group``):
+    the dated ones by their best-known bound, then those whose date the source does not give."""
     events = [row["e"].value for row in store.query(EVENTS)]
     spans = fetch_spans(store, events)
-    ordered = sorted((spans[e].sort_key, spans[e].machine is None, e) for e in events)
-    return [(key, e) for key, _, e in ordered]
+    datings = {e: spans[e].dating for e in events}
+    return sorted(((datings[e], e) for e in events),
+                  key=lambda pair: (pair[0].precision == NOT_GIVEN, pair[0].sort_key, pair[1]))
 
 
 @dataclass

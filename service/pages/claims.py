@@ -9,7 +9,8 @@ import pyoxigraph as ox
 from service.pages.binding import PROLOGUE, bind, limited
 from service.store import Store
 
-# ?how says how the claim is linked: made by, about, relayed by, told to, disputing, in source.
+# ?how says how the claim is linked: made by, about, relayed by, told to, disputing, relaying
+# (reporting it second-hand), in source.
 CLAIMS = PROLOGUE + """
 SELECT ?claim ?how ?claimant ?status ?value ?figure WHERE {
   VALUES ?x { }
@@ -19,6 +20,7 @@ SELECT ?claim ?how ?claimant ?status ?value ?figure WHERE {
   UNION { ?claim qantar:reportedBy ?x BIND("relayed" AS ?how) }
   UNION { ?claim qantar:statedTo ?x BIND("told" AS ?how) }
   UNION { ?claim qantar:disputes ?x BIND("disputes" AS ?how) }
+  UNION { ?claim qantar:relays ?x BIND("relaying" AS ?how) }
   UNION { ?claim qantar:source ?x BIND("source" AS ?how) }
   ?claim a/rdfs:subClassOf* qantar:Claim .
   OPTIONAL { ?claim qantar:claimant ?claimant }
@@ -33,6 +35,7 @@ HOW_TITLES = {
     "relayed": "Claims relayed by this",
     "told": "Claims made to this",
     "disputes": "Claims that dispute this one",
+    "relaying": "Claims that relay this one",
     "source": "Claims and figures in this source",
 }
 

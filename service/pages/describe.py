@@ -34,12 +34,15 @@ SELECT ?s ?g ?parent ?pp WHERE {
   OPTIONAL { ?parent ?pp ?s FILTER(isBlank(?s)) }
 }"""
 
-# The quads of the RDF document: the resource's statements and its blank nodes' statements.
+# The quads of the RDF document: the resource's statements and its blank nodes' statements,
+# two levels deep, so that a passage of evidence comes with its selector (the words themselves).
 OUTGOING_QUADS = PROLOGUE + """
 SELECT ?s ?p ?o ?g WHERE {
   VALUES ?x { }
   { GRAPH ?g { ?x ?p ?o } BIND(?x AS ?s) }
   UNION { GRAPH ?g0 { ?x ?p0 ?s } FILTER(isBlank(?s)) GRAPH ?g { ?s ?p ?o } }
+  UNION { GRAPH ?g0 { ?x ?p0 ?b } FILTER(isBlank(?b))
+          GRAPH ?g1 { ?b ?p1 ?s } FILTER(isBlank(?s)) GRAPH ?g { ?s ?p ?o } }
 }"""
 
 # ... and (up to a cap) the statements pointing at it,

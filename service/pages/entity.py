@@ -15,11 +15,12 @@ from service.namespaces import OWL, QANTAR, RDF, RDFS, SDO, SEM, SKOS
 from service.pages import describe, sections
 from service.pages.binding import PROLOGUE, bind, limited
 from service.pages.claims import HOW_TITLES, ClaimLink, fetch_claims
+from service.pages.evidence import Passage, fetch_passages
 from service.pages.iris import IriMap
 from service.pages.labels import fetch_labels
 from service.pages.relations import Relation, Role, fetch_relation, fetch_roles
 from service.pages.terms import Presenter, show_literal
-from service.pages.timespan import TimeSpan, fetch_spans
+from service.pages.timespan import TimeSpan, between, fetch_spans
 from service.store import Store
 
 #: How many statements about one resource a page reads at most (a safety bound, not a page).
@@ -76,6 +77,7 @@ class Value:
     term: object
     graphs: list[str]
     nested: list[tuple[str, object]] = field(default_factory=list)
+    passage: Passage | None = None  # a qantar:evidence value, shown as the passage it picks
 
 
 @dataclass
@@ -128,6 +130,8 @@ class ClaimView:
     claimants: list[str]
     stated_to: list[str]
     reported_by: list[str]
+    relays: list[str]  # the claims whose statement this one reports second-hand
+    relayed_in: list[str]  # the claims that report this one second-hand
     sources: list[str]
     quotes: list[ox.Literal]
     when: str
@@ -184,6 +188,12 @@ class EntityPage:
     claims: dict[str, list[ClaimLink]] = field(default_factory=dict)
     claims_complete: bool = True
     claim_titles: dict[str, str] = field(default_factory=lambda: dict(HOW_TITLES))
+    passages: dict[str, list[Passage]] = field(default_factory=dict)  # by statement node
+
+    @property
+    def own_passages(self) -> list[Passage]:
+        """What the article says for the statement this page is about."""
+        return self.passages.get(self.iri, [])
 
     @property
     def is_event(self) -> bool:
@@ -270,11 +280,36 @@ def build(store: Store, iris: IriMap, node: ox.NamedNode, page: int, size: int) 
     entity.events = sorted(((e, spans[e.event]) for e in events),
                            key=lambda pair: (pair[1].sort_key, pair[0].event))
     entity.graphs = _graphs(store, statements, incoming)
+    entity.passages = fetch_passages(store, _with_evidence(entity, by_predicate))
+    _show_passages(entity)
 
     presenter = Presenter(iris, fetch_labels(store, _mentioned(entity, statements, incoming)))
     for group in entity.incoming:  # the query pages in index order: sort the page by name
         group.items.sort(key=lambda item: _sort_name(presenter, item))
     return entity, presenter
+
+
+def _with_evidence(entity: EntityPage, by_predicate: dict[str, list]) -> set[str]:
+    """The statement nodes the page shows in some detail, whose passages it shows beside them:
+    the page's own node, and the relations, events and claims its tables list."""
+    found = {entity.iri} if str(QANTAR.evidence) in by_predicate else set()
+    found |= {role.relation for role, _ in entity.roles}
+    found |= {event_role.event for event_role, _ in entity.events}
+    found |= {link.iri for links in entity.claims.values() for link in links}
+    return found
+
+
+def _show_passages(entity: EntityPage) -> None:
+    """Put the passages in the statements table where their blank nodes would be.
+
+    Blank node labels differ from query to query (over the SPARQL protocol above all), so the
+    row is rebuilt from the passages rather than matched to them node by node.
+    """
+    for section in entity.sections:
+        for row in section.rows:
+            if row.predicate == str(QANTAR.evidence) and entity.own_passages:
+                row.values = [Value(ox.Literal(x.exact), x.graphs, passage=x)
+                              for x in entity.own_passages]
 
 
 def _sort_name(p: Presenter, item: describe.Incoming) -> tuple[str, str]:
@@ -367,13 +402,16 @@ def _claim(store: Store, node: ox.NamedNode, objects, iris_of, size: int) -> Cla
     not_after = _one(objects(QANTAR.statedNotAfter))
     when, machine = _claim_when(stated_on, not_before, not_after)
     breakdown = [row["f"].value for row in store.query(limited(bind(BREAKDOWN, x=node), size))]
-    disputed_by = [c.iri for c in fetch_claims(store, node, size)[0].get("disputes", [])]
+    linked = fetch_claims(store, node, size)[0]
+    disputed_by = [c.iri for c in linked.get("disputes", [])]
     values = [t for t in objects(QANTAR.value) if isinstance(t, ox.Literal)]
     return ClaimView(
         statuses=iris_of(QANTAR.status),
         claimants=iris_of(QANTAR.claimant),
         stated_to=iris_of(QANTAR.statedTo),
         reported_by=iris_of(QANTAR.reportedBy),
+        relays=iris_of(QANTAR.relays),
+        relayed_in=[c.iri for c in linked.get("relaying", [])],
         sources=iris_of(QANTAR.source),
         quotes=_literals(objects(QANTAR.quote)),
         when=when,
@@ -397,8 +435,8 @@ def _claim_when(stated_on: object, not_before: object, not_after: object) -> tup
 
     if isinstance(stated_on, ox.Literal):
         return text(stated_on), stated_on.value
-    if not_before is not None and not_after is not None:
-        return f"between {text(not_before)} and {text(not_after)}", None
+    if isinstance(not_before, ox.Literal) and isinstance(not_after, ox.Literal):
+        return between(not_before.value, not_after.value), None
     if not_after is not None:
         return f"on or before {text(not_after)}", None
     if not_before is not None:
@@ -470,8 +508,9 @@ def _mentioned(entity: EntityPage, statements: list[describe.Statement],
             found |= set(p.roles)
     if entity.claim:
         c = entity.claim
-        for name in ("statuses", "claimants", "stated_to", "reported_by", "sources", "about",
-                     "places", "part_of", "breakdown", "disputes", "disputed_by"):
+        for name in ("statuses", "claimants", "stated_to", "reported_by", "relays", "relayed_in",
+                     "sources", "about", "places", "part_of", "breakdown", "disputes",
+                     "disputed_by"):
             found |= set(getattr(c, name))
         found |= {i for i in (c.quantity, c.precision, c.unit) if i}
     if entity.relation:
@@ -479,5 +518,6 @@ def _mentioned(entity: EntityPage, statements: list[describe.Statement],
         found |= {r.type, *r.subjects, *r.objects, *r.rivals}
     found |= {g.iri for g in entity.graphs} | {g.derived_from for g in entity.graphs
                                                 if g.derived_from}
+    found |= {x.source for xs in entity.passages.values() for x in xs if x.source}
     found |= {t.value for t in terms if isinstance(t, ox.NamedNode)}
     return found

@@ -6,8 +6,11 @@ A plain dict, written into the page by Jinja's ``tojson`` filter, which escapes 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from service.namespaces import QANTAR, SDO
 from service.pages.entity import EntityPage
+from service.pages.evidence import Passage
 from service.pages.iris import external_page
 from service.pages.terms import Presenter
 
@@ -74,7 +77,19 @@ def entity_jsonld(entity: EntityPage, p: Presenter, page_url: str) -> dict:
             data["text"] = claim.quotes[0].value
         if claim.when_machine:
             data["dateCreated"] = claim.when_machine
+    if entity.own_passages:  # what the article says about it: schema.org quotations of it
+        data["subjectOf"] = [_quotation(x, ref) for x in entity.own_passages]
     occupation = [t.value for t in entity.values(str(QANTAR.occupation)) if hasattr(t, "value")]
     if occupation and data["@type"] == "Person":
         data["jobTitle"] = occupation[0]
     return data
+
+
+def _quotation(passage: Passage, ref: Callable[[str], dict]) -> dict:
+    """A passage of the source as a schema.org Quotation that is part of the source."""
+    quotation: dict = {"@type": "Quotation", "text": passage.exact}
+    if passage.lang:
+        quotation["inLanguage"] = passage.lang
+    if passage.web_source:
+        quotation["isPartOf"] = {"@type": "CreativeWork", **ref(passage.web_source)}
+    return quotation

@@ -26,9 +26,9 @@ SECTIONS: list[tuple[str, list]] = [
              QANTAR.supervisor, QANTAR.supervised, QANTAR.deployer, QANTAR.deployedForce,
              QANTAR.underFlagOf, QANTAR.grantor, QANTAR.grantee, QANTAR.rival,
              QANTAR.favouredParty, QANTAR.hasParticipation, OWL.differentFrom]),
-    ("How it connects", [SEM.hasSubEvent, QANTAR.causedBy, PROV.wasGeneratedBy,
+    ("How it connects", [SEM.hasSubEvent, QANTAR.causedBy, QANTAR.relays, PROV.wasGeneratedBy,
                          PROV.wasInvalidatedBy, QANTAR.usedPlatform]),
-    ("Source", [QANTAR.source, SDO.publisher, SDO.isPartOf, SDO.translationOfWork,
+    ("Source", [QANTAR.source, QANTAR.evidence, SDO.publisher, SDO.isPartOf, SDO.translationOfWork,
                 SDO.inLanguage, SDO.associatedMedia, SDO.creator, SDO.provider, SDO.creditText,
                 PROV.wasDerivedFrom]),
 ]

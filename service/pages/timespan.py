@@ -1,21 +1,33 @@
-"""Time spans from SEM time stamps, exact or vague, said the way a reader says them."""
+"""Time spans from SEM time stamps, exact or vague, said the way a reader says them.
+
+A bound is never said as if it were the date: an earliest begin reads "on or after 2 January
+2022", two bounds "between 2 and 15 January 2022", and an event whose date the source does not
+give (``qantar:beginDateUnknown``) reads "date not given", with the bounds the context sets.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 import pyoxigraph as ox
 
 from service.namespaces import QANTAR, SEM
 from service.pages.binding import PROLOGUE, bind
-from service.pages.terms import show_literal
+from service.pages.terms import XSD, show_literal
 from service.store import Store
 
 BEGIN, END = str(SEM.hasBeginTimeStamp), str(SEM.hasEndTimeStamp)
 EARLIEST_BEGIN, LATEST_BEGIN = str(SEM.hasEarliestBeginTimeStamp), str(SEM.hasLatestBeginTimeStamp)
 EARLIEST_END, LATEST_END = str(SEM.hasEarliestEndTimeStamp), str(SEM.hasLatestEndTimeStamp)
 UNKNOWN = str(QANTAR.beginDateUnknown)
+
+#: How precisely a begin is known (the words competency question 08 uses too).
+EXACT, BETWEEN, NOT_BEFORE, NOT_AFTER, NOT_GIVEN = (
+    "exact", "between", "not before", "not after", "unknown")
+#: Sorts after every ISO date and year.
+LAST = "9999"
 
 # The predicates are filtered, not bound by VALUES (see labels.LABELS for why).
 TIMES = PROLOGUE + """
@@ -28,50 +40,143 @@ SELECT ?x ?p ?t WHERE {
 }"""
 
 
+def show_stamp(value: str) -> str:
+    """An ISO date or year as a reader writes it: "2 January 2022", "2019"."""
+    datatype = "gYear" if len(value) == 4 else "date"
+    return show_literal(ox.Literal(value, datatype=ox.NamedNode(f"{XSD}{datatype}"))).text
+
+
+def between(low: str, high: str) -> str:
+    """"between 2 and 15 January 2022": a month or year the two dates share is said once."""
+    try:
+        a, b = date.fromisoformat(low), date.fromisoformat(high)
+    except ValueError:  # a year, or a date Python cannot read
+        return f"between {show_stamp(low)} and {show_stamp(high)}"
+    if (a.year, a.month) == (b.year, b.month):
+        return f"between {a.day} and {show_stamp(high)}"
+    if a.year == b.year:
+        return f"between {a.day} {a:%B} and {show_stamp(high)}"
+    return f"between {show_stamp(low)} and {show_stamp(high)}"
+
+
+def bounded(low: str | None, high: str | None) -> str | None:
+    """Two, one or no bounds as words; None when there are none."""
+    if low and high:
+        return show_stamp(low) if low == high else between(low, high)
+    if low:
+        return f"on or after {show_stamp(low)}"
+    if high:
+        return f"by {show_stamp(high)}"
+    return None
+
+
+@dataclass(frozen=True)
+class Dating:
+    """When something began, as precisely as the source says: one day, or bounds only.
+
+    ``not_after`` also takes the end into account (a thing begins by the time it ends), so that
+    "arrests, ended by 15 January" reads "between 2 and 15 January 2022".
+    """
+
+    precision: str  # EXACT, BETWEEN, NOT_BEFORE, NOT_AFTER or NOT_GIVEN
+    begin: str | None = None  # the day (or year), when exact
+    not_before: str | None = None
+    not_after: str | None = None
+
+    @property
+    def text(self) -> str:
+        """"5 January 2022", "between 2 and 15 January 2022", "date not given, by …"."""
+        if self.begin:
+            return show_stamp(self.begin)
+        bounds = bounded(self.not_before, self.not_after)
+        if self.precision == NOT_GIVEN:
+            return f"date not given, {bounds}" if bounds else "date not given"
+        return bounds or ""
+
+    @property
+    def heading(self) -> str:
+        text = self.text
+        return text[:1].upper() + text[1:]
+
+    @property
+    def sort_key(self) -> tuple[str, int, str]:
+        """By the best-known bound; on one day, "by" that day first, then the day itself, then
+        the spans that begin on it, narrowest first."""
+        anchor = self.begin or self.not_before or self.not_after or LAST
+        if self.begin:
+            rank = 1
+        elif self.not_before:
+            rank = 2
+        else:
+            rank = 0
+        return anchor, rank, self.not_after or LAST
+
+
 @dataclass(frozen=True)
 class TimeSpan:
     """The stamps of one event or relation; ``text`` reads them, ``sort_key`` orders them."""
 
     stamps: dict[str, str]
 
-    def _show(self, key: str) -> str:
-        value = self.stamps[key]
-        datatype = "gYear" if len(value) == 4 else "date"
-        return show_literal(ox.Literal(value, datatype=ox.NamedNode(
-            f"http://www.w3.org/2001/XMLSchema#{datatype}"))).text
+    @property
+    def unknown(self) -> bool:
+        """Whether the source gives no date for the begin (an exact begin overrides it)."""
+        return self.stamps.get(UNKNOWN) == "true" and BEGIN not in self.stamps
 
     def _bound(self, exact: str, earliest: str, latest: str) -> str | None:
         """A begin or an end as text: exact, a range, or one bound; None when not known."""
         s = self.stamps
         if exact in s:
-            return self._show(exact)
-        if earliest in s and latest in s:
-            return f"between {self._show(earliest)} and {self._show(latest)}"
-        if earliest in s:
-            return f"on or after {self._show(earliest)}"
-        if latest in s:
-            return f"by {self._show(latest)}"
-        return None
+            return show_stamp(s[exact])
+        return bounded(s.get(earliest), s.get(latest))
 
     @property
     def start(self) -> str | None:
-        return self._bound(BEGIN, EARLIEST_BEGIN, LATEST_BEGIN)
+        """The begin alone, from the begin's own stamps."""
+        found = self._bound(BEGIN, EARLIEST_BEGIN, LATEST_BEGIN)
+        if self.unknown:
+            return f"date not given, {found}" if found else "date not given"
+        return found
 
     @property
     def end(self) -> str | None:
         return self._bound(END, EARLIEST_END, LATEST_END)
 
     @property
+    def dating(self) -> Dating:
+        """The begin, bounded by the end where the begin has no upper bound of its own."""
+        s = self.stamps
+        if BEGIN in s:
+            return Dating(EXACT, begin=s[BEGIN])
+        low = s.get(EARLIEST_BEGIN)
+        high = s.get(LATEST_BEGIN) or s.get(END) or s.get(LATEST_END)
+        if self.unknown or not (low or high):
+            precision = NOT_GIVEN
+        else:
+            precision = BETWEEN if low and high else NOT_BEFORE if low else NOT_AFTER
+        return Dating(precision, not_before=low, not_after=high)
+
+    @property
     def text(self) -> str:
+        s = self.stamps
         start, end = self.start, self.end
-        unknown = self.stamps.get(UNKNOWN) == "true"
-        if start and end:
-            return start if start == end else f"{start} – {end}"
-        if start:
-            return f"from {start}" if BEGIN in self.stamps else start
-        if end:
-            return f"until {end}"
-        return "date not given" if unknown else ""
+        if BEGIN in s:
+            if end is None:
+                return f"from {start}"
+            if END in s:
+                return start if start == end else f"{start} – {end}"
+            return f"from {start}, ended {end}"
+        if END in s and not (EARLIEST_BEGIN in s or LATEST_BEGIN in s):
+            until = f"until {end}"
+            return f"date not given, {until}" if self.unknown else until
+        # When the end is only an upper bound that the dating already uses, the dating says the
+        # span the whole thing lies in ("between 2 and 15 January 2022"); otherwise say both.
+        end_high = s.get(END) or s.get(LATEST_END)
+        if end and (EARLIEST_END in s or s.get(LATEST_BEGIN, end_high) != end_high):
+            began = self._bound(BEGIN, EARLIEST_BEGIN, LATEST_BEGIN)
+            said = f"began {began}, ended {end}" if began else f"ended {end}"
+            return f"date not given, {said}" if self.unknown else said
+        return self.dating.text if s else ""
 
     @property
     def machine(self) -> str | None:
@@ -79,12 +184,9 @@ class TimeSpan:
         return self.stamps.get(BEGIN)
 
     @property
-    def sort_key(self) -> str:
-        """The best guess of the begin: exact, else the earliest, else the latest bound."""
-        for key in (BEGIN, EARLIEST_BEGIN, LATEST_BEGIN, END, LATEST_END):
-            if key in self.stamps:
-                return self.stamps[key]
-        return "9999"
+    def sort_key(self) -> tuple[str, int, str]:
+        """Chronological order by the best-known bound (see ``Dating.sort_key``)."""
+        return self.dating.sort_key
 
 
 def fetch_spans(store: Store, iris: Iterable[str]) -> dict[str, TimeSpan]:

@@ -31,7 +31,8 @@ from service.pages.labels import fetch_labels
 from service.pages.network import layout
 from service.pages.relations import fetch_offices, fetch_relations
 from service.pages.search import NameIndex
-from service.pages.terms import XSD, Presenter, show_literal
+from service.pages.terms import Presenter
+from service.pages.timeline import group as timeline_groups
 from service.pages.timespan import fetch_spans
 
 #: Statements pointing at a resource that its RDF document includes at most.
@@ -268,33 +269,21 @@ def search() -> Response:
 
 @blueprint.get("/timeline")
 def timeline() -> str:
+    """The events in the order they began; vague dates under spans of their own (see
+    ``service.pages.timeline``)."""
     store, size = get_store(), page_size()
     ordered = derived("timeline", lambda: catalog.events_in_order(store))
     pages = max(1, -(-len(ordered) // size))
     number = min(_page_number(), pages)
-    chunk = [iri for _, iri in ordered[(number - 1) * size:number * size]]
-    facts = catalog.event_facts(store, chunk)
-    spans = fetch_spans(store, chunk)
-    p = _presenter(set(chunk) | {x for f in facts.values()
-                                 for x in (*f.places, *f.types, *f.parents)})
-    keys = {iri: key for key, iri in ordered}
-    days: list[tuple[str | None, str, list[str]]] = []
-    for iri in chunk:
-        day = keys[iri][:10]
-        if not days or days[-1][0] != _day(day)[0]:
-            days.append((*_day(day), []))
-        days[-1][2].append(iri)
-    return render_template("pages/timeline.html", p=p, days=days, facts=facts, spans=spans,
-                           page=number, pages=pages, total=len(ordered))
-
-
-def _day(key: str) -> tuple[str | None, str]:
-    """A timeline heading for a sort key: a date, a year, or no date at all."""
-    for datatype, length in (("date", 10), ("gYear", 4)):
-        if len(key) == length and key != "9999":
-            term = ox.Literal(key, datatype=ox.NamedNode(f"{XSD}{datatype}"))
-            return key, show_literal(term).text
-    return None, "Date not given"
+    chunk = ordered[(number - 1) * size:number * size]
+    iris = [iri for _, iri in chunk]
+    facts = catalog.event_facts(store, iris)
+    spans = fetch_spans(store, iris)
+    p = _presenter(set(iris) | {x for f in facts.values()
+                                for x in (*f.places, *f.types, *f.parents)})
+    return render_template("pages/timeline.html", p=p, groups=timeline_groups(chunk),
+                           facts=facts, spans=spans, page=number, pages=pages,
+                           total=len(ordered))
 
 
 @blueprint.get("/relations")

@@ -1,0 +1,91 @@
+"""The article's own words that statements rest on, fetched for a whole page in one query.
+
+Events, relations, claims and figures point with ``qantar:evidence`` to W3C Web Annotation
+passages: a specific resource of the source whose text quote selector holds the passage
+verbatim (``oa:exact``). That is what the article itself says, which pages keep apart from a
+claimant's quote (``qantar:quote``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from service.pages.binding import PROLOGUE, bind
+from service.store import Store
+
+# One query for every node a page shows; the passage lives in the same graph as the statement
+# pointing to it, so the graph says where the statement comes from.
+EVIDENCE = PROLOGUE + """
+SELECT ?x ?g ?exact ?source ?prefix ?suffix WHERE {
+  VALUES ?x { }
+  GRAPH ?g {
+    ?x qantar:evidence ?e .
+    ?e oa:hasSelector ?selector .
+    ?selector oa:exact ?exact .
+    OPTIONAL { ?e oa:hasSource ?source }
+    OPTIONAL { ?selector oa:prefix ?prefix }
+    OPTIONAL { ?selector oa:suffix ?suffix }
+  }
+}"""
+
+#: How many nodes go into one VALUES block (as labels.fetch_labels does).
+CHUNK = 500
+QUOTE_MARKS = "\"'“”„‘’«»"
+
+
+@dataclass
+class Passage:
+    """One passage of a source, verbatim, with the words around it when the data gives them."""
+
+    exact: str
+    lang: str | None
+    source: str | None
+    prefix: str | None = None
+    suffix: str | None = None
+    graphs: list[str] = field(default_factory=list)
+
+    @property
+    def web_source(self) -> str | None:
+        """The source as a URL for ``cite`` and JSON-LD: web addresses only (never javascript:)."""
+        if self.source and self.source.startswith(("http://", "https://")):
+            return self.source
+        return None
+
+
+def fetch_passages(store: Store, iris: Iterable[str]) -> dict[str, list[Passage]]:
+    """The passages of each IRI that has some, each once, in a stable order.
+
+    The same words picked twice (with other context) read the same, so they are shown once.
+    The service does not hold the article's text, so passages are ordered by their words
+    (opening quotation marks aside), not by where they stand in the article.
+    """
+    nodes = sorted(set(iris))
+    found: dict[str, dict[tuple[str, str], Passage]] = {}
+    for start in range(0, len(nodes), CHUNK):
+        chunk = [ox.NamedNode(i) for i in nodes[start:start + CHUNK]]
+        for row in store.query(bind(EVIDENCE, x=chunk)):
+            exact = row["exact"]
+            if not isinstance(exact, ox.Literal):  # not words: nothing to show
+                continue
+            source = row["source"].value if isinstance(row["source"], ox.NamedNode) else None
+            passages = found.setdefault(row["x"].value, {})
+            passage = passages.get((source or "", exact.value))
+            if passage is None:
+                passage = passages[(source or "", exact.value)] = Passage(
+                    exact.value, exact.language or None, source, _value(row["prefix"]),
+                    _value(row["suffix"]))
+            if row["g"].value not in passage.graphs:
+                passage.graphs.append(row["g"].value)
+    return {iri: sorted(passages.values(), key=_reading_order)
+            for iri, passages in found.items()}
+
+
+def _value(term: object) -> str | None:
+    return term.value if isinstance(term, ox.Literal) else None
+
+
+def _reading_order(passage: Passage) -> tuple[str, str, str]:
+    return passage.source or "", passage.exact.lstrip(QUOTE_MARKS).casefold(), passage.exact
