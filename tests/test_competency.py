@@ -178,7 +178,7 @@ EXPECTED: dict[str, list[Row]] = {
     "16-pseudonymous-witnesses": [
         ("person/masja", "Masja",
          "Woman in her twenties living in the centre of Almaty, eyewitness of the riots of 4 to 6 "
-         "January 2022; speaks to NRC without her full name.", "8"),
+         "January 2022; speaks to NRC without her full name.", "7"),
         ("person/misja", "Misja",
          "Undertaker in Almaty, 33, who speaks to NRC anonymously through short audio messages; "
          "his Instagram account shows coffins. His account of many dead cannot be verified by NRC.",
