@@ -24,6 +24,8 @@ ONTOLOGY_GRAPH = GRAPH["ontology"]
 ARTICLE_GRAPH = GRAPH["nrc-2022-01-15"]
 EDITORIAL_GRAPH = GRAPH["editorial"]
 METADATA_GRAPH = GRAPH["metadata"]
+#: Where import provenance lives: one graph, apart from the data it describes.
+PROVENANCE_GRAPH = GRAPH["provenance"]
 
 #: Prefixes used to shorten IRIs for people (reports, tables). Longest match wins.
 PREFIXES: dict[str, str] = {

@@ -20,11 +20,11 @@ from typing import Any
 from flask import current_app
 from rdflib import Graph
 
+from service import journal
 from service.backends import open_store
 from service.config import Settings
 from service.errors import QantarError, WriteTimeout
-from service.imports import journal
-from service.imports.vocabulary import PROVENANCE_GRAPH
+from service.namespaces import PROVENANCE_GRAPH
 from service.rdf_files import parse_file
 from service.remote_store import RemoteStore
 from service.snapshots import Readers

@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
+from service import journal
 from service.cli import cli
-from service.imports import journal
 from tests.live import copy_store
 
 EXTERNAL = Path(__file__).parent / "fixtures" / "external"

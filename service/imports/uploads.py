@@ -10,16 +10,16 @@ import pyoxigraph as ox
 from flask import request
 from rdflib import Graph
 
-from service.backends import AnyStore
 from service.errors import InvalidData
 from service.imports.checks import check_triples
 from service.imports.importer import CONTEXT_GRAPHS, current_version
 from service.imports.provenance import ImportRecord, SourceRecord, record_update
-from service.imports.vocabulary import PROVENANCE_GRAPH
+from service.namespaces import PROVENANCE_GRAPH
+from service.store import Store
 from service.validate import conforms, format_report
 
 
-def validate_upload(store: AnyStore, graph: str | None, triples: list[ox.Triple],
+def validate_upload(store: Store, graph: str | None, triples: list[ox.Triple],
                     shapes: Graph) -> tuple[str, str | None]:
     """The validation outcome (and report, if ``?lenient=true`` let violations in); raises
     InvalidData (422, with the report) when the upload breaks the shapes."""
@@ -36,7 +36,7 @@ def validate_upload(store: AnyStore, graph: str | None, triples: list[ox.Triple]
                       f"(add ?lenient=true to write it anyway):\n{report}")
 
 
-def record_upload(store: AnyStore, graph: str, body: bytes, media_type: str, write_token: str,
+def record_upload(store: Store, graph: str, body: bytes, media_type: str, write_token: str,
                   started: datetime, validation: str, report: str | None) -> None:
     """Write the provenance record of an upload into ``graph`` (after the write)."""
     if graph == str(PROVENANCE_GRAPH):
