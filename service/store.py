@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -84,6 +84,28 @@ class Store(Protocol):
     def close(self) -> None: ...
     def __enter__(self) -> Store: ...
     def __exit__(self, *exc: object) -> None: ...
+
+
+class QueryRunner(Protocol):
+    """Runs the SPARQL endpoint's queries within a time limit; each backend has its own
+    (service.backends.query_runners chooses it): worker processes on snapshots for the
+    embedded store, the server itself for a remote one."""
+
+    def execute(self, job: Any, timeout: float) -> Iterator[tuple]:
+        """Answer ``job`` (a service.sparql.workers.QueryJob) as messages: ("head", kind,
+        media type), ("chunk", bytes)..., ("end",); or ("whole", ...), ("rows", ...) or
+        ("error", status, message)."""
+        ...
+
+    def publish(self, generation: int) -> None:
+        """A write was published: later jobs must see it."""
+        ...
+
+    def held(self) -> set[int]:
+        """The snapshot generations the runner still reads (they must not be removed)."""
+        ...
+
+    def close(self) -> None: ...
 
 
 def syntax_message(error: str) -> str:
