@@ -6,9 +6,15 @@ from flask import Flask, Response, request
 
 from service.body import BoundedBody
 from service.config import Settings
+from service.graph_store import blueprint as graph_store
 from service.headers import security_headers
 from service.http_errors import register_error_handlers
+from service.imports.web import blueprint as imports
 from service.limits import limit_anonymous_queries
+from service.openapi import blueprint as openapi
+from service.pages.views import blueprint as pages
+from service.query_ui import blueprint as query_ui
+from service.sparql.endpoint import blueprint as sparql
 from service.state import Qantar
 
 
@@ -32,13 +38,6 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _register_blueprints(app: Flask) -> None:
     # Each part of the service is one blueprint in its own module; add new ones here.
-    from service.graph_store import blueprint as graph_store
-    from service.imports.web import blueprint as imports
-    from service.openapi import blueprint as openapi
-    from service.pages import blueprint as pages
-    from service.query_ui import blueprint as query_ui
-    from service.sparql.endpoint import blueprint as sparql
-
     app.register_blueprint(sparql)
     app.register_blueprint(graph_store)
     app.register_blueprint(query_ui)

@@ -1,4 +1,9 @@
-"""Which store Qantar runs on: the embedded Oxigraph store, or an existing SPARQL server."""
+"""Which store Qantar runs on, chosen here and nowhere else: the embedded Oxigraph store, or
+an existing SPARQL 1.1 server. Callers get a ``service.store.Store`` and never name a backend.
+
+A new backend is one module implementing ``Store`` and a ``QueryRunner``, plus its branch in
+``open_store`` and ``query_runners`` below.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +13,12 @@ from service import snapshots
 from service.config import Settings
 from service.errors import NotFound
 from service.remote_store import RemoteStore
-from service.store import EmbeddedStore
+from service.sparql.remote_runner import RemoteQueryRunner
+from service.sparql.workers import QueryPool
+from service.store import EmbeddedStore, QueryRunner, Store
 
-AnyStore = EmbeddedStore | RemoteStore
 
-
-def open_store(settings: Settings, *, read_only: bool = False) -> AnyStore:
+def open_store(settings: Settings, *, read_only: bool = False) -> Store:
     """The store named by ``QANTAR_STORE``: a directory (embedded) or a query URL (remote)."""
     if settings.store_url:
         return RemoteStore(settings.store_url, settings.store_update, settings.store_gsp,
@@ -25,7 +30,32 @@ def open_store(settings: Settings, *, read_only: bool = False) -> AnyStore:
     return EmbeddedStore(settings.store)
 
 
-def open_for_reading(path: Path) -> EmbeddedStore:
+def query_runners(settings: Settings,
+                  store: Store | None = None) -> tuple[QueryRunner, QueryRunner | None]:
+    """The runner of the endpoint's queries on the store ``settings`` names, and the one for
+    queries whose SERVICE targets are all allowed (None: there is none, or the first one).
+
+    A remote store answers through ``store`` itself. The embedded store's runners are worker
+    processes that read the snapshots the writer publishes (service.snapshots), never the live
+    store: a quarter of the request threads may wait for a busy worker, the rest stay free for
+    pages; with hosts allowed, LOAD and SERVICE must reach them, outside the sandbox.
+    """
+    if isinstance(store, RemoteStore):
+        return RemoteQueryRunner(store), None
+    pool = QueryPool(settings.store, settings.query_workers,
+                     queue_limit=max(1, settings.threads // 4))
+    federation = QueryPool(settings.store, 2, sandboxed=False) if settings.fetch_allow else None
+    return pool, federation
+
+
+def open_path(path: Path, *, read_only: bool = False) -> Store:
+    """The embedded store in the directory ``path`` itself, for what builds, checks or copies
+    a store directory (``qantar load``, ``qantar serve``'s start-up check). ``read_only`` only
+    where nobody writes, or to copy from a store a server holds (as ``qantar load`` does)."""
+    return EmbeddedStore(path, read_only=read_only)
+
+
+def open_for_reading(path: Path) -> Store:
     """The embedded store for a command that only reads, by a well-defined path.
 
     With no server running, the store itself (read-write, so it is exclusive: pyoxigraph calls

@@ -11,16 +11,24 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
-from service.backends import open_store
+from service.backends import open_path, open_store
 from service.bundle import read_bundle, read_ontology
+from service.cli_options import command_settings, store_option
 from service.config import Settings
 from service.errors import BadQuery, InvalidData, NotFound, QantarError, UnreadableInput, exit_code
+from service.imports.commands import (
+    conflicts_command,
+    export_command,
+    graphs_command,
+    import_command,
+)
 from service.loader import load_bundle
 from service.namespaces import prefixes_used, shorten
 from service.rdf_files import parse_file
 from service.remote_store import StoreUnavailable
+from service.server import run_server
 from service.stats import compute_stats
-from service.store import EmbeddedStore
+from service.store import QueryResult, Triples
 from service.validate import conforms, format_report, validate_graph
 
 
@@ -34,21 +42,6 @@ class QantarGroup(click.Group):
             message = str(err) if isinstance(err, UnreadableInput) else f"error: {err}"
             click.echo(message.rstrip("\n"), err=True)
             ctx.exit(exit_code(err))
-
-
-store_option = click.option(
-    "--store",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Store directory (default: $QANTAR_STORE or var/store).",
-)
-
-
-def _settings(ctx: click.Context, store: Path | None = None) -> Settings:
-    settings: Settings = ctx.find_object(Settings) or Settings.from_env()
-    if store is not None:
-        settings = dataclasses.replace(settings, store=store.absolute())
-    return settings
 
 
 @click.group(cls=QantarGroup)
@@ -68,7 +61,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], shapes: Path | None) -
 
     Exit status: 0 conforms, 1 violations, 2 unreadable input.
     """
-    settings = _settings(ctx)
+    settings = command_settings(ctx)
     shapes_graph = parse_file(shapes or settings.shapes_file)
     if paths:
         data = read_ontology(settings)
@@ -88,7 +81,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], shapes: Path | None) -
 @click.pass_context
 def load(ctx: click.Context, store: Path | None) -> None:
     """Validate the bundle and load it into a fresh store, replacing the old one atomically."""
-    settings = _settings(ctx, store)
+    settings = command_settings(ctx, store)
     counts = load_bundle(settings)
     width = max((len(f"{n:,}") for n in counts.values()), default=1)
     for iri, n in counts.items():
@@ -105,7 +98,7 @@ def load(ctx: click.Context, store: Path | None) -> None:
 @click.pass_context
 def query(ctx: click.Context, query: str, store: Path | None, fmt: str | None) -> None:
     """Run the SPARQL QUERY (or @FILE, looked up also in queries/) on the store."""
-    settings = _settings(ctx, store)
+    settings = command_settings(ctx, store)
     text = _query_text(query, settings)
     with open_store(settings, read_only=True) as db:
         result = db.answer(text)
@@ -121,7 +114,7 @@ def query(ctx: click.Context, query: str, store: Path | None, fmt: str | None) -
 @click.pass_context
 def stats(ctx: click.Context, store: Path | None, as_json: bool) -> None:
     """Count triples per graph, entities per class, events, claims, figures and relations."""
-    settings = _settings(ctx, store)
+    settings = command_settings(ctx, store)
     with open_store(settings, read_only=True) as db:
         result = compute_stats(db)
     if as_json:
@@ -150,9 +143,7 @@ def stats(ctx: click.Context, store: Path | None, as_json: bool) -> None:
 def serve(ctx: click.Context, store: Path | None, host: str | None, port: int | None,
           no_bundle: bool) -> None:
     """Serve the SPARQL endpoint and the pages, loading the bundled graph if the store is empty."""
-    from service.server import run_server
-
-    settings = _settings(ctx, store)
+    settings = command_settings(ctx, store)
     settings = dataclasses.replace(settings, host=host or settings.host, port=port or settings.port)
     # The rule: this process starts the server's worker processes, so it never opens the store
     # (RocksDB's threads do not survive a fork: a worker's first write would hang for ever).
@@ -188,7 +179,7 @@ def check_writable(path: Path) -> None:
     """Fail with one line, not a traceback in the server's worker, when the store cannot be
     opened for writing (a read-only directory, a full disk, another process holding it)."""
     try:
-        EmbeddedStore(path).close()
+        open_path(path).close()
     except OSError as err:
         raise QantarError(f"the store {path} cannot be opened for writing: {err}") from None
 
@@ -211,13 +202,13 @@ def _query_text(query: str, settings: Settings) -> str:
     raise NotFound(f"no query file {name} (looked in . and {settings.queries_dir})")
 
 
-def _render(result: object, fmt: str | None) -> str:
+def _render(result: QueryResult, fmt: str | None) -> str:
     if isinstance(result, ox.QueryBoolean):
         if fmt in ("csv", "json"):
             return _results(result, fmt)
         _refuse(fmt, ("table", None), "ASK")
         return "true\n" if bool(result) else "false\n"
-    if isinstance(result, ox.QueryTriples):
+    if isinstance(result, Triples):
         _refuse(fmt, ("turtle", None), "CONSTRUCT and DESCRIBE")
         return _turtle(list(result))
     assert isinstance(result, ox.QuerySolutions)
@@ -275,17 +266,6 @@ def main() -> None:
     cli(prog_name="qantar")
 
 
-def _register_commands() -> None:
-    # Commands of other parts of Qantar live beside their code; they are attached here.
-    from service.imports.commands import (
-        conflicts_command,
-        export_command,
-        graphs_command,
-        import_command,
-    )
-
-    for command in (import_command, graphs_command, conflicts_command, export_command):
-        cli.add_command(command)
-
-
-_register_commands()
+# Commands of other parts of Qantar live beside their code; they are attached here.
+for _command in (import_command, graphs_command, conflicts_command, export_command):
+    cli.add_command(_command)

@@ -27,7 +27,7 @@ from werkzeug.datastructures import MIMEAccept
 from service.auth import require_write_token
 from service.errors import BadQuery
 from service.http_errors import error_response
-from service.imports.uploads import now, record_upload, validate_upload
+from service.imports.uploads import Upload, now, record_upload, validate_upload
 from service.protected import BUNDLE_GRAPHS, PROTECTED_GRAPHS, ProtectedGraph, refusal
 from service.sparql.formats import DATASET_TYPES, GRAPH_TYPES, choose_graph_type
 from service.sparql.oxiformats import content_type
@@ -259,13 +259,16 @@ def _write_graph(graph: str | None, triples: list[ox.Triple], *, replace: bool) 
     provenance as for `qantar import` (a named graph only: the default graph has no name to
     describe). True if the graph was created."""
     started, state = now(), qantar()
-    validation, report = validate_upload(state.store, graph, triples, state.shapes)
+    lenient = request.args.get("lenient", "").lower() in ("1", "true", "yes")
+    validation, report = validate_upload(state.store, graph, triples, state.shapes, lenient)
     with state.writing() as store:
         write = store.replace_graph if replace else store.add_to_graph
         created = write(graph, triples)
         if graph is not None:
-            record_upload(store, graph, request.get_data(), request.mimetype,
-                          state.settings.write_token, started, validation, report)
+            upload = Upload(request.url, request.method, request.full_path.rstrip("?"),
+                            request.remote_addr, request.get_data(), request.mimetype)
+            record_upload(store, graph, upload, state.settings.write_token, started,
+                          validation, report)
     return created
 
 

@@ -6,6 +6,7 @@ renames, so an invalid bundle or a crash leaves the previous store answering as 
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 from pathlib import Path
@@ -13,11 +14,14 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
+from service import journal
+from service.backends import open_path, open_store
 from service.bundle import Bundle, read_bundle
 from service.config import Settings
 from service.errors import InvalidData
+from service.namespaces import PROVENANCE_GRAPH
 from service.rdf_files import parse_file
-from service.store import EmbeddedStore
+from service.store import Store
 from service.validate import conforms, format_report, validate_graph
 
 
@@ -38,8 +42,6 @@ def load_bundle(settings: Settings) -> dict[str, int]:
 def load_remote(bundle: Bundle, settings: Settings) -> dict[str, int]:
     """Replace the bundle's graphs on a remote store with one SPARQL Update (one transaction on
     servers that run an update as one, as Oxigraph, Fuseki and GraphDB do); other graphs stay."""
-    from service.backends import open_store
-
     operations = []
     for iri, graph in bundle.graphs.items():
         name = ox.NamedNode(str(iri))
@@ -51,27 +53,25 @@ def load_remote(bundle: Bundle, settings: Settings) -> dict[str, int]:
         return {str(iri): store.triple_count(str(iri)) for iri in sorted(bundle.graphs)}
 
 
-def carry_over(old_path: Path, new: EmbeddedStore, bundle_graphs: set[str]) -> None:
+def carry_over(old_path: Path, new: Store, bundle_graphs: set[str]) -> None:
     """Copy what is not the bundle's (imported graphs, their provenance, the default graph)
     from the old store into the new one, so reloading the bundle loses no import."""
     if not old_path.is_dir():
         return
-    from service.imports import journal
-    from service.imports.vocabulary import PROVENANCE_GRAPH
-
     if journal.pending(old_path) is not None:  # an import was cut short: settle it first
-        with EmbeddedStore(old_path) as old_writable:
+        with open_path(old_path) as old_writable:
             journal.recover(old_writable, old_path, str(PROVENANCE_GRAPH))
-    old = ox.Store.read_only(str(old_path))
-    default = old.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-    if default:
-        new.oxigraph.bulk_load(default, format=ox.RdfFormat.N_TRIPLES)
-    for graph in old.named_graphs():
-        if isinstance(graph, ox.NamedNode) and graph.value not in bundle_graphs:
-            data = old.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph)
-            new.oxigraph.add_graph(graph)
-            if data:
-                new.oxigraph.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+    nt = "application/n-triples"
+    with open_path(old_path, read_only=True) as old:
+        default = old.dump(None, nt)
+        if default:
+            new.load_graph(io.BytesIO(default), ox.RdfFormat.N_TRIPLES, None)
+        for graph in old.graphs():
+            if graph not in bundle_graphs:
+                data = old.dump(graph, nt)
+                new.create_graph(graph)
+                if data:
+                    new.load_graph(io.BytesIO(data), ox.RdfFormat.N_TRIPLES, graph)
 
 
 def check_bundle(bundle: Bundle, shapes: Graph) -> None:
@@ -88,7 +88,7 @@ def build_store(bundle: Bundle, store_path: Path) -> dict[str, int]:
     new = _sibling(store_path, "new")
     shutil.rmtree(new, ignore_errors=True)
     try:
-        store = EmbeddedStore(new)
+        store = open_path(new)
         try:
             for iri, graph in bundle.graphs.items():
                 store.add_graph(str(iri), graph)

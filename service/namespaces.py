@@ -9,9 +9,129 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 from rdflib import Namespace, URIRef
-from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, TIME, XSD
+from rdflib.namespace import (
+    DCTERMS,
+    FOAF,
+    ORG,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SDO,
+    SH,
+    SKOS,
+    TIME,
+    XSD,
+    DefinedNamespace,
+)
 
-QANTAR = Namespace("https://w3id.org/qantar/ontology#")
+
+class QANTAR(DefinedNamespace):
+    """The Qantar ontology (ontology/qantar.ttl), closed: a term it does not define fails at
+    import (AttributeError) instead of becoming a new IRI. tests/test_namespaces.py keeps the
+    two in step."""
+
+    _NS = Namespace("https://w3id.org/qantar/ontology#")
+    _fail = True
+
+    # classes
+    Agent: URIRef
+    Appointment: URIRef
+    AsylumGrant: URIRef
+    Building: URIRef
+    City: URIRef
+    CityDistrict: URIRef
+    Claim: URIRef
+    Country: URIRef
+    Employment: URIRef
+    Event: URIRef
+    Figure: URIRef
+    ForceDeployment: URIRef
+    GovernmentBody: URIRef
+    Group: URIRef
+    InternationalOrganization: URIRef
+    Landform: URIRef
+    Leadership: URIRef
+    MediaOrganization: URIRef
+    NonGovernmentalOrganization: URIRef
+    Office: URIRef
+    OfficeHolding: URIRef
+    OnlinePlatform: URIRef
+    Organization: URIRef
+    Participation: URIRef
+    Person: URIRef
+    Place: URIRef
+    PowerRelation: URIRef
+    PseudonymousWitness: URIRef
+    Region: URIRef
+    Removal: URIRef
+    Rivalry: URIRef
+    SecurityForce: URIRef
+    Succession: URIRef
+    Supervision: URIRef
+
+    # properties
+    about: URIRef
+    appointee: URIRef
+    appointer: URIRef
+    basedIn: URIRef
+    beginDateUnknown: URIRef
+    causedBy: URIRef
+    claimant: URIRef
+    concernsPlace: URIRef
+    dataFile: URIRef
+    deployedForce: URIRef
+    deployedTo: URIRef
+    deployer: URIRef
+    disputes: URIRef
+    duration: URIRef
+    eventType: URIRef
+    evidence: URIRef
+    favouredParty: URIRef
+    grantee: URIRef
+    grantor: URIRef
+    hasParticipation: URIRef
+    holder: URIRef
+    jurisdiction: URIRef
+    locatedIn: URIRef
+    member: URIRef
+    occupation: URIRef
+    office: URIRef
+    organization: URIRef
+    partOfFigure: URIRef
+    participant: URIRef
+    participantRole: URIRef
+    precision: URIRef
+    predecessor: URIRef
+    quantityKind: URIRef
+    quote: URIRef
+    relationObject: URIRef
+    relationSubject: URIRef
+    relays: URIRef
+    removed: URIRef
+    remover: URIRef
+    reportedBy: URIRef
+    residence: URIRef
+    rival: URIRef
+    role: URIRef
+    source: URIRef
+    statedAge: URIRef
+    statedNotAfter: URIRef
+    statedNotBefore: URIRef
+    statedOn: URIRef
+    statedTo: URIRef
+    status: URIRef
+    successor: URIRef
+    supervised: URIRef
+    supervisor: URIRef
+    underFlagOf: URIRef
+    unit: URIRef
+    usedPlatform: URIRef
+    validationOutcome: URIRef
+    validationReport: URIRef
+    value: URIRef
+
+
 ONTOLOGY_IRI = URIRef("https://w3id.org/qantar/ontology")
 ID = Namespace("https://w3id.org/qantar/id/")
 GRAPH = Namespace("https://w3id.org/qantar/graph/")
@@ -24,6 +144,8 @@ ONTOLOGY_GRAPH = GRAPH["ontology"]
 ARTICLE_GRAPH = GRAPH["nrc-2022-01-15"]
 EDITORIAL_GRAPH = GRAPH["editorial"]
 METADATA_GRAPH = GRAPH["metadata"]
+#: Where import provenance lives: one graph, apart from the data it describes.
+PROVENANCE_GRAPH = GRAPH["provenance"]
 
 #: Prefixes used to shorten IRIs for people (reports, tables). Longest match wins.
 PREFIXES: dict[str, str] = {

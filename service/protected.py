@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pyoxigraph as ox
+from rdflib.term import URIRef, Variable
+
 from service.errors import BadQuery, Forbidden
 from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH
+from service.sparql.rdflib_parse import parse_update
 
 PROVENANCE = str(GRAPH["provenance"])
 BUNDLE_GRAPHS = frozenset(str(g) for g in (
@@ -35,10 +39,6 @@ def refusal(graph: str) -> ProtectedGraph:
 def names_protected_graph(update: str) -> str | None:
     """The first protected graph IRI the SPARQL Update mentions anywhere in its parse, or None
     (also when rdflib cannot parse it: the writer's check after the update still applies)."""
-    from rdflib.term import URIRef
-
-    from service.sparql.rdflib_parse import parse_update
-
     lowered = update.lower()
     if "qantar" not in lowered and "\\u" not in lowered:
         return None  # no protected IRI can be spelled without these letters or an escape
@@ -56,10 +56,6 @@ def reaches_unnamed_graphs(update: str, base_iri: str | None = None) -> bool:
     """Whether the update can write graphs it does not name (DROP/CLEAR ALL or NAMED, a
     variable graph in a template), from its parse; True when it cannot be parsed. For stores
     where the effect cannot be checked afterwards (the remote store)."""
-    from rdflib.term import Variable
-
-    from service.sparql.rdflib_parse import parse_update
-
     _raise_syntax_error(update, base_iri)  # the engine's grammar first: a bad update is 400
     try:
         tree = parse_update(update)
@@ -80,8 +76,6 @@ def _raise_syntax_error(update: str, base_iri: str | None) -> None:
     """Raise BadQuery with Oxigraph's own syntax error, if it has one for ``update``.
 
     It is run on an empty store in memory; texts that could fetch a URL are not run at all."""
-    import pyoxigraph as ox
-
     lowered = update.lower()
     if "load" in lowered or "service" in lowered or "\\u" in lowered:
         return

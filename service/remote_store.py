@@ -3,25 +3,30 @@
 Query, Update and the Graph Store HTTP Protocol, at URLs given by configuration (Oxigraph
 server: ``/query``, ``/update``, ``/store``), with optional basic or bearer authentication,
 timeouts and one reused HTTP session. Answers come back as pyoxigraph objects (parsed with
-pyoxigraph's own result and RDF parsers), so the rest of Qantar cannot tell the two stores
-apart. What the protocols cannot promise (one transaction across several requests) is done
-with one SPARQL Update wherever possible; see ``load_graph`` for imports.
+pyoxigraph's own result and RDF parsers) of the types service.store names, so the rest of
+Qantar cannot tell the two stores apart. What the protocols cannot promise (one transaction
+across several requests) is done with one SPARQL Update wherever possible; see ``load_graph``
+for imports.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Iterator
-from typing import BinaryIO
+from typing import BinaryIO, TypeVar
 
 import pyoxigraph as ox
 import requests
 import requests.auth
+from rdflib import Graph
 
 from service.errors import BadQuery, NotFound, QantarError
 from service.sparql.dataset import has_dataset_clause
 from service.sparql.oxiformats import RDF_FORMATS
-from service.store import clear_dataset
+from service.store import QueryResult, Triples, clear_dataset, syntax_message
 from service.xml_safety import check_xml
+
+_T = TypeVar("_T")
 
 #: Triples per request when uploading in chunks.
 CHUNK_TRIPLES = 100_000
@@ -91,8 +96,6 @@ class RemoteStore:
         except requests.RequestException as err:
             raise StoreUnavailable(f"the SPARQL server at {url} cannot be reached: {err}") from err
         if response.status_code == 400:
-            from service.sparql.workers import syntax_message
-
             text = response.text.strip()
             if text.startswith("error at "):  # Oxigraph's parser: say it as we do
                 raise BadQuery(syntax_message(text))
@@ -122,8 +125,8 @@ class RemoteStore:
 
     # -- the store interface ------------------------------------------------------------------
 
-    def query(self, sparql: str, use_default_graph_as_union: bool = True) -> object:
-        """Solutions, a boolean, or triples, as pyoxigraph objects."""
+    def query(self, sparql: str, use_default_graph_as_union: bool = True) -> QueryResult:
+        """Solutions, a boolean, or triples, of the types every store answers with."""
         response = self.query_response(
             sparql, "application/sparql-results+json, application/n-triples;q=0.9",
             union=use_default_graph_as_union)
@@ -136,15 +139,15 @@ class RemoteStore:
                 check_xml(body)  # no entity expansion from whatever the server sends
                 return ox.parse_query_results(body, format=ox.QueryResultsFormat.XML)
             if kind in RDF_FORMATS:
-                return [ox.Triple(q.subject, q.predicate, q.object)
-                        for q in ox.parse(body, format=RDF_FORMATS[kind])]
+                return Triples([ox.Triple(q.subject, q.predicate, q.object)
+                                for q in ox.parse(body, format=RDF_FORMATS[kind])])
         except (SyntaxError, ValueError) as err:  # UnsafeXml is a ValueError
             raise StoreUnavailable(f"the SPARQL server at {self.query_url} answered something "
                                    f"that is not valid {kind}: {err}") from err
         raise StoreUnavailable(f"the SPARQL server at {self.query_url} answered in "
                                f"{kind or 'no format'}, not SPARQL results or RDF")
 
-    def answer(self, sparql: str) -> object:
+    def answer(self, sparql: str) -> QueryResult:
         """The query answered as the SPARQL endpoint answers it (same dataset rules)."""
         return self.query(sparql)
 
@@ -225,18 +228,28 @@ class RemoteStore:
     def create_graph(self, graph: str) -> None:
         self.update(f"CREATE SILENT GRAPH {ox.NamedNode(graph)}")
 
-    def load_graph(self, source: BinaryIO, fmt: ox.RdfFormat, graph: str,
+    def add_graph(self, iri: str, triples: Graph | Iterable[ox.Triple]) -> None:
+        """Add triples to the named graph ``iri`` (a Graph Store POST; chunked, so, as on the
+        embedded store, not one transaction)."""
+        if isinstance(triples, Graph):
+            data = triples.serialize(format="nt", encoding="utf-8")
+            self.load_graph(io.BytesIO(data), ox.RdfFormat.N_TRIPLES, iri)
+            return
+        for chunk in _chunks(iter(triples)):
+            self._put_or_post("POST", ox.NamedNode(iri).value, _ntriples_bytes(chunk))
+
+    def load_graph(self, source: BinaryIO, fmt: ox.RdfFormat, graph: str | None,
                    base_iri: str | None = None) -> None:
         """Upload RDF into ``graph`` in chunks through the Graph Store Protocol (POST).
 
         Not one transaction (no protocol offers that across requests): the importer's journal
         makes it all-or-nothing, as it does for the embedded bulk loader.
         """
-        target = ox.NamedNode(graph)
+        target = None if graph is None else ox.NamedNode(graph).value
         for chunk in _chunks(ox.parse(input=source, format=fmt, base_iri=base_iri)):
             data = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in chunk],
                                 format=ox.RdfFormat.N_TRIPLES)
-            self._put_or_post("POST", target.value, data)
+            self._put_or_post("POST", target, data)
 
     def flush(self) -> None:
         """Nothing to do: every request is durable when the server answers."""
@@ -285,8 +298,8 @@ def _quads_block(quads: list[ox.Quad]) -> str:
                     for key, lines in by_graph.items())
 
 
-def _chunks(quads: Iterator[ox.Quad]) -> Iterator[list[ox.Quad]]:
-    chunk: list[ox.Quad] = []
+def _chunks(quads: Iterator[_T]) -> Iterator[list[_T]]:
+    chunk: list[_T] = []
     for quad in quads:
         chunk.append(quad)
         if len(chunk) >= CHUNK_TRIPLES:

@@ -26,7 +26,7 @@ BLOCKED_FAMILIES = tuple(getattr(socket, name) for name in (
 
 def forbid_network() -> None:
     """Load the filter into this process: creating a network socket fails with EACCES."""
-    import pyseccomp as seccomp
+    import pyseccomp as seccomp  # deliberate: libseccomp is loaded only by the sandboxed processes
 
     fltr = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
     for family in BLOCKED_FAMILIES:

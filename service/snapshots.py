@@ -21,8 +21,6 @@ import time
 import weakref
 from pathlib import Path
 
-import pyoxigraph as ox
-
 from service.store import EmbeddedStore
 
 
@@ -48,15 +46,14 @@ def newest(store_path: Path) -> int | None:
     return found[-1] if found else None
 
 
-def publish(store: ox.Store, store_path: Path, generation: int) -> Path:
+def publish(store: EmbeddedStore, store_path: Path, generation: int) -> Path:
     """Flush ``store`` and publish its committed state as ``generation``."""
     root = snapshots_dir(store_path)
     root.mkdir(parents=True, exist_ok=True)
     target = snapshot_path(store_path, generation)
     tmp = root / f"{generation}.tmp"
     shutil.rmtree(tmp, ignore_errors=True)
-    store.flush()
-    store.backup(str(tmp))
+    store.backup(tmp)
     tmp.rename(target)
     return target
 

@@ -20,18 +20,15 @@ from typing import Any
 from flask import current_app
 from rdflib import Graph
 
-from service.backends import open_store
+from service import journal
+from service.backends import open_store, query_runners
 from service.config import Settings
 from service.errors import QantarError, WriteTimeout
-from service.imports import journal
-from service.imports.vocabulary import PROVENANCE_GRAPH
+from service.namespaces import PROVENANCE_GRAPH
 from service.rdf_files import parse_file
-from service.remote_store import RemoteStore
 from service.snapshots import Readers
 from service.sparql.cache import ResponseCache
-from service.sparql.remote_runner import RemoteQueryRunner
-from service.sparql.workers import QueryPool
-from service.store import EmbeddedStore
+from service.store import QueryRunner, Store
 from service.writer import StoreWriter, WriteSession
 
 
@@ -43,40 +40,34 @@ class Qantar:
         self.cache = ResponseCache(settings.cache_bytes)
         self._write_lock = threading.Lock()
         self.generation = 0
-        self.pool: QueryPool | RemoteQueryRunner
-        #: runs the queries whose SERVICE targets are all allowed, outside the sandbox
-        self.federation: QueryPool | None = None
+        #: the federation runner runs the queries whose SERVICE targets are all allowed,
+        #: outside the sandbox
+        self.pool: QueryRunner
+        self.federation: QueryRunner | None
         self.writer: StoreWriter | None = None
-        self._remote: RemoteStore | None = None
+        self._remote: Store | None = None
         self._readers: Readers | None = None
         if settings.remote:
-            remote = open_store(settings)
-            assert isinstance(remote, RemoteStore)
-            self._remote = remote
+            self._remote = open_store(settings)
             # an import cut short by a crash is finished or undone before anything is served
-            journal.recover(remote, settings.store, str(PROVENANCE_GRAPH))
-            self.pool = RemoteQueryRunner(remote)
+            journal.recover(self._remote, settings.store, str(PROVENANCE_GRAPH))
+            self.pool, self.federation = query_runners(settings, self._remote)
         else:
             # with hosts allowed, LOAD must reach them: the writer then relies on the guard alone
             self.writer = StoreWriter(settings.store, sandboxed=not settings.fetch_allow)
             self._readers = Readers(settings.store, grace=max(60.0, 2 * settings.query_timeout))
-            # a quarter of the request threads may wait for a busy query worker; the rest stay
-            # free for pages and cheap requests whatever queries arrive
-            self.pool = QueryPool(settings.store, settings.query_workers,
-                                  queue_limit=max(1, settings.threads // 4))
-            if settings.fetch_allow:
-                self.federation = QueryPool(settings.store, 2, sandboxed=False)
+            self.pool, self.federation = query_runners(settings)
             self._published(self.writer.start())
 
     @property
-    def store(self) -> EmbeddedStore | RemoteStore:
+    def store(self) -> Store:
         """What requests read: the newest published snapshot, or the remote store."""
         if self._remote is not None:
             return self._remote
         assert self._readers is not None and self._readers.current is not None
         return self._readers.current
 
-    def runner_for(self, fetches: bool) -> QueryPool | RemoteQueryRunner:
+    def runner_for(self, fetches: bool) -> QueryRunner:
         """Where a query runs: outside the sandbox only when it calls allowed SERVICEs."""
         return self.federation if fetches and self.federation is not None else self.pool
 

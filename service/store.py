@@ -1,35 +1,125 @@
-"""The store interface Qantar uses, and its embedded Oxigraph implementation.
+"""The store interface Qantar uses, its result types, and the embedded Oxigraph implementation.
 
-The interface is small on purpose (query, add a graph, list graphs, count) so that a remote
-SPARQL 1.1 server can stand in for the embedded store later.
+``Store`` is the whole interface: every caller outside the store modules (this one,
+service.remote_store, and the factory service.backends) uses only these methods, and gets the
+same result types from every backend: pyoxigraph ``QuerySolutions`` and ``QueryBoolean``, and
+``Triples`` for CONSTRUCT and DESCRIBE. RDF terms (``NamedNode``, ``Literal`` ...) are pyoxigraph's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
+from functools import cached_property
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 import pyoxigraph as ox
 from rdflib import Graph
 
 from service.errors import BadQuery, NotFound
+from service.protected import PROTECTED_GRAPHS, PROVENANCE, refusal
+from service.sparql.dataset import StoreView, query_dataset
+from service.sparql.oxiformats import RDF_FORMATS
 
-QueryResult = ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean
+
+class Triples:
+    """The triples of a CONSTRUCT or DESCRIBE answer, as every store gives them: iterable once
+    (lazily, on the embedded store) and serialisable."""
+
+    def __init__(self, triples: Iterable[ox.Triple]) -> None:
+        self._triples = triples
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return iter(self._triples)
+
+    def serialize(self, output: BinaryIO | None = None,
+                  format: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> bytes | None:  # noqa: A002
+        """Written by pyoxigraph, as ``QuerySolutions.serialize`` is (streamed when it can)."""
+        if isinstance(self._triples, ox.QueryTriples):
+            return self._triples.serialize(output, format)
+        return ox.serialize(self._triples, output, format=format)
+
+
+QueryResult = ox.QuerySolutions | ox.QueryBoolean | Triples
 
 
 class Store(Protocol):
-    """What the rest of Qantar may ask of a store."""
+    """What the rest of Qantar may ask of a store; every backend implements all of it.
 
+    ``graph=None`` names the default graph. Writes that the store cannot make one transaction
+    (``add_graph``, ``load_graph``) are made all-or-nothing by the caller (service.journal).
+    """
+
+    #: where the store is, for messages: a directory or a URL
+    path: Path | str
+    read_only: bool
+
+    # reading
     def query(self, sparql: str, use_default_graph_as_union: bool = True) -> QueryResult: ...
-
-    def add_graph(self, iri: str, triples: Graph | Iterable[ox.Triple]) -> None: ...
-
+    def answer(self, sparql: str) -> QueryResult: ...
     def graphs(self) -> list[str]: ...
-
     def triple_count(self, graph: str | None = None) -> int: ...
+    def graph_exists(self, graph: str | None) -> bool: ...
+    def default_graph_is_empty(self) -> bool: ...
+    def dump(self, graph: str | None, mime: str,
+             output: BinaryIO | None = None) -> bytes | None: ...
+    def dump_dataset(self, mime: str, output: BinaryIO | None = None) -> bytes | None: ...
+
+    # writing
+    def update(self, sparql: str, base_iri: str | None = None) -> None: ...
+    def client_update(self, sparql: str, base_iri: str | None = None) -> None: ...
+    def add_graph(self, iri: str, triples: Graph | Iterable[ox.Triple]) -> None: ...
+    def create_graph(self, graph: str) -> None: ...
+    def load_graph(self, source: BinaryIO, fmt: ox.RdfFormat, graph: str | None,
+                   base_iri: str | None = None) -> None: ...
+    def replace_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool: ...
+    def add_to_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool: ...
+    def add_quads(self, quads: list[ox.Quad]) -> None: ...
+    def replace_dataset(self, quads: list[ox.Quad]) -> None: ...
+    def drop_graph(self, graph: str | None) -> bool: ...
+
+    # lifetime
+    def flush(self) -> None: ...
+    def close(self) -> None: ...
+    def __enter__(self) -> Store: ...
+    def __exit__(self, *exc: object) -> None: ...
+
+
+class QueryRunner(Protocol):
+    """Runs the SPARQL endpoint's queries within a time limit; each backend has its own
+    (service.backends.query_runners chooses it): worker processes on snapshots for the
+    embedded store, the server itself for a remote one."""
+
+    def execute(self, job: Any, timeout: float) -> Iterator[tuple]:
+        """Answer ``job`` (a service.sparql.workers.QueryJob) as messages: ("head", kind,
+        media type), ("chunk", bytes)..., ("end",); or ("whole", ...), ("rows", ...) or
+        ("error", status, message)."""
+        ...
+
+    def publish(self, generation: int) -> None:
+        """A write was published: later jobs must see it."""
+        ...
+
+    def held(self) -> set[int]:
+        """The snapshot generations the runner still reads (they must not be removed)."""
+        ...
 
     def close(self) -> None: ...
+
+
+def syntax_message(error: str) -> str:
+    """Oxigraph says "error at 3:2: expected ..."; people read "line 3, column 2"."""
+    match = re.match(r"error at (\d+):(\d+): (.*)", error, re.DOTALL)
+    if match is None:
+        return f"SPARQL syntax error: {error}"
+    line, column, rest = match.groups()
+    return f"SPARQL syntax error at line {line}, column {column}: {rest}"
+
+
+def as_result(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> QueryResult:
+    """pyoxigraph's answer as a store's result type (its triples wrapped in ``Triples``)."""
+    return Triples(result) if isinstance(result, ox.QueryTriples) else result
 
 
 class EmbeddedStore:
@@ -59,20 +149,39 @@ class EmbeddedStore:
     def query(self, sparql: str, use_default_graph_as_union: bool = True) -> QueryResult:
         """Run a SPARQL query; by default the default graph is the union of all graphs."""
         try:
-            return self._oxi.query(sparql, use_default_graph_as_union=use_default_graph_as_union)
+            return as_result(self._oxi.query(
+                sparql, use_default_graph_as_union=use_default_graph_as_union))
         except SyntaxError as err:
             raise BadQuery(f"bad SPARQL query: {err.msg}") from err
 
     def answer(self, sparql: str) -> QueryResult:
         """The query answered as the SPARQL endpoint answers it: the dataset decided by
         service.sparql.dataset (the query's own FROM, else the union without system graphs)."""
-        from service.sparql.dataset import StoreView, query_dataset
-
-        kwargs = query_dataset(StoreView.of(self._oxi), sparql)
         try:
-            return self._oxi.query(sparql, **kwargs)
+            return self.evaluate(sparql)
         except SyntaxError as err:
             raise BadQuery(f"bad SPARQL query: {err.msg}") from err
+
+    def evaluate(self, sparql: str, *, base_iri: str | None = None,
+                 default_graphs: tuple[str, ...] = (), named_graphs: tuple[str, ...] = (),
+                 union_default: bool | None = None) -> QueryResult:
+        """A query of the SPARQL endpoint, with the request's dataset (service.sparql.dataset).
+
+        Raises pyoxigraph's SyntaxError as it is (the caller words it); evaluation errors
+        (OSError, RuntimeError, ValueError) may also surface later, while the answer is read.
+        """
+        kwargs = query_dataset(self._view, sparql, default_graphs=default_graphs,
+                               named_graphs=named_graphs, union_default=union_default)
+        return as_result(self._oxi.query(sparql, base_iri=base_iri, **kwargs))
+
+    @property
+    def _view(self) -> StoreView:
+        """What the dataset decision needs; a read-only view never changes, so once."""
+        return self._frozen_view if self.read_only else StoreView.of(self._oxi)
+
+    @cached_property
+    def _frozen_view(self) -> StoreView:
+        return StoreView.of(self._oxi)
 
     def add_graph(self, iri: str, triples: Graph | Iterable[ox.Triple]) -> None:
         """Add triples to the named graph ``iri`` with bulk_load (fast, no transaction)."""
@@ -111,8 +220,6 @@ class EmbeddedStore:
         the whole write back); the provenance graph, which is not the client's to drop, is put
         back as it was after ``DROP ALL`` and the like.
         """
-        from service.protected import PROTECTED_GRAPHS, PROVENANCE, refusal
-
         before = {g: self._graph_content(g) for g in PROTECTED_GRAPHS}
         self.update(sparql, base_iri)
         for graph in sorted(PROTECTED_GRAPHS - {PROVENANCE}):
@@ -136,10 +243,11 @@ class EmbeddedStore:
             self._oxi.add_graph(name)
             self._oxi.extend(content)
 
-    @property
-    def oxigraph(self) -> ox.Store:
-        """The pyoxigraph store itself, for bulk and streaming operations."""
-        return self._oxi
+    def backup(self, target: Path) -> None:
+        """Flush, then write a hard-linked copy of the committed state to ``target`` (a
+        directory that must not exist): the snapshot service.snapshots publishes."""
+        self._oxi.flush()
+        self._oxi.backup(str(target))
 
     def flush(self) -> None:
         if not self.read_only:
@@ -164,11 +272,11 @@ class EmbeddedStore:
         """Make the named graph exist (empty) if it does not."""
         self._oxi.add_graph(ox.NamedNode(graph))
 
-    def load_graph(self, source: BinaryIO, fmt: ox.RdfFormat, graph: str,
+    def load_graph(self, source: BinaryIO, fmt: ox.RdfFormat, graph: str | None,
                    base_iri: str | None = None) -> None:
         """Bulk-load RDF into ``graph``: fast, and not a transaction (the importer's journal
         makes it all-or-nothing). Quads' own graph names are folded into ``graph``."""
-        target = ox.NamedNode(graph)
+        target = _graph_name(graph)
         if fmt.supports_datasets:
             quads = ox.parse(input=source, format=fmt, base_iri=base_iri)
             self._oxi.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, target)
@@ -284,8 +392,6 @@ class EmbeddedStore:
 
 def clear_dataset(graphs: list[str]) -> str:
     """SPARQL Update operations that empty the dataset but for the protected graphs."""
-    from service.protected import PROTECTED_GRAPHS
-
     drops = "".join(f"DROP SILENT GRAPH {ox.NamedNode(g)} ;\n" for g in graphs
                     if g not in PROTECTED_GRAPHS)
     return f"DROP SILENT DEFAULT ;\n{drops}"
@@ -296,8 +402,6 @@ def _graph_name(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
 
 
 def _rdf_format(mime: str) -> ox.RdfFormat:
-    from service.sparql.oxiformats import RDF_FORMATS
-
     return RDF_FORMATS[mime]
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from service import snapshots
+from service import journal, snapshots
 from service.errors import (
     BadQuery,
     Forbidden,
@@ -40,9 +40,11 @@ from service.errors import (
     Unavailable,
     WriteTimeout,
 )
+from service.namespaces import PROVENANCE_GRAPH
 from service.processes import exit_with_parent
 from service.protected import ProtectedGraph
 from service.sandbox import forbid_network
+from service.store import EmbeddedStore, QueryResult, Triples
 
 #: Seconds a writer may take to start (roll back, recover an import, publish a snapshot).
 STARTUP_LIMIT = 300.0
@@ -79,6 +81,29 @@ class _Terms:
         if self.quads:
             return list(parsed)
         return [ox.Triple(q.subject, q.predicate, q.object) for q in parsed]
+
+
+@dataclass(frozen=True)
+class _Answer:
+    """A query's answer sent back from the writer, serialised; decoded into the very result
+    types every store gives (service.store), so a write session reads like any store."""
+
+    data: bytes
+    triples: bool
+
+    @classmethod
+    def encode(cls, value: object) -> object:
+        if isinstance(value, Triples):
+            return cls(value.serialize(format=ox.RdfFormat.N_TRIPLES) or b"", True)
+        if isinstance(value, ox.QuerySolutions | ox.QueryBoolean):
+            return cls(value.serialize(format=ox.QueryResultsFormat.JSON), False)
+        return value
+
+    def decode(self) -> QueryResult:
+        if self.triples:
+            return Triples([ox.Triple(q.subject, q.predicate, q.object)
+                            for q in ox.parse(self.data, format=ox.RdfFormat.N_TRIPLES)])
+        return ox.parse_query_results(self.data, format=ox.QueryResultsFormat.JSON)
 
 
 class StoreWriter:
@@ -122,7 +147,7 @@ class StoreWriter:
         reply = self._receive(deadline, "the write")
         if reply[0] == "raise":
             raise _rebuild(reply)
-        return reply[1]
+        return reply[1].decode() if isinstance(reply[1], _Answer) else reply[1]
 
     def commit(self, deadline: float) -> int:
         """Publish what the write changed; the generation readers must now see."""
@@ -195,10 +220,6 @@ def _rebuild(reply: tuple) -> Exception:
 def writer_main(conn: Connection, store_path: str, sandboxed: bool = True) -> None:
     """Open the store (after rolling back an unpublished write), publish it, serve writes.
     A sandboxed writer cannot open network sockets (service.sandbox)."""
-    from service.imports import journal
-    from service.imports.vocabulary import PROVENANCE_GRAPH
-    from service.store import EmbeddedStore
-
     exit_with_parent()
     if sandboxed:
         forbid_network()
@@ -214,7 +235,7 @@ def writer_main(conn: Connection, store_path: str, sandboxed: bool = True) -> No
         # an import cut short by a crash is finished or undone before anything is published
         journal.recover(store, path, str(PROVENANCE_GRAPH))
         generation = (newest or 0) + 1
-        snapshots.publish(store.oxigraph, path, generation)
+        snapshots.publish(store, path, generation)
     except (QantarError, OSError, RuntimeError) as err:
         conn.send(_exception(err))
         return
@@ -231,7 +252,7 @@ def writer_main(conn: Connection, store_path: str, sandboxed: bool = True) -> No
             try:
                 if dirty:
                     generation += 1
-                    snapshots.publish(store.oxigraph, path, generation)
+                    snapshots.publish(store, path, generation)
                     dirty = False
                 marker.unlink(missing_ok=True)
                 conn.send(("published", generation))
@@ -245,7 +266,7 @@ def writer_main(conn: Connection, store_path: str, sandboxed: bool = True) -> No
             result = getattr(store, method)(*(_decoded(a) for a in args),
                                             **{k: _decoded(v) for k, v in kwargs.items()})
             dirty = dirty or method not in READS
-            conn.send(("ok", _materialised(result)))
+            conn.send(("ok", _Answer.encode(result)))
         except ProtectedGraph as err:
             # the write reached a protected graph: undo the whole write, then refuse it
             store.close()
@@ -262,18 +283,6 @@ def writer_main(conn: Connection, store_path: str, sandboxed: bool = True) -> No
 
 def _decoded(value: object) -> object:
     return value.decode() if isinstance(value, _Terms) else value
-
-
-def _materialised(result: object) -> object:
-    """Query answers as plain picklable values: rows as dicts, triples as a list, ASK a bool."""
-    if isinstance(result, ox.QueryBoolean):
-        return bool(result)
-    if isinstance(result, ox.QueryTriples):
-        return list(result)
-    if isinstance(result, ox.QuerySolutions):
-        names = [v.value for v in result.variables]
-        return [{n: row[n] for n in names if row[n] is not None} for row in result]
-    return result
 
 
 def _exception(err: BaseException) -> tuple:

@@ -12,6 +12,10 @@ from __future__ import annotations
 
 import io
 from typing import BinaryIO
+from xml.etree.ElementTree import ParseError
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import iterparse
 
 
 class UnsafeXml(ValueError):
@@ -32,11 +36,6 @@ def check_xml(source: bytes | BinaryIO) -> None:
     """Raise UnsafeXml unless ``source`` is well-formed XML without entity declarations.
 
     A file object is read to its end (rewind it before parsing it again)."""
-    from xml.etree.ElementTree import ParseError
-
-    from defusedxml import DefusedXmlException
-    from defusedxml.ElementTree import iterparse
-
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     try:
         for _, element in iterparse(stream, events=("end",), forbid_dtd=False,

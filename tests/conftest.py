@@ -8,7 +8,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner, Result
+from flask import Flask
+from flask.testing import FlaskClient
 
+from service.app import create_app
+from service.cli import cli
 from service.config import REPO_ROOT, Settings
 from service.loader import load_bundle
 from service.store import EmbeddedStore
@@ -66,6 +71,44 @@ def bundle_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     load_bundle(Settings.from_env({"QANTAR_STORE": str(store_dir),
                                    "QANTAR_DATA_DIR": str(REPO_ROOT)}))
     return store_dir
+
+
+@pytest.fixture
+def app(tmp_path: Path, bundle_store_template: Path) -> Iterator[Flask]:
+    """The app on a private copy of the loaded bundle (as Flask's tutorial has it on a fresh
+    database); its writer and query workers stop with the test."""
+    store = copy_store(bundle_store_template, tmp_path / "store")
+    app = create_app(Settings.from_env({"QANTAR_STORE": str(store),
+                                        "QANTAR_DATA_DIR": str(REPO_ROOT),
+                                        "QANTAR_QUERY_WORKERS": "1"}))
+    app.config["TESTING"] = True
+    yield app
+    app.extensions["qantar"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client of ``app``."""
+    return app.test_client()
+
+
+class QantarRunner(CliRunner):
+    """Runs ``qantar`` commands on the store of an app, as Flask's ``test_cli_runner`` runs
+    ``flask`` commands: while the app serves, as beside `qantar serve` (reads see its newest
+    snapshot; writes are refused, the store being the app's)."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(env={"QANTAR_STORE": str(settings.store),
+                              "QANTAR_DATA_DIR": str(settings.data_dir)})
+
+    def invoke(self, args: list[str] | None = None, **kwargs: object) -> Result:  # type: ignore[override]
+        return super().invoke(cli, args or [], **kwargs)
+
+
+@pytest.fixture
+def runner(app: Flask) -> QantarRunner:
+    """A runner of ``qantar`` commands on ``app``'s store."""
+    return QantarRunner(app.extensions["qantar"].settings)
 
 
 #: Every live-service test runs on both stores: the embedded one and a real Oxigraph server.

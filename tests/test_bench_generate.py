@@ -16,7 +16,8 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 @pytest.fixture(scope="module")
 def bundle(loaded_store: EmbeddedStore) -> list[ox.Quad]:
-    return list(loaded_store.oxigraph.quads_for_pattern(None, None, None, None))
+    dump = loaded_store.dump_dataset("application/n-quads")
+    return list(ox.parse(dump, format=ox.RdfFormat.N_QUADS))
 
 
 def test_the_copies_have_the_bundles_shape(bundle: list[ox.Quad]) -> None:

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
+from service.store import EmbeddedStore
 from tests.live import WRITE_TOKEN, LiveServer, copy_store, serve
 
 pytestmark = pytest.mark.slow
@@ -133,11 +134,9 @@ def remount(where: Path, options: str) -> None:
 
 
 def quads_of(store_dir: Path) -> set[ox.Quad]:
-    store = ox.Store.read_only(str(store_dir))
-    try:
-        return set(store)
-    finally:
-        del store
+    with EmbeddedStore(store_dir, read_only=True) as store:
+        dump = store.dump_dataset("application/n-quads")
+    return set(ox.parse(dump, format=ox.RdfFormat.N_QUADS))
 
 
 def big_graph(triples: int) -> bytes:

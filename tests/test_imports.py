@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import os
@@ -13,14 +12,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
+from service import journal
 from service.cli import cli
-from service.imports import journal
+from service.store import EmbeddedStore
 from tests.live import copy_store
 
 EXTERNAL = Path(__file__).parent / "fixtures" / "external"
@@ -70,16 +69,13 @@ class Outcome:
 
 @pytest.fixture
 def run(store_dir: Path):
-    """Run ``qantar ARGS`` in process. Only the exit code and output are kept: a Result holds
-    the exception's traceback, whose frames would keep the store (and its lock) open."""
+    """Run ``qantar ARGS`` in process (every command closes the store it opened, which
+    releases its lock); only the exit code and output are kept."""
 
     def invoke(*args: str) -> Outcome:
         result = CliRunner().invoke(cli, [*args], env={"QANTAR_STORE": str(store_dir)},
                                     catch_exceptions=False)
-        outcome = Outcome(result.exit_code, result.output)
-        del result
-        gc.collect()
-        return outcome
+        return Outcome(result.exit_code, result.output)
     return invoke
 
 
@@ -91,9 +87,10 @@ def snapshot(run) -> bytes:
 
 def query(store_dir: Path, sparql: str) -> list[dict[str, str]]:
     """Rows of a SELECT on the store at ``store_dir`` (default graph: the union), as dicts."""
-    result = ox.Store.read_only(str(store_dir)).query(sparql, use_default_graph_as_union=True)
-    names = [v.value for v in result.variables]
-    return [{n: row[n].value for n in names if row[n] is not None} for row in result]
+    with EmbeddedStore(store_dir, read_only=True) as store:
+        result = store.query(sparql)
+        names = [v.value for v in result.variables]
+        return [{n: row[n].value for n in names if row[n] is not None} for row in result]
 
 
 @pytest.mark.parametrize("ext", sorted(SAMPLES))

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 import requests
 
@@ -184,3 +185,33 @@ def test_the_command_line_works_on_a_remote_store(tmp_path: Path) -> None:
         # a second load replaces the bundle's graphs and keeps the imported one
         run("load")
         assert "<https://example.org/other>  [import]" in run("graphs")
+
+
+def test_every_query_form_through_the_command_line_on_a_remote_store(tmp_path: Path) -> None:
+    """SELECT, ASK, CONSTRUCT and DESCRIBE through `qantar query` against a real `oxigraph
+    serve`: the remote store answers with the same result types as the embedded one."""
+    from click.testing import CliRunner
+
+    from service.cli import cli
+    from tests.w3c.backends import oxigraph_server
+
+    (tmp_path / "server").mkdir()
+    with oxigraph_server(tmp_path / "server") as remote:
+        store = RemoteStore(remote.query_url, remote.update_url, remote.store_url)
+        store.add_graph("https://example.org/g", [ox.Triple(
+            ox.NamedNode("https://example.org/s"), ox.NamedNode("https://example.org/p"),
+            ox.Literal("o"))])
+        store.close()
+        env = {"QANTAR_STORE": remote.query_url, "QANTAR_STATE_DIR": str(tmp_path / "state")}
+
+        def run(*args: str) -> str:
+            result = CliRunner().invoke(cli, ["query", *args], env=env, catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+            return result.output
+
+        assert "(1 row)" in run("SELECT ?o WHERE { ?s ?p ?o }")
+        assert run("ASK { ?s ?p ?o }") == "true\n"
+        constructed = run("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
+        assert '<https://example.org/s> <https://example.org/p> "o"' in constructed
+        assert "https://example.org/s" in run("DESCRIBE <https://example.org/s>")
+        assert run("SELECT ?o WHERE { ?s ?p ?o }", "--format", "csv").split() == ["o", "o"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
-from service.backends import AnyStore
+from service.store import Store
 from service.validate import Finding, validate_graph
 
 # {graph} is filled in only with a pyoxigraph-serialised NamedNode (validated, escaped).
@@ -36,14 +36,14 @@ CONSTRUCT {{ ?node ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 }} WHERE {{
 CONTEXT = "CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}"
 
 
-def focus_nodes(store: AnyStore, graph: str) -> list[URIRef]:
+def focus_nodes(store: Store, graph: str) -> list[URIRef]:
     query = FOCUS.format(graph=ox.NamedNode(graph))
     return [URIRef(row["node"].value) for row in store.query(query)
             if isinstance(row["node"], ox.NamedNode)]
 
 
 def check_imported_graph(
-    store: AnyStore, graph: str, context_graphs: list[str], shapes: Graph
+    store: Store, graph: str, context_graphs: list[str], shapes: Graph
 ) -> tuple[list[Finding] | None, int]:
     """Findings for the imported ``graph`` (None when nothing in it is of our classes)."""
     focus = focus_nodes(store, graph)
@@ -63,7 +63,7 @@ def _add(target: Graph, triples: object) -> None:
 
 
 def check_triples(
-    store: AnyStore, triples: list[ox.Triple], context_graphs: list[str], shapes: Graph
+    store: Store, triples: list[ox.Triple], context_graphs: list[str], shapes: Graph
 ) -> tuple[list[Finding] | None, int]:
     """Findings for triples about to be written (a Graph Store upload), before they are."""
     ours = "https://w3id.org/qantar/ontology#"

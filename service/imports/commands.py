@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import shlex
 import sys
 import time
@@ -11,16 +13,19 @@ from pathlib import Path
 
 import click
 
-from service.backends import AnyStore, open_store
-from service.cli import _settings, store_option
+from service import journal
+from service.backends import open_store
+from service.cli_options import command_settings, store_option
 from service.config import Settings
 from service.errors import QantarError
-from service.imports import journal
+from service.imports.conflicts import find_conflicts
+from service.imports.export import export_dataset, with_void
 from service.imports.graphs import drop_graph, list_graphs
 from service.imports.importer import ImportOptions, cli_agent, import_sources
 from service.imports.sources import collect_sources
-from service.imports.vocabulary import PROVENANCE_GRAPH
+from service.namespaces import PROVENANCE_GRAPH, shorten
 from service.rdf_files import parse_file
+from service.store import Store
 
 
 class StoreBusy(QantarError):
@@ -28,7 +33,7 @@ class StoreBusy(QantarError):
 
 
 @contextmanager
-def writable_store(settings: Settings) -> Iterator[AnyStore]:
+def writable_store(settings: Settings) -> Iterator[Store]:
     """Open the store for writing, first finishing or undoing an import a crash interrupted."""
     try:
         store = open_store(settings)
@@ -66,7 +71,7 @@ def import_command(ctx: click.Context, paths: tuple[Path, ...], graph: str,
 
     All or nothing: a parse error, a shapes violation or a crash leaves the store as before.
     """
-    settings = _settings(ctx, store)
+    settings = command_settings(ctx, store)
     sources = collect_sources(list(paths), format_name)
     shapes = parse_file(settings.shapes_file)
     options = ImportOptions(graph=graph, replace=replace, lenient=lenient, agent=cli_agent(),
@@ -95,7 +100,7 @@ def graphs_command(ctx: click.Context, store: Path | None) -> None:
     """List the named graphs with their size and provenance (or drop one: graphs drop IRI)."""
     if ctx.invoked_subcommand is not None:
         return
-    settings = _settings(ctx, store)
+    settings = command_settings(ctx, store)
     with open_store(settings, read_only=True) as db:
         infos = list_graphs(db)
     for info in infos:
@@ -112,7 +117,7 @@ def graphs_command(ctx: click.Context, store: Path | None) -> None:
 @click.pass_context
 def drop_command(ctx: click.Context, graph: str, store: Path | None) -> None:
     """Remove the imported graph GRAPH (its provenance stays, marked invalidated)."""
-    settings = _settings(ctx, store)
+    settings = command_settings(ctx, store)
     with writable_store(settings) as db:
         count = drop_graph(db, graph)
     click.echo(f"dropped <{graph}> ({count:,} triples)")
@@ -125,13 +130,7 @@ def drop_command(ctx: click.Context, graph: str, store: Path | None) -> None:
 def conflicts_command(ctx: click.Context, as_json: bool, store: Path | None) -> None:
     """Where the sources disagree: figures, dates, names and disputed claims, with who says what
     and in which graph."""
-    import dataclasses
-    import json
-
-    from service.imports.conflicts import find_conflicts
-    from service.namespaces import shorten
-
-    settings = _settings(ctx, store)
+    settings = command_settings(ctx, store)
     with open_store(settings, read_only=True) as db:
         conflicts = find_conflicts(db)
     if as_json:
@@ -161,9 +160,7 @@ def export_command(ctx: click.Context, fmt: str, graph: str | None, output: Path
                    store: Path | None) -> None:
     """A reproducible dump (same data, same bytes); the whole dataset includes its VoID
     description in the graph https://w3id.org/qantar/graph/void."""
-    from service.imports.export import export_dataset, with_void
-
-    settings = _settings(ctx, store)
+    settings = command_settings(ctx, store)
     with open_store(settings, read_only=True) as db:
         if graph is None:
             data = with_void(db, fmt, settings.base_iri)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from service.backends import AnyStore
+from service.store import Store
 
 PREFIXES = """
 PREFIX qantar: <https://w3id.org/qantar/ontology#>
@@ -115,7 +115,7 @@ class Conflict:
     values: list[Value] = field(default_factory=list)
 
 
-def find_conflicts(store: AnyStore) -> list[Conflict]:
+def find_conflicts(store: Store) -> list[Conflict]:
     """Every disagreement, in a stable order (kind, subject, aspect)."""
     found = [*_figures(store), *_dates(store), *_office_starts(store), *_names(store),
              *_disputes(store)]
@@ -123,7 +123,7 @@ def find_conflicts(store: AnyStore) -> list[Conflict]:
     return sorted(found, key=lambda c: (order[c.kind], c.subject, c.aspect))
 
 
-def _query(store: AnyStore, query: str) -> ox.QuerySolutions:
+def _query(store: Store, query: str) -> ox.QuerySolutions:
     """The default graph is the union of all graphs, as on the endpoint."""
     return store.query(query, True)
 
@@ -133,7 +133,7 @@ def _v(row: ox.QuerySolution, name: str) -> str | None:
     return None if term is None else term.value
 
 
-def _figures(store: AnyStore) -> list[Conflict]:
+def _figures(store: Store) -> list[Conflict]:
     groups: dict[tuple, dict[str, Value]] = defaultdict(dict)
     labels: dict[str, str | None] = {}
     for row in _query(store, FIGURES):
@@ -169,7 +169,7 @@ _SPAN_ENDS = {
 }
 
 
-def _dates(store: AnyStore) -> list[Conflict]:
+def _dates(store: Store) -> list[Conflict]:
     """Begins or ends that cannot both be true: one graph's date or bounds outside another's.
 
     An exact date is the interval of that day (or year); bounds are an interval open where a
@@ -225,7 +225,7 @@ def _said(known: dict[str, str]) -> str:
     return f"between {known.get('earliest', '?')} and {known.get('latest', '?')}"
 
 
-def _office_starts(store: AnyStore) -> list[Conflict]:
+def _office_starts(store: Store) -> list[Conflict]:
     conflicts = []
     for row in _query(store, OFFICE_STARTS):
         start = (_v(row, "start") or "")[:10]
@@ -253,7 +253,7 @@ def _compatible(start: str, begin: str | None, earliest: str | None, latest: str
     return not (latest and start > latest[:10])
 
 
-def _names(store: AnyStore) -> list[Conflict]:
+def _names(store: Store) -> list[Conflict]:
     by_node: dict[tuple[str, str], dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for row in _query(store, LABELS):
         label = row["label"]
@@ -278,7 +278,7 @@ def _names(store: AnyStore) -> list[Conflict]:
     return conflicts
 
 
-def _disputes(store: AnyStore) -> list[Conflict]:
+def _disputes(store: Store) -> list[Conflict]:
     conflicts = []
     for row in _query(store, DISPUTES):
         conflicts.append(Conflict(
@@ -293,7 +293,7 @@ def _disputes(store: AnyStore) -> list[Conflict]:
     return conflicts
 
 
-def _label(store: AnyStore, iri: str | None) -> str | None:
+def _label(store: Store, iri: str | None) -> str | None:
     if not iri:
         return None
     rows = list(_query(

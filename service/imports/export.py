@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from service.backends import AnyStore
 from service.errors import NotFound, UnreadableInput
+from service.imports.void import VOID_GRAPH, void_description
 from service.namespaces import prefixes_used
+from service.store import Store
 
 EXPORT_FORMATS = ("nquads", "trig", "turtle")
 
 
-def export_dataset(store: AnyStore, fmt: str = "nquads", graph: str | None = None,
+def export_dataset(store: Store, fmt: str = "nquads", graph: str | None = None,
                    extra: dict[str, bytes] | None = None) -> bytes:
     """The whole dataset, or the one named graph, in ``fmt``; byte-identical for the same data.
 
@@ -46,15 +47,13 @@ def export_dataset(store: AnyStore, fmt: str = "nquads", graph: str | None = Non
     return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=prefixes_used(quads))
 
 
-def with_void(store: AnyStore, fmt: str, base_iri: str) -> bytes:
+def with_void(store: Store, fmt: str, base_iri: str) -> bytes:
     """The whole-dataset export with the VoID description as its own graph."""
-    from service.imports.void import VOID_GRAPH, void_description
-
     void = void_description(store, base_iri).serialize(format="nt", encoding="utf-8")
     return export_dataset(store, fmt, extra={str(VOID_GRAPH): void})
 
 
-def _graph_names(store: AnyStore, graph: str | None) -> list[ox.NamedNode | None]:
+def _graph_names(store: Store, graph: str | None) -> list[ox.NamedNode | None]:
     if graph is not None:
         if not store.graph_exists(graph):
             raise NotFound(f"no graph <{graph}> in the store")
@@ -69,7 +68,7 @@ def _with_graph(ntriples: bytes, name: ox.NamedNode | None) -> list[bytes]:
             if line.strip()]
 
 
-def _canonical_ntriples(store: AnyStore, name: ox.NamedNode | None) -> bytes:
+def _canonical_ntriples(store: Store, name: ox.NamedNode | None) -> bytes:
     data = store.dump(None if name is None else name.value, "application/n-triples")
     return _canonical(data or b"")
 

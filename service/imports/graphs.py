@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
-from service.backends import AnyStore
 from service.errors import InvalidData, NotFound
 from service.imports.importer import RESERVED_GRAPHS
-from service.imports.vocabulary import PROVENANCE_GRAPH
+from service.namespaces import PROVENANCE_GRAPH
+from service.store import Store
 
 LISTING = """
 PREFIX dcat: <http://www.w3.org/ns/dcat#>
@@ -47,7 +47,7 @@ class GraphInfo:
     agent: str | None = None
 
 
-def list_graphs(store: AnyStore) -> list[GraphInfo]:
+def list_graphs(store: Store) -> list[GraphInfo]:
     rows = store.query(LISTING)
     infos = []
     for row in rows:
@@ -62,7 +62,7 @@ def list_graphs(store: AnyStore) -> list[GraphInfo]:
     return infos
 
 
-def drop_graph(store: AnyStore, graph: str) -> int:
+def drop_graph(store: Store, graph: str) -> int:
     """Remove an imported graph; its provenance stays, marked invalidated. Triples removed."""
     if graph in RESERVED_GRAPHS:
         raise InvalidData(f"<{graph}> belongs to the bundle; `qantar load` rebuilds it")

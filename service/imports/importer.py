@@ -18,16 +18,15 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from service.backends import AnyStore
+from service import journal
 from service.errors import InvalidData, QantarError, UnreadableInput
-from service.imports import journal
 from service.imports.checks import check_imported_graph
 from service.imports.provenance import ImportRecord, SourceRecord, record_update
 from service.imports.sources import CountingReader, Source
-from service.imports.vocabulary import PROVENANCE_GRAPH
-from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, ONTOLOGY_GRAPH
+from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, ONTOLOGY_GRAPH, PROVENANCE_GRAPH
 from service.protected import PROTECTED_GRAPHS
 from service.rdf_files import _OX_LOCATION
+from service.store import Store
 from service.validate import conforms, format_report
 from service.xml_safety import UnsafeXml, check_xml
 
@@ -67,7 +66,7 @@ def check_target(graph: str) -> ox.NamedNode:
 
 
 def import_sources(
-    store: AnyStore,
+    store: Store,
     store_path: Path,
     sources: list[Source],
     options: ImportOptions,
@@ -120,7 +119,7 @@ def import_sources(
 
 
 def _load(
-    store: AnyStore, source: Source, target: ox.NamedNode,
+    store: Store, source: Source, target: ox.NamedNode,
     progress: Callable[[int], None] | None,
 ) -> SourceRecord:
     base = Path(source.name).resolve().as_uri() if source.path else None
@@ -144,7 +143,7 @@ def _load(
                         source.format.media_type)
 
 
-def current_version(store: AnyStore, graph: str) -> str | None:
+def current_version(store: Store, graph: str) -> str | None:
     prov, node = ox.NamedNode(str(PROVENANCE_GRAPH)), ox.NamedNode(graph)
     current = "<http://www.w3.org/ns/dcat#hasCurrentVersion>"
     rows = list(store.query(f"SELECT ?v WHERE {{ GRAPH {prov} {{ {node} {current} ?v }} }}"))

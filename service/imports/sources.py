@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,8 +43,6 @@ class Source:
     def open(self) -> BinaryIO:
         if self.path is not None:
             return self.path.open("rb")
-        import io
-
         return io.BytesIO(self.data or b"")
 
 

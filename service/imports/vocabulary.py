@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from rdflib import Namespace
 
-from service.namespaces import GRAPH, ID
+from service.namespaces import ID
 
 DCAT = Namespace("http://www.w3.org/ns/dcat#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 
-#: Where import provenance lives: one graph, apart from the data it describes.
-PROVENANCE_GRAPH = GRAPH["provenance"]
 IMPORT = Namespace(str(ID) + "import/")

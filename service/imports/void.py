@@ -6,13 +6,15 @@ timestamps of its own, so the export that includes it stays reproducible.
 
 from __future__ import annotations
 
+import hashlib
+
 import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, XSD
 
-from service.backends import AnyStore
 from service.imports.vocabulary import VOID
 from service.namespaces import ARTICLE_GRAPH, ID, ONTOLOGY_IRI
+from service.store import Store
 
 WIKIDATA = URIRef("http://www.wikidata.org/entity/")
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -29,7 +31,7 @@ def dataset_iri(base_iri: str) -> URIRef:
     return URIRef(base_iri.rstrip("/") + "/dataset")
 
 
-def void_description(store: AnyStore, base_iri: str, service_url: str | None = None) -> Graph:
+def void_description(store: Store, base_iri: str, service_url: str | None = None) -> Graph:
     """VoID for everything in ``store``; ``service_url`` (the running site) adds the endpoints."""
     g = Graph()
     g.bind("void", VOID)
@@ -74,7 +76,7 @@ def void_description(store: AnyStore, base_iri: str, service_url: str | None = N
     return g
 
 
-def _counts(g: Graph, dataset: URIRef, store: AnyStore, _: str) -> None:
+def _counts(g: Graph, dataset: URIRef, store: Store, _: str) -> None:
     g.add((dataset, VOID.triples, _int(store.triple_count())))
     g.add((dataset, VOID.entities, _int(_one(
         store, "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s ?p ?o "
@@ -106,7 +108,7 @@ def _partitions(g: Graph, dataset: URIRef, rows: list, variable: str, kind: str,
         g.add((part, size, _int(int(row["n"].value))))
 
 
-def _one(store: AnyStore, query: str) -> int:
+def _one(store: Store, query: str) -> int:
     row = next(iter(store.query(query, True)))
     return int(row["n"].value)
 
@@ -116,6 +118,5 @@ def _int(n: int) -> Literal:
 
 
 def _slug(iri: str) -> str:
-    import hashlib
 
     return hashlib.sha1(iri.encode("utf-8")).hexdigest()[:12]

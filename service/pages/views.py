@@ -10,11 +10,20 @@ JSON-LD, N-Triples, RDF/XML, TriG, N-Quads) for RDF clients. The ontology's term
 from __future__ import annotations
 
 import pyoxigraph as ox
-from flask import Response, current_app, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from service.http_errors import error_response
 from service.namespaces import ONTOLOGY_GRAPH, QANTAR, SDO
-from service.pages import blueprint, catalog, describe, entity
+from service.pages import catalog, describe, entity
 from service.pages.binding import PROLOGUE, bind
 from service.pages.context import derived, get_settings, get_store, iri_map, page_size
 from service.pages.formats import (
@@ -34,6 +43,9 @@ from service.pages.search import NameIndex
 from service.pages.terms import Presenter
 from service.pages.timeline import group as timeline_groups
 from service.pages.timespan import fetch_spans
+
+blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
+                      static_url_path="/assets")
 
 #: Statements pointing at a resource that its RDF document includes at most.
 DOCUMENT_INCOMING_CAP = 10_000

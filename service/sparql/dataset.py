@@ -20,6 +20,8 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
+from service.sparql.rdflib_parse import parse_query_tree
+
 #: The provenance graph is the service's own record of imports and uploads; like a system
 #: graph it stays out of the dataset a query sees unless named (FROM NAMED, named-graph-uri),
 #: so a client's data comes back as it was written (the W3C suites check exactly that).
@@ -39,8 +41,6 @@ def has_dataset_clause(query: str) -> bool:
     decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
     if "from" not in decoded.lower():
         return False
-    from service.sparql.rdflib_parse import parse_query_tree
-
     try:
         parsed = parse_query_tree(query)
     except Exception:  # noqa: BLE001 - any parse failure: no clause we can see

@@ -3,6 +3,9 @@
 rdflib parses with pyparsing, whose packrat cache is shared by the whole process and not safe
 for threads: under concurrent requests parses failed at random (a valid INSERT DATA refused).
 Every use of the parser in Qantar goes through these two functions, which hold one lock.
+
+The parser is imported on first use, on purpose: building its grammar takes about a second,
+which processes that never parse with rdflib (query workers, most commands) need not pay.
 """
 
 from __future__ import annotations

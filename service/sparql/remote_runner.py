@@ -22,7 +22,8 @@ from service.remote_store import (
     StoreUnavailable,
 )
 from service.sparql.oxiformats import RDF_FORMATS, RESULTS_FORMATS
-from service.sparql.workers import QueryJob, QueryTimeout
+from service.sparql.workers import QueryJob, QueryTimeout, first_rows
+from service.store import Triples
 from service.xml_safety import UnsafeXml, check_xml
 
 CHUNK = 64 * 1024
@@ -148,24 +149,11 @@ def _rows(body: bytes, mime: str, cap: int) -> tuple:
     """The first rows of the server's answer, for the HTML view."""
     if not _safe(body, mime):
         return ("error", 502, "the SPARQL server answered unsafe or malformed XML")
-    from service.sparql.workers import first_rows
-
     if mime in PARSABLE_RESULTS:
         return first_rows(ox.parse_query_results(body, format=PARSABLE_RESULTS[mime]), cap)
     if mime in RDF_FORMATS:
         triples = (ox.Triple(q.subject, q.predicate, q.object)
                    for q in ox.parse(body, format=RDF_FORMATS[mime]))
-        return first_rows(_Triples(triples), cap)
+        return first_rows(Triples(triples), cap)
     return ("error", 502, f"the SPARQL server answered in {mime or 'no format'}")
 
-
-class _Triples:
-    """Triples parsed from a remote answer, shown to first_rows like pyoxigraph's QueryTriples."""
-
-    is_triples = True
-
-    def __init__(self, triples: object) -> None:
-        self.triples = triples
-
-    def __iter__(self) -> object:
-        return iter(self.triples)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import queue
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -25,11 +24,14 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from service.errors import Unavailable
+import pyoxigraph as ox
+
+from service.errors import NotFound, Unavailable
 from service.processes import exit_with_parent
 from service.sandbox import forbid_network, refused_by_sandbox
 from service.snapshots import snapshot_path
-from service.sparql.dataset import StoreView, query_dataset
+from service.sparql.oxiformats import RDF_FORMATS, RESULTS_FORMATS
+from service.store import EmbeddedStore, Triples, syntax_message
 
 #: Output is sent to the request thread in pieces of this size. The first piece is held back
 #: until it is full or the answer is complete, so that most errors (and timeouts of queries that
@@ -240,12 +242,10 @@ class _ChunkWriter:
 def first_rows(result: object, cap: int) -> tuple:
     """("rows", kind, variables, rows, truncated): at most ``cap`` rows of an answer, each a
     list of (type, value, language or datatype) cells, for the HTML view."""
-    import pyoxigraph as ox
-
     if isinstance(result, ox.QueryBoolean):
         return ("rows", "boolean", ["boolean"], [[("literal", str(bool(result)).lower(), "")]],
                 False)
-    if isinstance(result, ox.QueryTriples) or getattr(result, "is_triples", False):
+    if isinstance(result, Triples):
         variables = ["subject", "predicate", "object"]
         source = ((t.subject, t.predicate, t.object) for t in result)
         kind = "triples"
@@ -263,8 +263,6 @@ def first_rows(result: object, cap: int) -> tuple:
 
 
 def _cell(term: object) -> tuple[str, str, str]:
-    import pyoxigraph as ox
-
     if term is None:
         return ("unbound", "", "")
     if isinstance(term, ox.NamedNode):
@@ -290,24 +288,14 @@ def evaluation_error(err: BaseException, fetches: bool) -> tuple[str, int, str]:
     return ("error", 400, f"query failed: {err}")
 
 
-def syntax_message(error: str) -> str:
-    """Oxigraph says "error at 3:2: expected ..."; people read "line 3, column 2"."""
-    match = re.match(r"error at (\d+):(\d+): (.*)", error, re.DOTALL)
-    if match is None:
-        return f"SPARQL syntax error: {error}"
-    line, column, rest = match.groups()
-    return f"SPARQL syntax error at line {line}, column {column}: {rest}"
-
-
 def worker_main(conn: Connection, sandboxed: bool = True) -> None:
     """The loop of one worker process: answer jobs on the snapshot each names, until told to
     stop. A sandboxed worker cannot open network sockets (service.sandbox)."""
-    import pyoxigraph as ox
-
     exit_with_parent()
     if sandboxed:
         forbid_network()
-    store, view, seen = None, None, None
+    store: EmbeddedStore | None = None
+    seen = None
     while True:
         try:
             message = conn.recv()
@@ -319,23 +307,19 @@ def worker_main(conn: Connection, sandboxed: bool = True) -> None:
         try:
             if store is None or generation != seen:
                 store = None
-                store = ox.Store.read_only(path)
-                view, seen = StoreView.of(store), generation
-            _answer(conn, store, job, view)
-        except OSError as err:  # the snapshot could not be read: answer, and reopen next time
+                store = EmbeddedStore(path, read_only=True)  # a snapshot: nobody writes it
+                seen = generation
+            _answer(conn, store, job)
+        except (OSError, NotFound) as err:  # the snapshot could not be read: answer, reopen
             store = None
             conn.send(("error", 503, f"the store could not be read, try again: {err}"))
 
 
-def _answer(conn: Connection, store: object, job: QueryJob, view: StoreView) -> None:
-    import pyoxigraph as ox
-
-    from service.sparql.oxiformats import RDF_FORMATS, RESULTS_FORMATS
-
-    kwargs = query_dataset(view, job.query, default_graphs=job.default_graphs,
-                           named_graphs=job.named_graphs, union_default=job.union_default)
+def _answer(conn: Connection, store: EmbeddedStore, job: QueryJob) -> None:
     try:
-        result = store.query(job.query, base_iri=job.base_iri, **kwargs)
+        result = store.evaluate(job.query, base_iri=job.base_iri,
+                                default_graphs=job.default_graphs,
+                                named_graphs=job.named_graphs, union_default=job.union_default)
     except SyntaxError as err:
         conn.send(("error", 400, syntax_message(str(err))))
         return
@@ -345,7 +329,7 @@ def _answer(conn: Connection, store: object, job: QueryJob, view: StoreView) -> 
     if job.row_cap:
         conn.send(first_rows(result, job.row_cap))
         return
-    if isinstance(result, ox.QueryTriples):
+    if isinstance(result, Triples):
         kind, mime = "triples", job.graph_type
         fmt = RDF_FORMATS.get(mime) if mime else None
     else:

@@ -1,4 +1,4 @@
-"""Crash safety for imports: a journal written before the store changes, removed after.
+"""Crash safety for bulk writes: a journal written before the store changes, removed after.
 
 Bulk loading (and, on a remote store, uploading in chunks) is fast because it is not one
 transaction, so the journal supplies the all-or-nothing promise: if the process dies
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from service.backends import AnyStore
+from service.store import Store
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def pending(store_path: Path) -> Entry | None:
     return Entry(**json.loads(path.read_text(encoding="utf-8")))
 
 
-def recover(store: AnyStore, store_path: Path, provenance_graph: str) -> str | None:
+def recover(store: Store, store_path: Path, provenance_graph: str) -> str | None:
     """Finish or undo an import the journal says was under way; say which, or None.
 
     The provenance record is written last, in one transaction: if it is there, the import

@@ -1,0 +1,29 @@
+"""What every ``qantar`` command shares: the ``--store`` option and the invocation's settings.
+
+Below service.cli and the command modules beside their code (service.imports.commands), so
+that those need not import the command line that attaches them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import click
+
+from service.config import Settings
+
+store_option = click.option(
+    "--store",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Store directory (default: $QANTAR_STORE or var/store).",
+)
+
+
+def command_settings(ctx: click.Context, store: Path | None = None) -> Settings:
+    """The settings of this invocation, with ``--store`` applied."""
+    settings: Settings = ctx.find_object(Settings) or Settings.from_env()
+    if store is not None:
+        settings = dataclasses.replace(settings, store=store.absolute())
+    return settings
