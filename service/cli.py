@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from service.backends import open_store
 from service.bundle import read_bundle, read_ontology
-from service.config import Settings
+from service.config import SETTING, Settings
 from service.errors import BadQuery, InvalidData, NotFound, QantarError, UnreadableInput, exit_code
 from service.loader import load_bundle
 from service.namespaces import prefixes_used, shorten
@@ -40,7 +40,7 @@ store_option = click.option(
     "--store",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Store directory (default: $QANTAR_STORE or var/store).",
+    help=f"Store directory (default: $QANTAR_STORE or {SETTING['QANTAR_STORE'].default}).",
 )
 
 
@@ -141,8 +141,10 @@ def stats(ctx: click.Context, store: Path | None, as_json: bool) -> None:
 @cli.command()
 @store_option
 @click.option("--host", default=None,
-              help="Interface to listen on (default: $QANTAR_HOST or 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default: $QANTAR_PORT or 8000).")
+              help="Interface to listen on (default: $QANTAR_HOST or "
+                   f"{SETTING['QANTAR_HOST'].default}).")
+@click.option("--port", type=int, default=None,
+              help=f"Port (default: $QANTAR_PORT or {SETTING['QANTAR_PORT'].default}).")
 @click.option("--no-bundle", is_flag=True,
               help="Serve the store as it is, even empty (default: load the bundle into an "
                    "empty store).")

@@ -11,10 +11,13 @@ import pyoxigraph as ox
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, TIME, XSD
 
-QANTAR = Namespace("https://w3id.org/qantar/ontology#")
-ONTOLOGY_IRI = URIRef("https://w3id.org/qantar/ontology")
-ID = Namespace("https://w3id.org/qantar/id/")
-GRAPH = Namespace("https://w3id.org/qantar/graph/")
+#: The IRI every Qantar identifier starts with: the ontology, the entities, the named graphs.
+#: The default of the ``QANTAR_BASE_IRI`` setting, which says where the service resolves them.
+BASE = "https://w3id.org/qantar/"
+QANTAR = Namespace(f"{BASE}ontology#")
+ONTOLOGY_IRI = URIRef(f"{BASE}ontology")
+ID = Namespace(f"{BASE}id/")
+GRAPH = Namespace(f"{BASE}graph/")
 SEM = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
 WD = Namespace("http://www.wikidata.org/entity/")
 #: W3C Web Annotation: the passages of the article that statements rest on.
