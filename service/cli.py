@@ -14,7 +14,7 @@ import pyoxigraph as ox
 from service.backends import open_path, open_store
 from service.bundle import read_bundle, read_ontology
 from service.cli_options import command_settings, store_option
-from service.config import Settings
+from service.config import SETTING, Settings
 from service.errors import BadQuery, InvalidData, NotFound, QantarError, UnreadableInput, exit_code
 from service.imports.commands import (
     conflicts_command,
@@ -134,8 +134,10 @@ def stats(ctx: click.Context, store: Path | None, as_json: bool) -> None:
 @cli.command()
 @store_option
 @click.option("--host", default=None,
-              help="Interface to listen on (default: $QANTAR_HOST or 127.0.0.1).")
-@click.option("--port", type=int, default=None, help="Port (default: $QANTAR_PORT or 8000).")
+              help="Interface to listen on (default: $QANTAR_HOST or "
+                   f"{SETTING['QANTAR_HOST'].default}).")
+@click.option("--port", type=int, default=None,
+              help=f"Port (default: $QANTAR_PORT or {SETTING['QANTAR_PORT'].default}).")
 @click.option("--no-bundle", is_flag=True,
               help="Serve the store as it is, even empty (default: load the bundle into an "
                    "empty store).")

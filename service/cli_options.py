@@ -11,13 +11,13 @@ from pathlib import Path
 
 import click
 
-from service.config import Settings
+from service.config import SETTING, Settings
 
 store_option = click.option(
     "--store",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
-    help="Store directory (default: $QANTAR_STORE or var/store).",
+    help=f"Store directory (default: $QANTAR_STORE or {SETTING['QANTAR_STORE'].default}).",
 )
 
 

@@ -1,125 +1,211 @@
-"""Settings read once from the environment into one frozen dataclass."""
+"""Settings: each declared once, read once from the environment into one frozen dataclass.
+
+Every setting is a :class:`Setting` in :data:`SETTINGS` (its variable, its default, what it
+does), as datasette declares its own. ``Settings.from_env`` reads them, and the table in
+docs/configuration.md is generated from them (``python -m service.config --docs``;
+tests/test_docs.py fails when it differs), so the code and the docs cannot disagree.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+import re
+import sys
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from service.namespaces import BASE
+
 #: The repository root: where ontology/, graph/, shapes/ and queries/ live by default.
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-DEFAULT_STORE = "var/store"
-DEFAULT_BASE_IRI = "https://w3id.org/qantar/"
-DEFAULT_QUERY_TIMEOUT = 30.0
-DEFAULT_WRITE_TIMEOUT = 120.0
-DEFAULT_MAX_BODY = 16 * 1024 * 1024
-DEFAULT_HTML_ROW_CAP = 1000
-DEFAULT_CACHE_BYTES = 64 * 1024 * 1024
-DEFAULT_PAGE_SIZE = 50
+#: The page of the docs whose table of settings is generated from :data:`SETTINGS`.
+DOCS_PAGE = REPO_ROOT / "docs" / "configuration.md"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its default, what it does, and how its text is read.
+
+    ``default`` is written as the variable would be; ``parse`` turns it (or the variable's
+    value) into the setting's value. A variable that is unset or empty takes the default,
+    unless ``keep_empty`` (then empty is a value of its own). ``shown`` is the default as the
+    docs say it, where the plain value would mislead (it depends on the machine, say).
+    """
+
+    name: str
+    default: str
+    help: str
+    parse: Callable[[str], Any] = str
+    shown: str | None = None
+    keep_empty: bool = False
+
+    @property
+    def field(self) -> str:
+        """The name of the setting in :class:`Settings`: ``QANTAR_PAGE_SIZE`` is ``page_size``."""
+        return self.name.removeprefix("QANTAR_").lower()
+
+    @property
+    def documented_default(self) -> str:
+        if self.shown is not None:
+            return self.shown
+        return f"`{self.default}`" if self.default else "empty"
+
+    def read(self, env: Mapping[str, str]) -> Any:
+        raw = env.get(self.name)
+        if raw is None or (raw == "" and not self.keep_empty):
+            raw = self.default
+        try:
+            return self.parse(raw)
+        except ValueError as err:
+            raise ValueError(f"{self.name}={raw!r} {err}") from None
+
+
+def _absolute(raw: str) -> Path:
+    """A directory, relative to the current directory when it is not absolute."""
+    return Path(os.path.abspath(raw))
+
+
+def _optional(raw: str) -> str | None:
+    return raw or None
+
+
+def _number(kind: Callable[[str], float]) -> Callable[[str], Any]:
+    """A reader of numbers of ``kind``; a value that is not a number, or is negative, is a
+    configuration error."""
+    def parse(raw: str) -> Any:
+        try:
+            value = kind(raw)
+        except ValueError:
+            raise ValueError("is not a number") from None
+        if value < 0:
+            raise ValueError("must not be negative")
+        return value
+    return parse
+
+
+def _hosts(raw: str) -> frozenset[str]:
+    return frozenset(h.strip().lower() for h in raw.split(",") if h.strip())
+
+
+_count = _number(int)
+_seconds = _number(float)
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("QANTAR_STORE", "var/store",
+            "Where the data lives: the directory of the embedded Oxigraph store (made absolute "
+            "when read), or the URL (`http://...`) of the query endpoint of an existing SPARQL "
+            "1.1 server, the remote store.",
+            shown="`var/store`, relative to the current directory"),
+    Setting("QANTAR_STORE_UPDATE", "",
+            "The remote store's SPARQL Update URL.", _optional,
+            shown="the query URL with its last segment `query` or `sparql` replaced by "
+                  "`update` (Oxigraph server's layout)"),
+    Setting("QANTAR_STORE_GSP", "",
+            "The remote store's Graph Store Protocol URL.", _optional,
+            shown="the query URL with its last segment `query` or `sparql` replaced by "
+                  "`store` (Oxigraph server's layout)"),
+    Setting("QANTAR_STORE_AUTH", "",
+            "Credentials for the remote store: `basic USER:PASSWORD`, `digest USER:PASSWORD` "
+            "or `bearer TOKEN`.", _optional, shown="empty: none"),
+    Setting("QANTAR_STORE_UNION", "union-default-graph",
+            "The query parameter that asks the remote store for the union of all graphs as the "
+            "default graph (Oxigraph's); empty for servers whose default graph is that union "
+            "already (Virtuoso, GraphDB, Neptune, or Fuseki with `unionDefaultGraph`).",
+            keep_empty=True),
+    Setting("QANTAR_STATE_DIR", "var",
+            "Where the remote store's import journal is kept (in `remote-store` inside it).",
+            _absolute),
+    Setting("QANTAR_BASE_IRI", BASE,
+            "The IRI every Qantar identifier starts with; the service resolves the IRIs under "
+            "it (the path below the base is the path on the service)."),
+    Setting("QANTAR_DATA_DIR", str(REPO_ROOT),
+            "The directory holding `ontology/`, `graph/`, `shapes/` and `queries/`.",
+            _absolute, shown="the repository root (the parent of the `service` package)"),
+    Setting("QANTAR_WRITE_TOKEN", "",
+            "The bearer token that SPARQL Update and Graph Store writes must present "
+            "(`Authorization: Bearer ...`); empty makes the service read-only (writes answer "
+            "403).", shown="empty: read-only"),
+    Setting("QANTAR_QUERY_TIMEOUT", "30",
+            "Seconds a SPARQL query may run before its worker is stopped (503).", _seconds),
+    Setting("QANTAR_WRITE_TIMEOUT", "120",
+            "Seconds a write (SPARQL Update, Graph Store upload or delete) may take, the wait "
+            "behind earlier writes included, before it is stopped and undone whole (503); on a "
+            "remote store, the limit of each request to it.", _seconds),
+    Setting("QANTAR_QUERY_RATE", "",
+            "Queries one client address may send without the write token, in flask-limiter's "
+            "notation (`60/minute`, `10/second;300/hour`); 429 beyond.", str.strip,
+            shown="empty: no limit"),
+    Setting("QANTAR_QUERY_WORKERS", str(max(2, os.cpu_count() or 2)),
+            "Processes evaluating SPARQL queries (a stuck one is killed at the time limit).",
+            _count, shown="the number of CPUs, at least 2"),
+    Setting("QANTAR_MAX_BODY", str(16 * 1024 * 1024),
+            "The largest request body accepted, in bytes, whatever the transfer encoding (413 "
+            "beyond).", _count, shown="`16777216` (16 MiB)"),
+    Setting("QANTAR_HTML_ROW_CAP", "1000",
+            "The most result rows an HTML view of a query shows.", _count),
+    Setting("QANTAR_CACHE_BYTES", str(64 * 1024 * 1024),
+            "The size of the response cache, in bytes; `0` turns it off.", _count,
+            shown="`67108864` (64 MiB)"),
+    Setting("QANTAR_PAGE_SIZE", "50",
+            "Links an entity page, a class page or the timeline lists before it paginates (at "
+            "least 1).", lambda raw: max(1, _count(raw))),
+    Setting("QANTAR_FETCH_ALLOW", "",
+            "Hosts (`host` or `host:port`, comma-separated) that SPARQL `SERVICE` and `LOAD` "
+            "may reach; empty: the server fetches no URL at all.", _hosts,
+            shown="empty: nothing"),
+    Setting("QANTAR_HOST", "127.0.0.1", "The interface `qantar serve` listens on."),
+    Setting("QANTAR_PORT", "8000", "The port `qantar serve` listens on.", _count),
+    Setting("QANTAR_THREADS", "8",
+            "Request threads of the server (Granian's blocking threads).", _count),
+)
+
+SETTING = {s.name: s for s in SETTINGS}
 
 
 @dataclass(frozen=True)
 class Settings:
-    """Everything configurable about Qantar.
-
-    Environment variables and their defaults:
-
-    - ``QANTAR_STORE``: directory of the embedded Oxigraph store; default ``var/store``,
-      relative to the current directory (made absolute when read). A URL (``http://...``)
-      instead names the SPARQL query endpoint of an existing server (the remote store).
-    - ``QANTAR_STORE_UPDATE`` / ``QANTAR_STORE_GSP``: that server's SPARQL Update and Graph
-      Store Protocol URLs; default: the query URL with its last segment ``query`` or
-      ``sparql`` replaced by ``update`` and ``store`` (Oxigraph server's layout).
-    - ``QANTAR_STORE_AUTH``: ``basic USER:PASSWORD``, ``digest USER:PASSWORD`` or
-      ``bearer TOKEN`` for that server; default none.
-    - ``QANTAR_STORE_UNION``: the query parameter that asks that server for the union of all
-      graphs as the default graph (``union-default-graph``, Oxigraph's); empty for servers
-      whose default graph is that union already (Virtuoso, GraphDB, Neptune, or Fuseki with
-      ``unionDefaultGraph``).
-    - ``QANTAR_STATE_DIR``: where the remote store's import journal is kept; default ``var``.
-    - ``QANTAR_BASE_IRI``: the IRI every Qantar identifier starts with; default
-      ``https://w3id.org/qantar/``.
-    - ``QANTAR_DATA_DIR``: the directory holding ``ontology/``, ``graph/``, ``shapes/`` and
-      ``queries/``; default the repository root (the parent of the ``service`` package).
-    - ``QANTAR_WRITE_TOKEN``: bearer token that SPARQL Update and Graph Store writes must
-      present; default empty, which makes the service read-only (writes answer 403).
-    - ``QANTAR_QUERY_TIMEOUT``: seconds a SPARQL query may run before it is stopped; default 30.
-    - ``QANTAR_WRITE_TIMEOUT``: seconds a write (SPARQL Update, Graph Store upload or delete)
-      may take, waiting for earlier writes included, before it is stopped and undone whole
-      (503); default 120. On a remote store it bounds each request to that server.
-    - ``QANTAR_QUERY_RATE``: queries one client address may send without the write token,
-      as flask-limiter writes it (``60/minute``, ``10/second;300/hour``); default empty: no
-      limit.
-    - ``QANTAR_QUERY_WORKERS``: processes evaluating SPARQL queries (a stuck one is killed at
-      the time limit); default the number of CPUs, at least 2.
-    - ``QANTAR_MAX_BODY``: largest request body accepted, in bytes; default 16 MiB (16777216).
-    - ``QANTAR_HTML_ROW_CAP``: most result rows shown in an HTML page; default 1000.
-    - ``QANTAR_CACHE_BYTES``: size of the response cache, in bytes; 0 turns it off;
-      default 64 MiB.
-    - ``QANTAR_PAGE_SIZE``: links an entity page, class page or the timeline lists before it
-      paginates; default 50.
-    - ``QANTAR_FETCH_ALLOW``: comma-separated host names (or host:port) that SPARQL ``SERVICE``
-      and ``LOAD`` may reach; default empty: the server fetches no URL at all.
-    - ``QANTAR_HOST`` / ``QANTAR_PORT``: where ``qantar serve`` listens; default
-      ``127.0.0.1`` and ``8000``.
-    - ``QANTAR_THREADS``: request threads of the WSGI server; default 8.
-    """
+    """Everything configurable about Qantar: one field per declared :class:`Setting`
+    (:data:`SETTINGS` says what each means and its default), and ``store_url``, the remote
+    store's query URL when ``QANTAR_STORE`` is one."""
 
     store: Path
-    base_iri: str = DEFAULT_BASE_IRI
-    store_url: str | None = None
-    store_update: str | None = None
-    store_gsp: str | None = None
-    store_auth: str | None = None
-    store_union: str = "union-default-graph"
-    data_dir: Path = REPO_ROOT
-    write_token: str = ""
-    query_timeout: float = DEFAULT_QUERY_TIMEOUT
-    write_timeout: float = DEFAULT_WRITE_TIMEOUT
-    query_rate: str = ""
-    query_workers: int = max(2, os.cpu_count() or 2)
-    max_body: int = DEFAULT_MAX_BODY
-    html_row_cap: int = DEFAULT_HTML_ROW_CAP
-    cache_bytes: int = DEFAULT_CACHE_BYTES
-    page_size: int = DEFAULT_PAGE_SIZE
-    fetch_allow: frozenset[str] = frozenset()
-    host: str = "127.0.0.1"
-    port: int = 8000
-    threads: int = 8
+    store_url: str | None
+    store_update: str | None
+    store_gsp: str | None
+    store_auth: str | None
+    store_union: str
+    state_dir: Path
+    base_iri: str
+    data_dir: Path
+    write_token: str
+    query_timeout: float
+    write_timeout: float
+    query_rate: str
+    query_workers: int
+    max_body: int
+    html_row_cap: int
+    cache_bytes: int
+    page_size: int
+    fetch_allow: frozenset[str]
+    host: str
+    port: int
+    threads: int
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Read the settings from ``env`` (default: ``os.environ``); empty values mean default."""
         env = os.environ if env is None else env
-        return cls(
-            store=_store_path(env),
-            store_url=_store_url(env),
-            store_update=env.get("QANTAR_STORE_UPDATE") or None,
-            store_gsp=env.get("QANTAR_STORE_GSP") or None,
-            store_auth=env.get("QANTAR_STORE_AUTH") or None,
-            store_union=env.get("QANTAR_STORE_UNION", "union-default-graph"),
-            base_iri=env.get("QANTAR_BASE_IRI") or DEFAULT_BASE_IRI,
-            data_dir=Path(os.path.abspath(env.get("QANTAR_DATA_DIR") or REPO_ROOT)),
-            write_token=env.get("QANTAR_WRITE_TOKEN") or "",
-            query_timeout=_number(env, "QANTAR_QUERY_TIMEOUT", float, DEFAULT_QUERY_TIMEOUT),
-            write_timeout=_number(env, "QANTAR_WRITE_TIMEOUT", float, DEFAULT_WRITE_TIMEOUT),
-            query_rate=(env.get("QANTAR_QUERY_RATE") or "").strip(),
-            query_workers=_number(env, "QANTAR_QUERY_WORKERS", int, cls.query_workers),
-            max_body=_number(env, "QANTAR_MAX_BODY", int, DEFAULT_MAX_BODY),
-            html_row_cap=_number(env, "QANTAR_HTML_ROW_CAP", int, DEFAULT_HTML_ROW_CAP),
-            cache_bytes=_number(env, "QANTAR_CACHE_BYTES", int, DEFAULT_CACHE_BYTES),
-            page_size=max(1, _number(env, "QANTAR_PAGE_SIZE", int, DEFAULT_PAGE_SIZE)),
-            fetch_allow=frozenset(
-                h.strip().lower() for h in (env.get("QANTAR_FETCH_ALLOW") or "").split(",")
-                if h.strip()
-            ),
-            host=env.get("QANTAR_HOST") or "127.0.0.1",
-            port=_number(env, "QANTAR_PORT", int, 8000),
-            threads=_number(env, "QANTAR_THREADS", int, 8),
-        )
+        values = {s.field: s.read(env) for s in SETTINGS}
+        location = values["store"]
+        if location.startswith(("http://", "https://")):
+            # the remote store: the journal of its imports is kept here
+            values.update(store_url=location, store=values["state_dir"] / "remote-store")
+        else:
+            values.update(store_url=None, store=_absolute(location))
+        return cls(**values)
 
     @property
     def remote(self) -> bool:
@@ -153,28 +239,36 @@ class Settings:
         return self.data_dir / "queries"
 
 
-def _store_url(env: Mapping[str, str]) -> str | None:
-    value = env.get("QANTAR_STORE") or ""
-    return value if value.startswith(("http://", "https://")) else None
+def settings_table() -> str:
+    """The Markdown table of every setting, as docs/configuration.md shows it."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for s in SETTINGS:
+        cells = (f"`{s.name}`", s.documented_default, s.help)
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return "\n".join(lines) + "\n"
 
 
-def _store_path(env: Mapping[str, str]) -> Path:
-    """The embedded store's directory; for a remote store, where its import journal lives."""
-    if _store_url(env):
-        state = env.get("QANTAR_STATE_DIR") or "var"
-        return Path(os.path.abspath(state)) / "remote-store"
-    return Path(os.path.abspath(env.get("QANTAR_STORE") or DEFAULT_STORE))
+_REGION = re.compile(r"(<!-- settings -->\n)(?P<body>.*?)(<!-- /settings -->)", re.S)
 
 
-def _number(env: Mapping[str, str], name: str, kind: type, default: float) -> Any:
-    """Read a numeric variable; a value that is not a positive number is a configuration error."""
-    raw = env.get(name)
-    if not raw:
-        return default
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ValueError(f"{name}={raw!r} is not a number") from None
-    if value < 0:
-        raise ValueError(f"{name}={raw!r} must not be negative")
-    return value
+def documented_table(text: str) -> str | None:
+    """The table of settings as a page of the docs has it (None: the page has no region)."""
+    match = _REGION.search(text)
+    return match["body"] if match else None
+
+
+def main() -> None:
+    """``python -m service.config``: print the table of settings; with ``--docs``, write it
+    into docs/configuration.md between ``<!-- settings -->`` and ``<!-- /settings -->``."""
+    if "--docs" not in sys.argv[1:]:
+        print(settings_table(), end="")
+        return
+    text = DOCS_PAGE.read_text(encoding="utf-8")
+    if documented_table(text) is None:
+        sys.exit(f"{DOCS_PAGE} has no <!-- settings --> region")
+    DOCS_PAGE.write_text(_REGION.sub(lambda m: m.group(1) + settings_table() + m.group(3), text),
+                         encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -25,13 +25,17 @@ from rdflib.namespace import (
     DefinedNamespace,
 )
 
+#: The IRI every Qantar identifier starts with: the ontology, the entities, the named graphs.
+#: The default of the ``QANTAR_BASE_IRI`` setting, which says where the service resolves them.
+BASE = "https://w3id.org/qantar/"
+
 
 class QANTAR(DefinedNamespace):
     """The Qantar ontology (ontology/qantar.ttl), closed: a term it does not define fails at
     import (AttributeError) instead of becoming a new IRI. tests/test_namespaces.py keeps the
     two in step."""
 
-    _NS = Namespace("https://w3id.org/qantar/ontology#")
+    _NS = Namespace(f"{BASE}ontology#")
     _fail = True
 
     # classes
@@ -132,9 +136,9 @@ class QANTAR(DefinedNamespace):
     value: URIRef
 
 
-ONTOLOGY_IRI = URIRef("https://w3id.org/qantar/ontology")
-ID = Namespace("https://w3id.org/qantar/id/")
-GRAPH = Namespace("https://w3id.org/qantar/graph/")
+ONTOLOGY_IRI = URIRef(f"{BASE}ontology")
+ID = Namespace(f"{BASE}id/")
+GRAPH = Namespace(f"{BASE}graph/")
 SEM = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
 WD = Namespace("http://www.wikidata.org/entity/")
 #: W3C Web Annotation: the passages of the article that statements rest on.

@@ -13,8 +13,9 @@ thread) can leak into it. On SIGTERM or SIGINT Granian stops the worker and kill
 
 from __future__ import annotations
 
-import os
+from functools import partial
 
+from service.app import create_app
 from service.config import Settings
 
 #: Seconds Granian waits for requests in flight when asked to stop, before killing its worker.
@@ -22,8 +23,9 @@ SHUTDOWN_GRACE = 5
 
 
 def run_server(settings: Settings) -> None:
-    """Serve ``create_app()`` until interrupted; the worker reads its settings from the
-    environment, so the command line's choices are passed on through it."""
+    """Serve ``create_app(settings)`` until interrupted. The worker is given ``settings``
+    themselves (pickled with the app's loader), command-line choices included, so it reads
+    nothing from the environment."""
     import multiprocessing
 
     from granian import Granian
@@ -31,9 +33,6 @@ def run_server(settings: Settings) -> None:
 
     multiprocessing.set_start_method("spawn", force=True)  # Granian starts its worker so
 
-    if not settings.remote:
-        os.environ["QANTAR_STORE"] = str(settings.store)
-    os.environ["QANTAR_HOST"], os.environ["QANTAR_PORT"] = settings.host, str(settings.port)
     server = Granian(
         "service.app:create_app",
         factory=True,
@@ -45,4 +44,5 @@ def run_server(settings: Settings) -> None:
         log_access=False,
         workers_kill_timeout=SHUTDOWN_GRACE,
     )
-    server.serve()
+    # the target string above only names the app in logs; this loader is what the worker runs
+    server.serve(target_loader=partial(create_app, settings), wrap_loader=False)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from service.config import REPO_ROOT, Settings
+from service.config import REPO_ROOT, SETTINGS, Settings
 
 
 def test_defaults_are_var_store_the_w3id_base_and_the_repo_root(
@@ -37,3 +37,37 @@ def test_environment_overrides_and_relative_paths_become_absolute(
 def test_settings_cannot_change_after_reading() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         Settings.from_env({}).store = Path("/elsewhere")  # type: ignore[misc]
+
+
+def test_every_field_is_a_declared_setting_but_the_remote_stores_url() -> None:
+    declared = [s.field for s in SETTINGS]
+    assert len(declared) == len(set(declared))
+    assert {f.name for f in dataclasses.fields(Settings)} == {*declared, "store_url"}
+
+
+def test_every_declared_default_is_a_valid_value() -> None:
+    for setting in SETTINGS:
+        setting.read({})  # raises on a default its own parser refuses
+
+
+def test_a_url_as_the_store_names_the_remote_store_with_its_journal_in_the_state_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = Settings.from_env({"QANTAR_STORE": "http://127.0.0.1:7878/query",
+                                  "QANTAR_STATE_DIR": "state", "QANTAR_STORE_UNION": ""})
+    assert settings.remote and settings.store_url == "http://127.0.0.1:7878/query"
+    assert settings.store == tmp_path / "state" / "remote-store"
+    assert settings.store_union == ""  # empty is a value of its own here, not the default
+    assert Settings.from_env({}).store_union == "union-default-graph"
+
+
+def test_numbers_are_read_and_a_bad_one_names_its_variable() -> None:
+    settings = Settings.from_env({"QANTAR_QUERY_TIMEOUT": "2.5", "QANTAR_PAGE_SIZE": "0",
+                                  "QANTAR_FETCH_ALLOW": " Example.org, h:8080 ,"})
+    assert (settings.query_timeout, settings.page_size) == (2.5, 1)
+    assert settings.fetch_allow == {"example.org", "h:8080"}
+    with pytest.raises(ValueError, match="QANTAR_PORT='eighty' is not a number"):
+        Settings.from_env({"QANTAR_PORT": "eighty"})
+    with pytest.raises(ValueError, match="QANTAR_THREADS='-1' must not be negative"):
+        Settings.from_env({"QANTAR_THREADS": "-1"})

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from service.namespaces import QANTAR
 from service.store import Store
 
-PREFIXES = """
-PREFIX qantar: <https://w3id.org/qantar/ontology#>
+PREFIXES = f"""
+PREFIX qantar: <{QANTAR}>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX sem: <http://semanticweb.cs.vu.nl/2009/11/sem/>

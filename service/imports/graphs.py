@@ -9,21 +9,20 @@ import pyoxigraph as ox
 
 from service.errors import InvalidData, NotFound
 from service.imports.importer import RESERVED_GRAPHS
-from service.namespaces import PROVENANCE_GRAPH
+from service.namespaces import GRAPH, PROVENANCE_GRAPH, QANTAR
 from service.store import Store
 
-LISTING = """
+LISTING = f"PREFIX qantar: <{QANTAR}>\nPREFIX graph: <{GRAPH}>\n" + """
 PREFIX dcat: <http://www.w3.org/ns/dcat#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX qantar: <https://w3id.org/qantar/ontology#>
 SELECT ?g (COUNT(*) AS ?triples) (SAMPLE(?when) AS ?imported) (SAMPLE(?outcome) AS ?validation)
        (GROUP_CONCAT(DISTINCT ?label; SEPARATOR=" | ") AS ?sources)
        (SAMPLE(?version) AS ?current) (SAMPLE(?agent) AS ?by)
 WHERE {
   GRAPH ?g { ?s ?p ?o }
   OPTIONAL {
-    GRAPH <https://w3id.org/qantar/graph/provenance> {
+    GRAPH graph:provenance {
       ?g dcat:hasCurrentVersion ?version .
       ?version prov:generatedAtTime ?when ; qantar:validationOutcome ?outcome ;
                prov:wasGeneratedBy/prov:wasAssociatedWith/rdfs:label ?agent .

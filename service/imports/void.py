@@ -13,13 +13,13 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, XSD
 
 from service.imports.vocabulary import VOID
-from service.namespaces import ARTICLE_GRAPH, ID, ONTOLOGY_IRI
+from service.namespaces import ARTICLE_GRAPH, GRAPH, ID, ONTOLOGY_IRI
 from service.store import Store
 
 WIKIDATA = URIRef("http://www.wikidata.org/entity/")
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 ARTICLE = ID["source/nrc-2022-01-15-kazakhstan"]
-VOID_GRAPH = URIRef("https://w3id.org/qantar/graph/void")
+VOID_GRAPH = GRAPH["void"]
 TITLE = "Qantar: the January 2022 unrest in Kazakhstan"
 DESCRIPTION = ("A knowledge graph of the January 2022 unrest in Kazakhstan (Qandy Qantar), "
                "modelled from an NRC article of 15 January 2022, with every figure and "

@@ -20,12 +20,13 @@ from functools import lru_cache
 
 import pyoxigraph as ox
 
+from service.namespaces import GRAPH
 from service.sparql.rdflib_parse import parse_query_tree
 
 #: The provenance graph is the service's own record of imports and uploads; like a system
 #: graph it stays out of the dataset a query sees unless named (FROM NAMED, named-graph-uri),
 #: so a client's data comes back as it was written (the W3C suites check exactly that).
-SYSTEM_GRAPHS = frozenset({"https://w3id.org/qantar/graph/provenance"})
+SYSTEM_GRAPHS = frozenset({str(GRAPH["provenance"])})
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
