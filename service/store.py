@@ -14,6 +14,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from service.errors import BadQuery, NotFound
+from service.formats import READABLE_RDF, by_media_type
 
 QueryResult = ox.QuerySolutions | ox.QueryTriples | ox.QueryBoolean
 
@@ -296,9 +297,10 @@ def _graph_name(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
 
 
 def _rdf_format(mime: str) -> ox.RdfFormat:
-    from service.sparql.oxiformats import RDF_FORMATS
-
-    return RDF_FORMATS[mime]
+    fmt = by_media_type(mime, READABLE_RDF)
+    if fmt is None:
+        raise KeyError(mime)
+    return fmt.rdf
 
 
 def _has_blank(terms: tuple) -> bool:

@@ -330,7 +330,7 @@ def worker_main(conn: Connection, sandboxed: bool = True) -> None:
 def _answer(conn: Connection, store: object, job: QueryJob, view: StoreView) -> None:
     import pyoxigraph as ox
 
-    from service.sparql.oxiformats import RDF_FORMATS, RESULTS_FORMATS
+    from service.formats import RDF_FORMATS, RESULTS_FORMATS, by_media_type
 
     kwargs = query_dataset(view, job.query, default_graphs=job.default_graphs,
                            named_graphs=job.named_graphs, union_default=job.union_default)
@@ -347,11 +347,13 @@ def _answer(conn: Connection, store: object, job: QueryJob, view: StoreView) -> 
         return
     if isinstance(result, ox.QueryTriples):
         kind, mime = "triples", job.graph_type
-        fmt = RDF_FORMATS.get(mime) if mime else None
+        found = by_media_type(mime, RDF_FORMATS)
+        fmt = found.rdf if found else None
     else:
         kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
         mime = job.results_type
-        fmt = RESULTS_FORMATS.get(mime) if mime else None
+        found = by_media_type(mime, RESULTS_FORMATS)
+        fmt = found.results if found else None
     if fmt is None:
         what = "an RDF graph" if kind == "triples" else "query results"
         conn.send(("error", 406, f"the answer is {what}, and none of the acceptable formats fits"))
