@@ -16,6 +16,7 @@ from service.bundle import read_bundle, read_ontology
 from service.cli_options import command_settings, store_option
 from service.config import SETTING, Settings
 from service.errors import BadQuery, InvalidData, NotFound, QantarError, UnreadableInput, exit_code
+from service.formats import CSV, RESULTS_FORMATS, SPARQL_JSON, TURTLE, by_name
 from service.imports.commands import (
     conflicts_command,
     export_command,
@@ -93,7 +94,8 @@ def load(ctx: click.Context, store: Path | None) -> None:
 @cli.command()
 @click.argument("query")
 @store_option
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "turtle"]),
+@click.option("--format", "fmt",
+              type=click.Choice(["table", *(f.short_name for f in (CSV, SPARQL_JSON, TURTLE))]),
               default=None, help="Output format (default: table, or turtle for CONSTRUCT).")
 @click.pass_context
 def query(ctx: click.Context, query: str, store: Path | None, fmt: str | None) -> None:
@@ -223,13 +225,12 @@ def _render(result: QueryResult, fmt: str | None) -> str:
 def _turtle(triples: list[ox.Triple]) -> str:
     """Turtle with only the prefixes the triples use (pyoxigraph writes every one it is given)."""
     used = prefixes_used(triples)
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used).decode()
+    return ox.serialize(triples, format=TURTLE.rdf, prefixes=used).decode()
 
 
 def _results(result: ox.QuerySolutions | ox.QueryBoolean, fmt: str) -> str:
     """SPARQL 1.1 CSV or JSON results, written by pyoxigraph's serializers."""
-    kind = ox.QueryResultsFormat.CSV if fmt == "csv" else ox.QueryResultsFormat.JSON
-    out = result.serialize(format=kind).decode()
+    out = result.serialize(format=by_name(fmt, RESULTS_FORMATS).results).decode()
     return out if out.endswith("\n") else out + "\n"
 
 

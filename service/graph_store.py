@@ -22,15 +22,20 @@ from typing import BinaryIO
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
-from werkzeug.datastructures import MIMEAccept
 
 from service.auth import require_write_token
 from service.errors import BadQuery
+from service.formats import (
+    DATASET_FORMATS,
+    RDF_FORMATS,
+    READABLE_RDF,
+    Format,
+    by_media_type,
+    negotiate,
+)
 from service.http_errors import error_response
 from service.imports.uploads import Upload, now, record_upload, validate_upload
 from service.protected import BUNDLE_GRAPHS, PROTECTED_GRAPHS, ProtectedGraph, refusal
-from service.sparql.formats import DATASET_TYPES, GRAPH_TYPES, choose_graph_type
-from service.sparql.oxiformats import content_type
 from service.state import qantar
 from service.xml_safety import UnsafeXml, check_xml
 
@@ -38,28 +43,11 @@ blueprint = Blueprint("graph_store", __name__)
 
 METHODS = ["GET", "PUT", "POST", "DELETE"]  # Flask adds HEAD (GET without a body) and OPTIONS
 
-#: Request media types we read, to pyoxigraph formats (aliases included).
-BODY_FORMATS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/x-turtle": ox.RdfFormat.TURTLE,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "text/plain": ox.RdfFormat.N_TRIPLES,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "text/x-nquads": ox.RdfFormat.N_QUADS,
-    "application/trig": ox.RdfFormat.TRIG,
-    "application/x-trig": ox.RdfFormat.TRIG,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "application/xml": ox.RdfFormat.RDF_XML,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "text/n3": ox.RdfFormat.N3,
-}
-#: Formats that can carry named graphs: the only ones accepted for the whole dataset.
-QUAD_FORMATS = {ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG, ox.RdfFormat.JSON_LD}
 MULTIPART = "multipart/form-data"
 STREAM_CHUNK = 64 * 1024
-#: GRAPH_TYPES with the dataset formats last: one graph comes as N-Quads or TriG only when the
-#: client names them (a wildcard gets Turtle).
-SINGLE_GRAPH_TYPES = tuple(t for t in GRAPH_TYPES if t not in DATASET_TYPES) + DATASET_TYPES
+#: The graph formats with the dataset formats last: one graph comes as N-Quads or TriG only when
+#: the client names them (a wildcard gets Turtle).
+SINGLE_GRAPH_FORMATS = (*(f for f in RDF_FORMATS if not f.named_graphs), *DATASET_FORMATS)
 
 
 @dataclass(frozen=True)
@@ -117,40 +105,31 @@ def _handle(target: Target) -> Response:
     return _post(target)
 
 
-def _accept() -> MIMEAccept:
-    """The Accept header without media type parameters.
-
-    werkzeug matches ``text/turtle; charset=utf-8`` against nothing we offer, yet it asks for
-    exactly what we send (every format here is written in UTF-8).
-    """
-    return MIMEAccept([(value.split(";")[0].strip(), quality)
-                       for value, quality in request.accept_mimetypes])
-
-
 def _get(target: Target) -> Response:
     store = qantar().store
     if target.dataset:
-        mime = choose_graph_type(_accept(), DATASET_TYPES)
-        if mime is None:
+        fmt = negotiate(request.accept_mimetypes, DATASET_FORMATS)
+        if fmt is None:
             return error_response(406, "the whole dataset is served as application/trig or "
                                   "application/n-quads; ask with ?graph=<IRI> for one graph")
-        return _rdf(lambda output: store.dump_dataset(mime, output), mime)
+        return _rdf(lambda output: store.dump_dataset(fmt.media_type, output), fmt)
     if not store.graph_exists(target.iri):
         return error_response(404, f"there is no graph <{target.iri}>")
-    mime = choose_graph_type(_accept(), SINGLE_GRAPH_TYPES)
-    if mime is None:
+    fmt = negotiate(request.accept_mimetypes, SINGLE_GRAPH_FORMATS)
+    if fmt is None:
+        offered = ", ".join(t for f in SINGLE_GRAPH_FORMATS for t in (f.media_type, *f.aliases))
         return error_response(406, "none of the Accept types is an RDF format this store "
-                              f"writes ({', '.join(SINGLE_GRAPH_TYPES)})")
-    return _rdf(lambda output: store.dump(target.iri, mime, output), mime)
+                              f"writes ({offered})")
+    return _rdf(lambda output: store.dump(target.iri, fmt.media_type, output), fmt)
 
 
-def _rdf(dump: Callable[[BinaryIO], object], mime: str) -> Response:
+def _rdf(dump: Callable[[BinaryIO], object], fmt: Format) -> Response:
     """A streamed answer: the store serialises in a thread into a small queue of chunks.
 
     A whole-dataset download need not fit in memory, and HEAD (for which werkzeug never
     iterates the body) serialises nothing.
     """
-    return Response(_streamed(dump), content_type=content_type(mime), headers={"Vary": "Accept"})
+    return Response(_streamed(dump), content_type=fmt.content_type, headers={"Vary": "Accept"})
 
 
 class _Abandoned(Exception):
@@ -235,7 +214,8 @@ def _put(target: Target) -> Response:
 
 def _post(target: Target) -> Response:
     if target.dataset:
-        if _body_format(request.mimetype) in QUAD_FORMATS:
+        fmt = _body_format(request.mimetype)
+        if fmt is not None and fmt.rdf.supports_datasets:
             quads = _unprotected(_read_quads(base_iri=request.base_url))
             with qantar().writing() as store:
                 store.add_quads(quads)
@@ -294,7 +274,7 @@ def _read_quads(base_iri: str) -> list[ox.Quad]:
     quads: list[ox.Quad] = []
     for data, mime, charset in _parts():
         fmt = _checked_format(mime, charset)
-        if fmt not in QUAD_FORMATS:
+        if not fmt.supports_datasets:
             raise UnsupportedBody(
                 f"the whole dataset is written as TriG, N-Quads or JSON-LD, not {mime}; "
                 "name one graph with ?graph=<IRI> or ?default")
@@ -317,19 +297,21 @@ class UnsupportedBody(BadQuery):
     """The body's media type is not an RDF format we read (415)."""
 
 
-def _body_format(mime: str) -> ox.RdfFormat | None:
-    return BODY_FORMATS.get(mime.lower()) if mime else None
+def _body_format(mime: str) -> Format | None:
+    """The RDF format a body's media type names, non-standard names included."""
+    return by_media_type(mime, READABLE_RDF, legacy=True)
 
 
 def _checked_format(mime: str, charset: str | None) -> ox.RdfFormat:
     fmt = _body_format(mime)
     if fmt is None:
+        readable = {t for f in READABLE_RDF for t in f.media_types} - {"text/plain"}
         raise UnsupportedBody(
             f"unsupported content type {mime or '(none)'}: send one of "
-            f"{', '.join(sorted(set(BODY_FORMATS) - {'text/plain'}))}")
+            f"{', '.join(sorted(readable))}")
     if charset and charset.lower().replace("-", "") not in ("utf8", "usascii"):
         raise UnsupportedBody(f"RDF bodies are read as UTF-8, not {charset}")
-    return fmt
+    return fmt.rdf
 
 
 def _parse(data: bytes, fmt: ox.RdfFormat, base_iri: str,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
 
+from service.formats import CSV, JSON_LD, N_TRIPLES, RDF_XML, SPARQL_JSON, SPARQL_XML, TSV, TURTLE
 from service.namespaces import PREFIXES
 from service.state import qantar
 
@@ -22,9 +23,9 @@ blueprint = Blueprint("query_ui", __name__)
 YASGUI_FILES = ("yasgui.min.js", "yasgui.min.css")
 
 #: The media types offered as downloads, by kind of query (``format=`` names of /sparql).
-RESULT_DOWNLOADS = (("JSON", "json"), ("XML", "xml"), ("CSV", "csv"), ("TSV", "tsv"))
-GRAPH_DOWNLOADS = (("Turtle", "turtle"), ("N-Triples", "ntriples"), ("JSON-LD", "jsonld"),
-                   ("RDF/XML", "rdfxml"))
+RESULT_DOWNLOADS = (("JSON", SPARQL_JSON.short_name), ("XML", SPARQL_XML.short_name),
+                    ("CSV", CSV.short_name), ("TSV", TSV.short_name))
+GRAPH_DOWNLOADS = tuple((f.name, f.short_name) for f in (TURTLE, N_TRIPLES, JSON_LD, RDF_XML))
 
 _QUESTION = re.compile(r"^#\s*Question:\s*(?P<title>.+?)\s*$")
 _COMMENT = re.compile(r"^#\s?(?P<text>.*?)\s*$")

@@ -9,31 +9,19 @@ import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
 from service.errors import UnreadableInput
+from service.formats import RDF_XML, Format, by_extension, extensions
 from service.xml_safety import UnsafeXml, check_xml
-
-# extension -> (rdflib format, pyoxigraph format)
-FORMATS: dict[str, tuple[str, ox.RdfFormat]] = {
-    ".ttl": ("turtle", ox.RdfFormat.TURTLE),
-    ".nt": ("nt", ox.RdfFormat.N_TRIPLES),
-    ".nq": ("nquads", ox.RdfFormat.N_QUADS),
-    ".trig": ("trig", ox.RdfFormat.TRIG),
-    ".rdf": ("xml", ox.RdfFormat.RDF_XML),
-    ".xml": ("xml", ox.RdfFormat.RDF_XML),
-    ".owl": ("xml", ox.RdfFormat.RDF_XML),
-    ".jsonld": ("json-ld", ox.RdfFormat.JSON_LD),
-}
-QUAD_FORMATS = {"nquads", "trig"}
 
 _OX_LOCATION = re.compile(r"^Parser error (?:at|between) .*?: ")
 
 
-def rdf_format(path: Path) -> str:
-    """The rdflib format name for ``path``, from its extension."""
-    try:
-        return FORMATS[path.suffix.lower()][0]
-    except KeyError:
-        known = ", ".join(sorted(FORMATS))
-        raise UnreadableInput(path, f"unknown RDF file extension (known: {known})") from None
+def rdf_format(path: Path) -> Format:
+    """The RDF format of ``path``, from its extension."""
+    fmt = by_extension(path.suffix)
+    if fmt is None:
+        known = ", ".join(extensions())
+        raise UnreadableInput(path, f"unknown RDF file extension (known: {known})")
+    return fmt
 
 
 def parse_file(path: str | Path) -> Graph:
@@ -46,33 +34,33 @@ def parse_file(path: str | Path) -> Graph:
     fmt = rdf_format(path)
     if not path.is_file():
         raise UnreadableInput(path, "no such file")
-    if fmt == "xml":
+    if fmt is RDF_XML:
         with path.open("rb") as raw:
             try:
                 check_xml(raw)  # rdflib's expat would expand entities
             except UnsafeXml as err:
                 raise UnreadableInput(path, err.message, err.line, err.column) from None
     try:
-        if fmt in QUAD_FORMATS:
+        if fmt.named_graphs:
             dataset = Dataset()
-            dataset.parse(path, format=fmt)
+            dataset.parse(path, format=fmt.rdflib)
             graph = Graph()
             for s, p, o, _ in dataset.quads():
                 graph.add((s, p, o))
             for prefix, ns in dataset.namespaces():
                 graph.bind(prefix, ns, override=False)
             return graph
-        return Graph().parse(path, format=fmt)
+        return Graph().parse(path, format=fmt.rdflib)
     except UnreadableInput:
         raise
     except Exception as err:  # parsers raise many unrelated types
-        raise _locate(path, err) from err
+        raise _locate(path, fmt, err) from err
 
 
-def _locate(path: Path, rdflib_error: Exception) -> UnreadableInput:
+def _locate(path: Path, fmt: Format, rdflib_error: Exception) -> UnreadableInput:
     """Turn a parser failure into an UnreadableInput with the best position known."""
     try:
-        for _ in ox.parse(path=path, format=FORMATS[path.suffix.lower()][1],
+        for _ in ox.parse(path=path, format=fmt.rdf,
                           base_iri=path.resolve().as_uri()):
             pass
     except SyntaxError as err:

@@ -21,8 +21,8 @@ import requests.auth
 from rdflib import Graph
 
 from service.errors import BadQuery, NotFound, QantarError
+from service.formats import N_TRIPLES, READABLE_RDF, SPARQL_JSON, SPARQL_XML, by_media_type
 from service.sparql.dataset import has_dataset_clause
-from service.sparql.oxiformats import RDF_FORMATS
 from service.store import QueryResult, Triples, clear_dataset, syntax_message
 from service.xml_safety import check_xml
 
@@ -30,6 +30,8 @@ _T = TypeVar("_T")
 
 #: Triples per request when uploading in chunks.
 CHUNK_TRIPLES = 100_000
+#: What every SPARQL 1.1 server writes, for any kind of query.
+ANSWERS_ANY_SERVER_WRITES = f"{SPARQL_JSON.media_type}, {N_TRIPLES.media_type};q=0.9"
 
 
 class StoreUnavailable(QantarError):
@@ -127,20 +129,20 @@ class RemoteStore:
 
     def query(self, sparql: str, use_default_graph_as_union: bool = True) -> QueryResult:
         """Solutions, a boolean, or triples, of the types every store answers with."""
-        response = self.query_response(
-            sparql, "application/sparql-results+json, application/n-triples;q=0.9",
-            union=use_default_graph_as_union)
+        response = self.query_response(sparql, ANSWERS_ANY_SERVER_WRITES,
+                                       union=use_default_graph_as_union)
         kind = response.headers.get("Content-Type", "").split(";")[0].strip()
         body = response.content
+        results = by_media_type(kind, (SPARQL_JSON, SPARQL_XML))
+        rdf = by_media_type(kind, READABLE_RDF)
         try:
-            if kind in ("application/sparql-results+json", "application/json"):
-                return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-            if kind in ("application/sparql-results+xml", "application/xml"):
+            if results is SPARQL_XML:
                 check_xml(body)  # no entity expansion from whatever the server sends
-                return ox.parse_query_results(body, format=ox.QueryResultsFormat.XML)
-            if kind in RDF_FORMATS:
+            if results:
+                return ox.parse_query_results(body, format=results.results)
+            if rdf:
                 return Triples([ox.Triple(q.subject, q.predicate, q.object)
-                                for q in ox.parse(body, format=RDF_FORMATS[kind])])
+                                for q in ox.parse(body, format=rdf.rdf)])
         except (SyntaxError, ValueError) as err:  # UnsafeXml is a ValueError
             raise StoreUnavailable(f"the SPARQL server at {self.query_url} answered something "
                                    f"that is not valid {kind}: {err}") from err

@@ -18,9 +18,9 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from service.errors import BadQuery, NotFound
+from service.formats import READABLE_RDF, by_media_type
 from service.protected import PROTECTED_GRAPHS, PROVENANCE, refusal
 from service.sparql.dataset import StoreView, query_dataset
-from service.sparql.oxiformats import RDF_FORMATS
 
 
 class Triples:
@@ -402,7 +402,10 @@ def _graph_name(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
 
 
 def _rdf_format(mime: str) -> ox.RdfFormat:
-    return RDF_FORMATS[mime]
+    fmt = by_media_type(mime, READABLE_RDF)
+    if fmt is None:
+        raise KeyError(mime)
+    return fmt.rdf
 
 
 def _has_blank(terms: tuple) -> bool:

@@ -18,6 +18,7 @@ from service.backends import open_store
 from service.cli_options import command_settings, store_option
 from service.config import Settings
 from service.errors import QantarError
+from service.formats import N_QUADS, RDF_FORMATS, TRIG, TURTLE
 from service.imports.conflicts import find_conflicts
 from service.imports.export import export_dataset, with_void
 from service.imports.graphs import drop_graph, list_graphs
@@ -56,8 +57,8 @@ def writable_store(settings: Settings) -> Iterator[Store]:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--graph", "graph", required=True, help="IRI of the named graph to import into.")
 @click.option("--format", "format_name", default=None,
-              help="RDF format when the extension does not say (turtle, ntriples, nquads, trig, "
-                   "rdfxml, jsonld).")
+              help="RDF format when the extension does not say "
+                   f"({', '.join(f.short_name for f in RDF_FORMATS)}).")
 @click.option("--replace", is_flag=True, help="Replace the graph if it exists.")
 @click.option("--lenient", is_flag=True,
               help="Import even if the data breaks the shapes; the report is kept with the "
@@ -149,7 +150,8 @@ def conflicts_command(ctx: click.Context, as_json: bool, store: Path | None) -> 
 
 
 @click.command(name="export")
-@click.option("--format", "fmt", type=click.Choice(["nquads", "trig", "turtle"]),
+@click.option("--format", "fmt",
+              type=click.Choice([f.short_name for f in (N_QUADS, TRIG, TURTLE)]),
               default="nquads", show_default=True)
 @click.option("--graph", default=None, help="Export only this named graph.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,

@@ -12,22 +12,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 
 from service.errors import UnreadableInput
-from service.rdf_files import FORMATS
-
-#: ``--format`` names and media types, for files whose extension does not say.
-FORMAT_NAMES: dict[str, ox.RdfFormat] = {
-    "turtle": ox.RdfFormat.TURTLE, "ttl": ox.RdfFormat.TURTLE,
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES, "nt": ox.RdfFormat.N_TRIPLES,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "nquads": ox.RdfFormat.N_QUADS, "nq": ox.RdfFormat.N_QUADS,
-    "application/n-quads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG, "application/trig": ox.RdfFormat.TRIG,
-    "rdfxml": ox.RdfFormat.RDF_XML, "xml": ox.RdfFormat.RDF_XML,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-    "jsonld": ox.RdfFormat.JSON_LD, "json-ld": ox.RdfFormat.JSON_LD,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-}
+from service.formats import RDF_FORMATS, by_extension, by_name, extensions, short_names
 
 
 @dataclass(frozen=True)
@@ -47,11 +32,12 @@ class Source:
 
 
 def format_named(name: str) -> ox.RdfFormat:
-    try:
-        return FORMAT_NAMES[name.strip().lower().split(";")[0].strip()]
-    except KeyError:
-        known = ", ".join(k for k in FORMAT_NAMES if "/" not in k)
-        raise UnreadableInput(name, f"unknown RDF format (known: {known})") from None
+    """The format ``--format`` names: a short name or a media type."""
+    fmt = by_name(name, RDF_FORMATS, legacy=True)
+    if fmt is None:
+        known = ", ".join(short_names(RDF_FORMATS))
+        raise UnreadableInput(name, f"unknown RDF format (known: {known})")
+    return fmt.rdf
 
 
 def collect_sources(paths: list[Path], format_name: str | None = None) -> list[Source]:
@@ -61,7 +47,7 @@ def collect_sources(paths: list[Path], format_name: str | None = None) -> list[S
     for path in paths:
         if path.is_dir():
             files = sorted(p for p in path.rglob("*") if p.is_file()
-                           and (override or p.suffix.lower() in FORMATS))
+                           and (override or by_extension(p.suffix) is not None))
             if not files:
                 raise UnreadableInput(path, "the directory holds no RDF file")
         elif path.is_file():
@@ -75,12 +61,11 @@ def collect_sources(paths: list[Path], format_name: str | None = None) -> list[S
 
 
 def _format_of(path: Path) -> ox.RdfFormat:
-    try:
-        return FORMATS[path.suffix.lower()][1]
-    except KeyError:
-        known = ", ".join(sorted(FORMATS))
-        raise UnreadableInput(
-            path, f"unknown RDF file extension (known: {known}; or say --format)") from None
+    fmt = by_extension(path.suffix)
+    if fmt is None:
+        known = ", ".join(extensions())
+        raise UnreadableInput(path, f"unknown RDF file extension (known: {known}; or say --format)")
+    return fmt.rdf
 
 
 class CountingReader:

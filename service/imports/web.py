@@ -9,27 +9,20 @@ import dataclasses
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
+from service.formats import HTML, JSON, RDF_FORMATS, negotiate, prefers
 from service.http_errors import error_response
 from service.imports.conflicts import find_conflicts
 from service.imports.graphs import list_graphs
 from service.imports.void import void_description
 from service.namespaces import shorten
 from service.pages.iris import IriMap
-from service.sparql.formats import choose_graph_type
-from service.sparql.oxiformats import content_type
 from service.state import qantar
 
 blueprint = Blueprint("imports", __name__, template_folder="templates")
 
-RDFLIB_FORMATS = {"text/turtle": "turtle", "application/n-triples": "nt",
-                  "application/rdf+xml": "xml", "application/ld+json": "json-ld",
-                  "application/n-quads": "nquads", "application/trig": "trig"}
-
 
 def _wants_json() -> bool:
-    accept = request.accept_mimetypes
-    return accept.best_match(["text/html", "application/json"]) == "application/json" and \
-        accept.quality("application/json") > accept.quality("text/html")
+    return prefers(request.accept_mimetypes, JSON, over=HTML)
 
 
 def _link(iri: str | None) -> str | None:
@@ -65,11 +58,11 @@ def conflicts() -> Response | str:
 @blueprint.route("/.well-known/void")
 def void() -> Response:
     """The VoID description of the dataset, in the RDF format asked for (Turtle by default)."""
-    mime = choose_graph_type(request.accept_mimetypes)
-    if mime is None or mime not in RDFLIB_FORMATS:
+    fmt = negotiate(request.accept_mimetypes, RDF_FORMATS)
+    if fmt is None:
         return error_response(406, "VoID is available as Turtle, N-Triples, RDF/XML, JSON-LD, "
                                    "N-Quads or TriG")
     state = qantar()
     graph = void_description(state.store, state.settings.base_iri, request.host_url)
-    body = graph.serialize(format=RDFLIB_FORMATS[mime], encoding="utf-8")
-    return Response(body, content_type=content_type(mime), headers={"Vary": "Accept"})
+    body = graph.serialize(format=fmt.rdflib, encoding="utf-8")
+    return Response(body, content_type=fmt.content_type, headers={"Vary": "Accept"})

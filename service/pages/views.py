@@ -21,17 +21,18 @@ from flask import (
     url_for,
 )
 
+from service.formats import HTML, JSON, Format, negotiate, prefers
 from service.http_errors import error_response
 from service.namespaces import ONTOLOGY_GRAPH, QANTAR, SDO
 from service.pages import catalog, describe, entity
 from service.pages.binding import PROLOGUE, bind
 from service.pages.context import derived, get_settings, get_store, iri_map, page_size
-from service.pages.formats import (
-    BY_EXT,
-    BY_MIME,
-    FORMATS,
-    DocFormat,
-    negotiate,
+from service.pages.documents import (
+    BY_EXTENSION,
+    DOCUMENT_FORMATS,
+    OFFERED,
+    PAGE_FORMATS,
+    serialize,
     split_document_path,
 )
 from service.pages.iris import curie, expand_curie
@@ -91,8 +92,13 @@ def _page_number() -> int:
     return max(1, request.args.get("page", 1, type=int) or 1)
 
 
+def _choice() -> Format | None:
+    """The representation the client prefers (None: none of them); no Accept means the page."""
+    return negotiate(request.accept_mimetypes, OFFERED, legacy=True)
+
+
 def _wants_html() -> bool:
-    return negotiate(request.accept_mimetypes) is None
+    return _choice() in PAGE_FORMATS
 
 
 def _with_vary(response: Response) -> Response:
@@ -121,18 +127,18 @@ def resolve(path: str) -> Response:
     node = iri_map().resolve(path)
     if node is None or not describe.exists(get_store(), node):
         return _not_found(path)
-    choice = negotiate(request.accept_mimetypes)
-    if choice is False:
-        return _with_vary(_not_acceptable())
+    choice = _choice()
     if choice is None:
+        return _with_vary(_not_acceptable())
+    if choice in PAGE_FORMATS:
         target = url_for("pages.page", path=path)
     else:
-        target = url_for("pages.data", path=f"{path}.{choice.ext}")
+        target = url_for("pages.data", path=f"{path}.{choice.extension}")
     return _with_vary(redirect(target, code=303))
 
 
 def _not_acceptable() -> Response:
-    offered = ", ".join(["text/html", *(f.mime for f in FORMATS)])
+    offered = ", ".join([HTML.media_type, *(f.media_type for f in DOCUMENT_FORMATS)])
     return error_response(406, f"none of the Accept types is offered; this resource is "
                           f"available as {offered}")
 
@@ -164,7 +170,8 @@ def page(path: str) -> Response | str:
     size = page_size()
     model, p = entity.build(store, iris, node, _page_number(), size)
     page_url = url_for("pages.page", path=path, _external=True)
-    alternates = [(f, url_for("pages.data", path=f"{path}.{f.ext}")) for f in FORMATS]
+    alternates = [(f, url_for("pages.data", path=f"{path}.{f.extension}"))
+                  for f in DOCUMENT_FORMATS]
     graph_stats = None
     if node.value in store.graphs():
         graph_stats = store.triple_count(node.value)
@@ -172,7 +179,7 @@ def page(path: str) -> Response | str:
                            jsonld=entity_jsonld(model, p, page_url), graph_stats=graph_stats)
     response = Response(body, mimetype="text/html")
     response.headers["Link"] = ", ".join(
-        [f'<{href}>; rel="alternate"; type="{f.mime}"' for f, href in alternates]
+        [f'<{href}>; rel="alternate"; type="{f.media_type}"' for f, href in alternates]
         + [f'<{node.value}>; rel="describes"'])
     return response
 
@@ -188,17 +195,15 @@ def data(path: str) -> Response:
                                               f"{get_settings().base_iri}{stem}> here"))
     negotiated = fmt is None
     if fmt is None:
-        best = request.accept_mimetypes.best_match([f.mime for f in FORMATS]) \
-            if request.accept_mimetypes else FORMATS[0].mime
-        if best is None:
+        fmt = negotiate(request.accept_mimetypes, DOCUMENT_FORMATS, legacy=True)
+        if fmt is None:
             return _with_vary(_not_acceptable())
-        fmt = BY_MIME[best]
     quads = describe.document(get_store(), node, DOCUMENT_INCOMING_CAP)
     return _rdf_response(fmt, quads, vary=negotiated)
 
 
-def _rdf_response(fmt: DocFormat, quads: list[ox.Quad], vary: bool) -> Response:
-    response = Response(fmt.serialize(quads), content_type=fmt.content_type)
+def _rdf_response(fmt: Format, quads: list[ox.Quad], vary: bool) -> Response:
+    response = Response(serialize(fmt, quads), content_type=fmt.content_type)
     if vary:
         response.headers["Vary"] = "Accept"
     return response
@@ -258,9 +263,7 @@ def class_page(name: str) -> Response | str:
 def search() -> Response:
     """Names by prefix or substring; JSON (for autocomplete) to ``Accept: application/json``."""
     query = request.args.get("q", "").strip()
-    accept = request.accept_mimetypes
-    wants_json = accept.best_match(["text/html", "application/json"]) == "application/json" \
-        and accept.quality("application/json") > accept.quality("text/html")
+    wants_json = prefers(request.accept_mimetypes, JSON, over=HTML)
     hits = _names().search(query, AUTOCOMPLETE_LIMIT if wants_json else SEARCH_PAGE_LIMIT)
     summaries = catalog.summaries(get_store(), [h.iri for h in hits])
     p = _presenter({h.iri for h in hits} | {t for s in summaries.values() for t in s.types})
@@ -315,7 +318,7 @@ def relations() -> str:
 @blueprint.get("/ontology.<ext>")
 def ontology_document(ext: str) -> Response:
     """The ontology in one format: ``/ontology.ttl``, ``.jsonld``, ``.nt``, ``.rdf`` …"""
-    fmt = BY_EXT.get(ext)
+    fmt = BY_EXTENSION.get(ext)
     if fmt is None:
         return _not_found(f"ontology.{ext}")
     return _rdf_response(fmt, _ontology_quads(), vary=False)
@@ -330,10 +333,10 @@ def _ontology_quads() -> list[ox.Quad]:
 def ontology() -> Response | str:
     """The ontology's documentation for people; its Turtle (etc.) for RDF clients."""
     store = get_store()
-    choice = negotiate(request.accept_mimetypes)
-    if choice is False:
+    choice = _choice()
+    if choice is None:
         return _with_vary(_not_acceptable())
-    if choice is not None:
+    if choice not in PAGE_FORMATS:
         return _rdf_response(choice, _ontology_quads(), vary=True)
     summary = derived("ontology", lambda: catalog.ontology_summary(store, _class_counts()))
     mentioned = {t.iri for t in summary.terms} | set(summary.schemes)
@@ -349,6 +352,6 @@ def ontology() -> Response | str:
         if not term.iri.startswith(ours):
             reused.setdefault(curie(term.iri).partition(":")[0], []).append(term)
     body = render_template("pages/ontology.html", p=p, summary=summary, own=own, reused=reused,
-                           is_class=lambda t: t.kind.endswith("#Class"), formats=FORMATS,
+                           is_class=lambda t: t.kind.endswith("#Class"), formats=DOCUMENT_FORMATS,
                            sdo=str(SDO))
     return _with_vary(Response(body, mimetype="text/html"))

@@ -5,24 +5,10 @@ from __future__ import annotations
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
-from service.sparql.formats import GRAPH_TYPES, RESULTS_TYPES
+from service.formats import RDF_FORMATS, RESULTS_FORMATS
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-FORMATS = Namespace("http://www.w3.org/ns/formats/")
 VOID = Namespace("http://rdfs.org/ns/void#")
-
-_FORMAT_IRIS = {
-    "application/sparql-results+json": FORMATS.SPARQL_Results_JSON,
-    "application/sparql-results+xml": FORMATS.SPARQL_Results_XML,
-    "text/csv": FORMATS.SPARQL_Results_CSV,
-    "text/tab-separated-values": FORMATS.SPARQL_Results_TSV,
-    "text/turtle": FORMATS.Turtle,
-    "application/n-triples": FORMATS["N-Triples"],
-    "application/rdf+xml": FORMATS.RDF_XML,
-    "application/ld+json": FORMATS["JSON-LD"],
-    "application/n-quads": FORMATS["N-Quads"],
-    "application/trig": FORMATS.TriG,
-}
 
 
 def service_description(endpoint: str, graphs: list[str], read_only: bool) -> Graph:
@@ -39,9 +25,8 @@ def service_description(endpoint: str, graphs: list[str], read_only: bool) -> Gr
         g.add((service, SD.supportedLanguage, SD.SPARQL11Update))
     for feature in (SD.UnionDefaultGraph, SD.BasicFederatedQuery):
         g.add((service, SD.feature, feature))
-    for mime in (*RESULTS_TYPES, *GRAPH_TYPES):
-        if mime in _FORMAT_IRIS:
-            g.add((service, SD.resultFormat, _FORMAT_IRIS[mime]))
+    for fmt in (*RESULTS_FORMATS, *RDF_FORMATS):
+        g.add((service, SD.resultFormat, URIRef(fmt.iri)))
     dataset = BNode()
     g.add((service, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))

@@ -18,6 +18,21 @@ from flask import (
 
 from service.auth import require_write_token
 from service.errors import BadQuery, FetchFailed, Forbidden, Unavailable
+from service.formats import (
+    HTML,
+    JSON_LD,
+    N_TRIPLES,
+    RDF_FORMATS,
+    RDF_XML,
+    RESULTS_FORMATS,
+    SPARQL_JSON,
+    TURTLE,
+    Format,
+    by_name,
+    content_type,
+    negotiate,
+    prefers,
+)
 from service.http_errors import error_response, is_disk_error
 from service.protected import (
     PROTECTED_GRAPHS,
@@ -28,9 +43,7 @@ from service.protected import (
 )
 from service.sandbox import refused_by_sandbox
 from service.sparql.description import service_description
-from service.sparql.formats import choose, choose_graph_type
 from service.sparql.guard import check_fetches
-from service.sparql.oxiformats import content_type
 from service.sparql.using import apply_dataset
 from service.sparql.workers import QueryJob, QueryTimeout
 from service.state import Qantar, qantar
@@ -108,9 +121,8 @@ def _query(text: str, params: object) -> Response:
     state = qantar()
     fetches = bool(check_fetches(text, state.settings.fetch_allow, update=False))
     html = wants_html(request.accept_mimetypes, params.get("format"))
-    results_type, graph_type = (HTML_VIA if html else
-                                choose(request.accept_mimetypes, params.get("format")))
-    if results_type is None and graph_type is None:
+    results, graph = HTML_VIA if html else choose(request.accept_mimetypes, params.get("format"))
+    if results is None and graph is None:
         return error_response(406, "none of the Accept types is a format this endpoint writes")
     for parameter in ("default-graph-uri", "named-graph-uri"):
         for value in params.getlist(parameter):
@@ -120,8 +132,8 @@ def _query(text: str, params: object) -> Response:
                 raise BadQuery(f"{parameter} must be an IRI, not {value!r}") from None
     job = QueryJob(
         query=text,
-        results_type=results_type,
-        graph_type=graph_type,
+        results_type=results.media_type if results else None,
+        graph_type=graph.media_type if graph else None,
         default_graphs=tuple(params.getlist("default-graph-uri")),
         named_graphs=tuple(params.getlist("named-graph-uri")),
         union_default=_flag(params.get("union-default-graph")),
@@ -139,15 +151,27 @@ def _query(text: str, params: object) -> Response:
 
 
 #: What the HTML view asks the worker for (it returns rows, not these formats).
-HTML_VIA = ("application/sparql-results+json", "application/n-triples")
+HTML_VIA = (SPARQL_JSON, N_TRIPLES)
+#: The downloads the HTML view of a graph offers (``format=`` names).
+GRAPH_DOWNLOADS = (TURTLE, N_TRIPLES, JSON_LD, RDF_XML)
+
+
+def choose(accept: object, format_param: str | None) -> tuple[Format | None, Format | None]:
+    """The format of a results answer and of a graph answer (None: nothing fits).
+
+    An explicit ``format`` parameter (short name or media type) wins over ``Accept``.
+    """
+    if format_param:
+        return by_name(format_param, RESULTS_FORMATS), by_name(format_param, RDF_FORMATS)
+    return negotiate(accept, RESULTS_FORMATS), negotiate(accept, RDF_FORMATS)
 
 
 def wants_html(accept: object, format_param: str | None) -> bool:
     """A browser following a query link: text/html named and preferred to SPARQL JSON."""
     if format_param:
-        return format_param.strip().lower() in ("html", "text/html")
-    return "text/html" in accept.values() and accept.quality("text/html") > accept.quality(
-        "application/sparql-results+json")
+        return by_name(format_param, (HTML,)) is HTML
+    return HTML.media_type in accept.values() and accept.quality(
+        HTML.media_type) > accept.quality(SPARQL_JSON.media_type)
 
 
 def _html_view(state: Qantar, job: QueryJob) -> Response:
@@ -160,10 +184,8 @@ def _html_view(state: Qantar, job: QueryJob) -> Response:
         return error_response(message[1], message[2])
     _, kind, variables, rows, truncated = message
     base = state.settings.base_iri
-    links = {"json": "SPARQL JSON", "xml": "SPARQL XML", "csv": "CSV", "tsv": "TSV"}
-    if kind == "triples":
-        links = {"turtle": "Turtle", "ntriples": "N-Triples", "jsonld": "JSON-LD",
-                 "rdfxml": "RDF/XML"}
+    offered = GRAPH_DOWNLOADS if kind == "triples" else RESULTS_FORMATS
+    links = {f.short_name: f.name for f in offered}
     html = render_template("sparql/results.html", kind=kind, variables=variables, rows=rows,
                            truncated=truncated, cap=job.row_cap, query=job.query, base=base,
                            downloads=links)
@@ -268,14 +290,9 @@ def _describe() -> Response:
     """No query: the Service Description for RDF clients, the query UI for browsers."""
     state = qantar()
     accept = request.accept_mimetypes
-    if accept.best_match(["text/html", "text/turtle"]) == "text/html" and accept.quality(
-        "text/html"
-    ) > accept.quality("text/turtle") and "query_ui.page" in current_app.view_functions:
+    if prefers(accept, HTML, over=TURTLE) and "query_ui.page" in current_app.view_functions:
         return redirect(url_for("query_ui.page"), code=303)
-    mime = choose_graph_type(accept) or "text/turtle"
+    fmt = negotiate(accept, RDF_FORMATS) or TURTLE
     graph = service_description(request.base_url, state.store.graphs(), state.settings.read_only)
-    fmt = {"text/turtle": "turtle", "application/n-triples": "nt", "application/rdf+xml": "xml",
-           "application/ld+json": "json-ld", "application/n-quads": "nquads",
-           "application/trig": "trig"}[mime]
-    return Response(graph.serialize(format=fmt), content_type=content_type(mime),
+    return Response(graph.serialize(format=fmt.rdflib), content_type=fmt.content_type,
                     headers={"Vary": "Accept"})

@@ -15,25 +15,29 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 
 from service.errors import BadQuery
+from service.formats import (
+    RDF_FORMATS,
+    RDF_XML,
+    READABLE_RDF,
+    RESULTS_FORMATS,
+    SPARQL_JSON,
+    SPARQL_XML,
+    by_media_type,
+)
 from service.remote_store import (
+    ANSWERS_ANY_SERVER_WRITES,
     RemoteNotAcceptable,
     RemoteStore,
     RemoteTimeout,
     StoreUnavailable,
 )
-from service.sparql.oxiformats import RDF_FORMATS, RESULTS_FORMATS
 from service.sparql.workers import QueryJob, QueryTimeout, first_rows
 from service.store import Triples
 from service.xml_safety import UnsafeXml, check_xml
 
 CHUNK = 64 * 1024
-FALLBACK_ACCEPT = "application/sparql-results+json, application/n-triples;q=0.9"
-PARSABLE_RESULTS = {
-    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
-    "application/json": ox.QueryResultsFormat.JSON,
-    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
-    "application/xml": ox.QueryResultsFormat.XML,
-}
+#: The results formats a server's answer is read in (pyoxigraph reads no CSV).
+PARSABLE_RESULTS = (SPARQL_JSON, SPARQL_XML)
 
 
 class RemoteQueryRunner:
@@ -77,7 +81,7 @@ class RemoteQueryRunner:
                 response = self.store.query_response(query, accept, **ask)
             except RemoteNotAcceptable:
                 # ask for what every server writes, and convert (or say why nothing fits)
-                response = self.store.query_response(query, FALLBACK_ACCEPT, **ask)
+                response = self.store.query_response(query, ANSWERS_ANY_SERVER_WRITES, **ask)
         except RemoteTimeout as err:
             raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s") from err
         except BadQuery as err:
@@ -92,7 +96,8 @@ class RemoteQueryRunner:
                 yield _rows(response.content, mime, job.row_cap)
                 return
             if mime in (job.results_type, job.graph_type):
-                kind = "triples" if mime == job.graph_type and mime in RDF_FORMATS else "solutions"
+                triples = mime == job.graph_type and by_media_type(mime, RDF_FORMATS)
+                kind = "triples" if triples else "solutions"
                 yield ("head", kind, mime)
                 for chunk in response.iter_content(CHUNK):
                     if time.monotonic() > deadline:
@@ -109,22 +114,25 @@ def _converted(body: bytes, mime: str, job: QueryJob) -> Iterator[tuple]:
         yield ("error", 502, "the SPARQL server answered XML with entity declarations or "
                              "malformed XML, which is not read")
         return
-    if mime in PARSABLE_RESULTS:
-        if job.results_type not in RESULTS_FORMATS:
+    results_in, rdf_in = by_media_type(mime, PARSABLE_RESULTS), by_media_type(mime, READABLE_RDF)
+    if results_in:
+        results_out = by_media_type(job.results_type, RESULTS_FORMATS)
+        if results_out is None:
             yield ("error", 406, "the answer is query results, and none of the acceptable "
                                  "formats fits")
             return
-        results = ox.parse_query_results(body, format=PARSABLE_RESULTS[mime])
-        data = results.serialize(format=RESULTS_FORMATS[job.results_type])
+        results = ox.parse_query_results(body, format=results_in.results)
+        data = results.serialize(format=results_out.results)
         yield ("head", "solutions", job.results_type)
-    elif mime in RDF_FORMATS:
-        if job.graph_type not in RDF_FORMATS:
+    elif rdf_in:
+        rdf_out = by_media_type(job.graph_type, RDF_FORMATS)
+        if rdf_out is None:
             yield ("error", 406, "the answer is an RDF graph, and none of the acceptable "
                                  "formats fits")
             return
         triples = [ox.Triple(q.subject, q.predicate, q.object)
-                   for q in ox.parse(body, format=RDF_FORMATS[mime])]
-        data = ox.serialize(triples, format=RDF_FORMATS[job.graph_type])
+                   for q in ox.parse(body, format=rdf_in.rdf)]
+        data = ox.serialize(triples, format=rdf_out.rdf)
         yield ("head", "triples", job.graph_type)
     else:
         yield ("error", 502, f"the SPARQL server answered in {mime or 'no format'}, which "
@@ -136,7 +144,7 @@ def _converted(body: bytes, mime: str, job: QueryJob) -> Iterator[tuple]:
 
 def _safe(body: bytes, mime: str) -> bool:
     """XML (results or RDF/XML) is read only without entity declarations (service.xml_safety)."""
-    if mime not in ("application/sparql-results+xml", "application/xml", "application/rdf+xml"):
+    if by_media_type(mime, (SPARQL_XML, RDF_XML)) is None:
         return True
     try:
         check_xml(body)
@@ -149,11 +157,12 @@ def _rows(body: bytes, mime: str, cap: int) -> tuple:
     """The first rows of the server's answer, for the HTML view."""
     if not _safe(body, mime):
         return ("error", 502, "the SPARQL server answered unsafe or malformed XML")
-    if mime in PARSABLE_RESULTS:
-        return first_rows(ox.parse_query_results(body, format=PARSABLE_RESULTS[mime]), cap)
-    if mime in RDF_FORMATS:
+    results_in, rdf_in = by_media_type(mime, PARSABLE_RESULTS), by_media_type(mime, READABLE_RDF)
+    if results_in:
+        return first_rows(ox.parse_query_results(body, format=results_in.results), cap)
+    if rdf_in:
         triples = (ox.Triple(q.subject, q.predicate, q.object)
-                   for q in ox.parse(body, format=RDF_FORMATS[mime]))
+                   for q in ox.parse(body, format=rdf_in.rdf))
         return first_rows(Triples(triples), cap)
     return ("error", 502, f"the SPARQL server answered in {mime or 'no format'}")
 

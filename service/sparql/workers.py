@@ -27,10 +27,10 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from service.errors import NotFound, Unavailable
+from service.formats import RDF_FORMATS, RESULTS_FORMATS, by_media_type
 from service.processes import exit_with_parent
 from service.sandbox import forbid_network, refused_by_sandbox
 from service.snapshots import snapshot_path
-from service.sparql.oxiformats import RDF_FORMATS, RESULTS_FORMATS
 from service.store import EmbeddedStore, Triples, syntax_message
 
 #: Output is sent to the request thread in pieces of this size. The first piece is held back
@@ -331,11 +331,13 @@ def _answer(conn: Connection, store: EmbeddedStore, job: QueryJob) -> None:
         return
     if isinstance(result, Triples):
         kind, mime = "triples", job.graph_type
-        fmt = RDF_FORMATS.get(mime) if mime else None
+        found = by_media_type(mime, RDF_FORMATS)
+        fmt = found.rdf if found else None
     else:
         kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
         mime = job.results_type
-        fmt = RESULTS_FORMATS.get(mime) if mime else None
+        found = by_media_type(mime, RESULTS_FORMATS)
+        fmt = found.results if found else None
     if fmt is None:
         what = "an RDF graph" if kind == "triples" else "query results"
         conn.send(("error", 406, f"the answer is {what}, and none of the acceptable formats fits"))
