@@ -25,10 +25,16 @@ from flask import Blueprint, Response, request
 from werkzeug.datastructures import MIMEAccept
 
 from service.auth import require_write_token
-from service.errors import BadQuery
-from service.http_errors import error_response
+from service.errors import (
+    BadQuery,
+    BadRequest,
+    NotAcceptable,
+    NotFound,
+    ProtectedGraph,
+    UnsupportedBody,
+)
 from service.imports.uploads import now, record_upload, validate_upload
-from service.protected import BUNDLE_GRAPHS, PROTECTED_GRAPHS, ProtectedGraph, refusal
+from service.protected import BUNDLE_GRAPHS, PROTECTED_GRAPHS, refusal
 from service.sparql.formats import DATASET_TYPES, GRAPH_TYPES, choose_graph_type
 from service.sparql.oxiformats import content_type
 from service.state import qantar
@@ -76,9 +82,9 @@ def indirect() -> Response:
     has_default = "default" in request.args
     graphs = request.args.getlist("graph")
     if has_default and graphs:
-        return error_response(400, "give either ?default or ?graph=<IRI>, not both")
+        raise BadRequest("give either ?default or ?graph=<IRI>, not both")
     if len(graphs) > 1:
-        return error_response(400, f"exactly one graph= parameter is allowed, got {len(graphs)}")
+        raise BadRequest(f"exactly one graph= parameter is allowed, got {len(graphs)}")
     if has_default:
         return _handle(Target())
     if graphs:
@@ -90,7 +96,7 @@ def indirect() -> Response:
 def direct(_rest: str) -> Response:
     """Direct identification: the request URL (without its query) is the graph IRI."""
     if request.args:
-        return error_response(400, "a graph named by its URL takes no ?graph= or ?default")
+        raise BadRequest("a graph named by its URL takes no ?graph= or ?default")
     return _handle(Target(iri=_absolute_iri(request.base_url)))
 
 
@@ -132,15 +138,15 @@ def _get(target: Target) -> Response:
     if target.dataset:
         mime = choose_graph_type(_accept(), DATASET_TYPES)
         if mime is None:
-            return error_response(406, "the whole dataset is served as application/trig or "
-                                  "application/n-quads; ask with ?graph=<IRI> for one graph")
+            raise NotAcceptable("the whole dataset is served as application/trig or "
+                                "application/n-quads; ask with ?graph=<IRI> for one graph")
         return _rdf(lambda output: store.dump_dataset(mime, output), mime)
     if not store.graph_exists(target.iri):
-        return error_response(404, f"there is no graph <{target.iri}>")
+        raise NotFound(f"there is no graph <{target.iri}>")
     mime = choose_graph_type(_accept(), SINGLE_GRAPH_TYPES)
     if mime is None:
-        return error_response(406, "none of the Accept types is an RDF format this store "
-                              f"writes ({', '.join(SINGLE_GRAPH_TYPES)})")
+        raise NotAcceptable("none of the Accept types is an RDF format this store "
+                            f"writes ({', '.join(SINGLE_GRAPH_TYPES)})")
     return _rdf(lambda output: store.dump(target.iri, mime, output), mime)
 
 
@@ -209,12 +215,12 @@ def _streamed(dump: Callable[[BinaryIO], object]) -> Iterator[bytes]:
 
 def _delete(target: Target) -> Response:
     if target.dataset:
-        return error_response(400, "DELETE needs ?default or ?graph=<IRI> (to empty everything, "
-                              "use SPARQL Update DROP ALL)")
+        raise BadRequest("DELETE needs ?default or ?graph=<IRI> (to empty everything, use "
+                         "SPARQL Update DROP ALL)")
     with qantar().writing() as store:
         existed = store.drop_graph(target.iri)
     if not existed:
-        return error_response(404, f"there is no graph <{target.iri}>")
+        raise NotFound(f"there is no graph <{target.iri}>")
     return Response(status=204)
 
 
@@ -310,10 +316,6 @@ def _parts() -> list[tuple[bytes, str, str | None]]:
     return [(request.get_data(), request.mimetype, request.mimetype_params.get("charset"))]
 
 
-class UnsupportedBody(BadQuery):
-    """The body's media type is not an RDF format we read (415)."""
-
-
 def _body_format(mime: str) -> ox.RdfFormat | None:
     return BODY_FORMATS.get(mime.lower()) if mime else None
 
@@ -335,14 +337,9 @@ def _parse(data: bytes, fmt: ox.RdfFormat, base_iri: str,
         try:
             check_xml(data)  # before pyoxigraph expands an entity or accepts a cut document
         except UnsafeXml as err:
-            raise BadQuery(f"malformed RDF_XML body: {err}") from None
+            raise BadQuery(f"malformed RDF_XML body: {err}", err.line, err.column) from None
     try:
         return list(ox.parse(data, format=fmt, base_iri=base_iri, rename_blank_nodes=True,
                              without_named_graphs=without_named_graphs))
     except SyntaxError as err:
-        raise BadQuery(f"malformed {fmt.name} body: {err.msg}") from None
-
-
-@blueprint.errorhandler(UnsupportedBody)
-def _unsupported(err: UnsupportedBody) -> Response:
-    return error_response(415, str(err))
+        raise BadQuery(f"malformed {fmt.name} body: {err.msg}", err.lineno, err.offset) from None

@@ -11,17 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from service.errors import BadQuery, Forbidden
+from service.errors import BadQuery, ProtectedGraph
 from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH
 
 PROVENANCE = str(GRAPH["provenance"])
 BUNDLE_GRAPHS = frozenset(str(g) for g in (
     ARTICLE_GRAPH, EDITORIAL_GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH))
 PROTECTED_GRAPHS = BUNDLE_GRAPHS | {PROVENANCE}
-
-
-class ProtectedGraph(Forbidden):
-    """A client request would write a protected graph (403)."""
 
 
 def refusal(graph: str) -> ProtectedGraph:

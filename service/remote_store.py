@@ -17,7 +17,14 @@ import pyoxigraph as ox
 import requests
 import requests.auth
 
-from service.errors import BadQuery, NotFound, QantarError
+from service.errors import (
+    BadQuery,
+    NotFound,
+    RemoteNotAcceptable,
+    RemoteServerError,
+    RemoteTimeout,
+    StoreUnavailable,
+)
 from service.sparql.dataset import has_dataset_clause
 from service.sparql.oxiformats import RDF_FORMATS
 from service.store import clear_dataset
@@ -25,22 +32,6 @@ from service.xml_safety import check_xml
 
 #: Triples per request when uploading in chunks.
 CHUNK_TRIPLES = 100_000
-
-
-class StoreUnavailable(QantarError):
-    """The remote store is down, too slow or answered something that is not SPARQL."""
-
-
-class RemoteTimeout(StoreUnavailable):
-    """The remote store did not answer in time."""
-
-
-class RemoteServerError(StoreUnavailable):
-    """The remote store answered with a 5xx status."""
-
-
-class RemoteNotAcceptable(StoreUnavailable):
-    """The remote store has none of the formats asked for."""
 
 
 class RemoteStore:
@@ -91,11 +82,9 @@ class RemoteStore:
         except requests.RequestException as err:
             raise StoreUnavailable(f"the SPARQL server at {url} cannot be reached: {err}") from err
         if response.status_code == 400:
-            from service.sparql.workers import syntax_message
-
             text = response.text.strip()
             if text.startswith("error at "):  # Oxigraph's parser: say it as we do
-                raise BadQuery(syntax_message(text))
+                raise BadQuery.syntax(text)
             raise BadQuery(f"the SPARQL server refused the request: {text}")
         if response.status_code == 406:
             raise RemoteNotAcceptable(response.text.strip())

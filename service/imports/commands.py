@@ -14,17 +14,13 @@ import click
 from service.backends import AnyStore, open_store
 from service.cli import _settings, store_option
 from service.config import Settings
-from service.errors import QantarError
+from service.errors import StoreBusy
 from service.imports import journal
 from service.imports.graphs import drop_graph, list_graphs
 from service.imports.importer import ImportOptions, cli_agent, import_sources
 from service.imports.sources import collect_sources
 from service.imports.vocabulary import PROVENANCE_GRAPH
 from service.rdf_files import parse_file
-
-
-class StoreBusy(QantarError):
-    """Another process (usually `qantar serve`) holds the store open for writing."""
 
 
 @contextmanager

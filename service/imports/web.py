@@ -9,7 +9,7 @@ import dataclasses
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
-from service.http_errors import error_response
+from service.errors import NotAcceptable
 from service.imports.conflicts import find_conflicts
 from service.imports.graphs import list_graphs
 from service.imports.void import void_description
@@ -67,8 +67,8 @@ def void() -> Response:
     """The VoID description of the dataset, in the RDF format asked for (Turtle by default)."""
     mime = choose_graph_type(request.accept_mimetypes)
     if mime is None or mime not in RDFLIB_FORMATS:
-        return error_response(406, "VoID is available as Turtle, N-Triples, RDF/XML, JSON-LD, "
-                                   "N-Quads or TriG")
+        raise NotAcceptable("VoID is available as Turtle, N-Triples, RDF/XML, JSON-LD, N-Quads "
+                            "or TriG")
     state = qantar()
     graph = void_description(state.store, state.settings.base_iri, request.host_url)
     body = graph.serialize(format=RDFLIB_FORMATS[mime], encoding="utf-8")

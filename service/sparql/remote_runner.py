@@ -1,10 +1,11 @@
 """SPARQL queries of the endpoint answered by a remote SPARQL server.
 
-The same message protocol as the local query workers (head, chunks, end, or an error), so the
-endpoint does not care which store answers. The server's answer is streamed through; when it
-answers in another format than the one negotiated, it is converted with pyoxigraph. The time
-limit is the HTTP timeout plus a deadline over the whole answer; the remote server may go on
-computing a query we gave up on (no protocol can stop it), which the README notes.
+The same messages as the local query workers (service.sparql.messages), so the endpoint does
+not care which store answers; what fails before the answer begins is raised. The server's
+answer is streamed through; when it answers in another format than the one negotiated, it is
+converted with pyoxigraph. The time limit is the HTTP timeout plus a deadline over the whole
+answer; the remote server may go on computing a query we gave up on (no protocol can stop it),
+which the README notes.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 
-from service.errors import BadQuery
-from service.remote_store import (
+from service.errors import (
+    NotAcceptable,
+    QueryTimeout,
     RemoteNotAcceptable,
-    RemoteStore,
     RemoteTimeout,
     StoreUnavailable,
 )
+from service.remote_store import RemoteStore
+from service.sparql.messages import Chunk, End, Failure, Head, Message, Rows
 from service.sparql.oxiformats import RDF_FORMATS, RESULTS_FORMATS
-from service.sparql.workers import QueryJob, QueryTimeout
+from service.sparql.workers import QueryJob, first_rows
 from service.xml_safety import UnsafeXml, check_xml
 
 CHUNK = 64 * 1024
@@ -62,7 +65,9 @@ class RemoteQueryRunner:
     def close(self) -> None:
         """Nothing to stop: the store's HTTP session is closed with the store."""
 
-    def execute(self, job: QueryJob, timeout: float) -> Iterator[tuple]:
+    def execute(self, job: QueryJob, timeout: float) -> Iterator[Message]:
+        """Run ``job`` on the remote store; yields its messages. Raises QueryTimeout, BadQuery
+        (the server refused the query) or StoreUnavailable."""
         deadline = time.monotonic() + timeout
         accept = ", ".join(filter(None, [job.results_type, job.graph_type and
                                          f"{job.graph_type};q=0.9"]))
@@ -78,13 +83,7 @@ class RemoteQueryRunner:
                 # ask for what every server writes, and convert (or say why nothing fits)
                 response = self.store.query_response(query, FALLBACK_ACCEPT, **ask)
         except RemoteTimeout as err:
-            raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s") from err
-        except BadQuery as err:
-            yield ("error", 400, str(err))
-            return
-        except StoreUnavailable as err:
-            yield ("error", 502, str(err))
-            return
+            raise QueryTimeout(timeout) from err
         with response:
             mime = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if job.row_cap:
@@ -92,45 +91,45 @@ class RemoteQueryRunner:
                 return
             if mime in (job.results_type, job.graph_type):
                 kind = "triples" if mime == job.graph_type and mime in RDF_FORMATS else "solutions"
-                yield ("head", kind, mime)
+                yield Head(kind, mime)
                 for chunk in response.iter_content(CHUNK):
                     if time.monotonic() > deadline:
-                        raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s")
-                    yield ("chunk", chunk)
-                yield ("end",)
+                        raise QueryTimeout(timeout)
+                    yield Chunk(chunk)
+                yield End()
                 return
             yield from _converted(response.content, mime, job)
 
 
-def _converted(body: bytes, mime: str, job: QueryJob) -> Iterator[tuple]:
+def _converted(body: bytes, mime: str, job: QueryJob) -> Iterator[Message]:
     """The server's answer in the negotiated format, converted by pyoxigraph."""
     if not _safe(body, mime):
-        yield ("error", 502, "the SPARQL server answered XML with entity declarations or "
-                             "malformed XML, which is not read")
+        yield Failure(StoreUnavailable("the SPARQL server answered XML with entity declarations "
+                                       "or malformed XML, which is not read"))
         return
     if mime in PARSABLE_RESULTS:
         if job.results_type not in RESULTS_FORMATS:
-            yield ("error", 406, "the answer is query results, and none of the acceptable "
-                                 "formats fits")
+            yield Failure(NotAcceptable("the answer is query results, and none of the "
+                                        "acceptable formats fits"))
             return
         results = ox.parse_query_results(body, format=PARSABLE_RESULTS[mime])
         data = results.serialize(format=RESULTS_FORMATS[job.results_type])
-        yield ("head", "solutions", job.results_type)
+        yield Head("solutions", job.results_type)
     elif mime in RDF_FORMATS:
         if job.graph_type not in RDF_FORMATS:
-            yield ("error", 406, "the answer is an RDF graph, and none of the acceptable "
-                                 "formats fits")
+            yield Failure(NotAcceptable("the answer is an RDF graph, and none of the acceptable "
+                                        "formats fits"))
             return
         triples = [ox.Triple(q.subject, q.predicate, q.object)
                    for q in ox.parse(body, format=RDF_FORMATS[mime])]
         data = ox.serialize(triples, format=RDF_FORMATS[job.graph_type])
-        yield ("head", "triples", job.graph_type)
+        yield Head("triples", job.graph_type)
     else:
-        yield ("error", 502, f"the SPARQL server answered in {mime or 'no format'}, which "
-                             "cannot be converted")
+        yield Failure(StoreUnavailable(f"the SPARQL server answered in {mime or 'no format'}, "
+                                       "which cannot be converted"))
         return
-    yield ("chunk", data)
-    yield ("end",)
+    yield Chunk(data)
+    yield End()
 
 
 def _safe(body: bytes, mime: str) -> bool:
@@ -144,19 +143,17 @@ def _safe(body: bytes, mime: str) -> bool:
     return True
 
 
-def _rows(body: bytes, mime: str, cap: int) -> tuple:
+def _rows(body: bytes, mime: str, cap: int) -> Rows | Failure:
     """The first rows of the server's answer, for the HTML view."""
     if not _safe(body, mime):
-        return ("error", 502, "the SPARQL server answered unsafe or malformed XML")
-    from service.sparql.workers import first_rows
-
+        return Failure(StoreUnavailable("the SPARQL server answered unsafe or malformed XML"))
     if mime in PARSABLE_RESULTS:
         return first_rows(ox.parse_query_results(body, format=PARSABLE_RESULTS[mime]), cap)
     if mime in RDF_FORMATS:
         triples = (ox.Triple(q.subject, q.predicate, q.object)
                    for q in ox.parse(body, format=RDF_FORMATS[mime]))
         return first_rows(_Triples(triples), cap)
-    return ("error", 502, f"the SPARQL server answered in {mime or 'no format'}")
+    return Failure(StoreUnavailable(f"the SPARQL server answered in {mime or 'no format'}"))
 
 
 class _Triples:
