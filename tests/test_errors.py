@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import errno
+import gc
 import pickle
+from pathlib import Path
 
 import click
 import pytest
@@ -11,9 +13,11 @@ from click.testing import CliRunner
 from flask import Flask
 
 import service.errors as errors
-from service.app import register_error_handlers
+from service.app import create_app, register_error_handlers
 from service.cli import QantarGroup
+from service.config import Settings
 from service.sparql.messages import Failure
+from tests.live import copy_store, server_env
 
 #: Every class of the family: (HTTP status, exit code). Users and tests rely on these.
 FAMILY = {
@@ -136,3 +140,22 @@ def test_the_command_line_exits_with_the_class_exit_code(
 
     result = CliRunner().invoke(group, ["fail"])
     assert (result.exit_code, result.output) == (exit_code, output)
+
+
+def test_a_failed_query_gives_its_worker_back_at_once(
+    bundle_store_template: Path, tmp_path: Path
+) -> None:
+    # the error's traceback holds the endpoint's frame: the worker must not wait for the
+    # garbage collector to come back to the pool (with one worker, the next query would wait)
+    store = copy_store(bundle_store_template, tmp_path / "store")
+    app = create_app(Settings.from_env(server_env(store, QANTAR_QUERY_WORKERS="1",
+                                                  QANTAR_QUERY_TIMEOUT="30")))
+    client = app.test_client()
+    gc.disable()
+    try:
+        answers = [client.get("/sparql", query_string={"query": "SELEC ?x"}) for _ in range(3)]
+    finally:
+        gc.enable()
+        app.extensions["qantar"].close()
+    assert [a.status_code for a in answers] == [400, 400, 400]
+    assert answers[-1].get_data(as_text=True).startswith("SPARQL syntax error at line 1")

@@ -186,24 +186,30 @@ def _evaluate(state: Qantar, job: QueryJob, key: tuple) -> Response:
     """The answer, whole (and cached) when it is small; the first pieces of a large one are
     held back, so that an error or a timeout while they come still gets its own status."""
     messages = state.runner_for(job.fetches).execute(job, state.settings.query_timeout)
-    first = next(messages)
-    if isinstance(first, Failure):
-        raise first.error
-    if isinstance(first, Whole):
-        entry = state.cache.put(key, first.media_type, first.body)
-        return _cached_answer(first.media_type, entry.body, entry.etag)
-    assert isinstance(first, Head)
-    mime = first.media_type
-    body = bytearray()
-    message = next(messages)
-    while isinstance(message, Chunk) and len(body) < 4 * 65536:
-        body += message.data
+    try:
+        first = next(messages)
+        if isinstance(first, Failure):
+            raise first.error
+        if isinstance(first, Whole):
+            entry = state.cache.put(key, first.media_type, first.body)
+            return _cached_answer(first.media_type, entry.body, entry.etag)
+        assert isinstance(first, Head)
+        mime = first.media_type
+        body = bytearray()
         message = next(messages)
-    if isinstance(message, End):
-        entry = state.cache.put(key, mime, bytes(body))
-        return _cached_answer(mime, entry.body, entry.etag)
-    if isinstance(message, Failure):
-        raise AnswerFailed(f"query failed while streaming: {message.error}")
+        while isinstance(message, Chunk) and len(body) < 4 * 65536:
+            body += message.data
+            message = next(messages)
+        if isinstance(message, End):
+            entry = state.cache.put(key, mime, bytes(body))
+            return _cached_answer(mime, entry.body, entry.etag)
+        if isinstance(message, Failure):
+            raise AnswerFailed(f"query failed while streaming: {message.error}")
+    except BaseException:
+        # the worker goes back to the pool now, not when the error (whose traceback holds
+        # this frame) is collected
+        messages.close()
+        raise
     return Response(_stream(bytes(body), message, messages), content_type=content_type(mime),
                     headers={"Vary": "Accept"})
 
