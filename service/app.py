@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
 
 from service.body import BoundedBody
 from service.config import Settings
+from service.errors import QantarError, StoreFailure, TooLarge, plain_text
 from service.graph_store import blueprint as graph_store
 from service.headers import security_headers
-from service.http_errors import register_error_handlers
 from service.imports.web import blueprint as imports
 from service.limits import limit_anonymous_queries
 from service.openapi import blueprint as openapi
@@ -44,6 +45,34 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(imports)
     app.register_blueprint(openapi)
     app.register_blueprint(pages)  # its catch-all /<path> resolves IRIs under the base
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Every error answer is plain text (service.errors.plain_text); Qantar's own errors carry
+    their status and headers, an OSError of the store says what it means, and werkzeug's
+    (an unknown route, a method not allowed, a body over the limit) keep their status."""
+    app.register_error_handler(QantarError, error_response)
+
+    @app.errorhandler(OSError)
+    def _storage_error(err: OSError) -> Response:
+        # pyoxigraph reports disk trouble as OSError("IO error: ..."); say what it means
+        return error_response(StoreFailure.of(err))
+
+    @app.errorhandler(HTTPException)
+    def _http_error(err: HTTPException) -> Response:
+        if err.code == 413:
+            return error_response(TooLarge(app.config.get("MAX_CONTENT_LENGTH")))
+        allow = getattr(err, "valid_methods", None) if err.code == 405 else None
+        status, headers, body = plain_text(err.code or 500,
+                                           f"{err.code} {err.name}: {err.description}",
+                                           {"Allow": ", ".join(allow)} if allow else None)
+        return Response(body, status=status, headers=headers)
+
+
+def error_response(err: QantarError) -> Response:
+    """The one mapping of Qantar's errors to HTTP answers: the class's status and headers."""
+    status, headers, body = plain_text(err.status, str(err), err.headers)
+    return Response(body, status=status, headers=headers)
 
 
 def _cors(response: Response) -> Response:

@@ -7,11 +7,7 @@ import hmac
 from flask import request
 
 from service.config import Settings
-from service.errors import Forbidden
-
-
-class Unauthorized(Forbidden):
-    """A token is configured but the request did not present the right one."""
+from service.errors import Forbidden, Unauthorized
 
 
 def require_write_token(settings: Settings) -> None:

@@ -22,6 +22,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from service.errors import BadRequest, Busy, QantarError, TooLarge, plain_text
+
 WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 
 
@@ -42,21 +44,20 @@ class BoundedBody:
         if length is None and not chunked:
             return self.app(environ, start_response)
         if length is not None and length > self.max_body:
-            return _answer(start_response, 413, f"request body too large (the limit is "
-                                                f"{self.max_body} bytes)")
+            return _answer(start_response, TooLarge(self.max_body))
         client = environ.get("REMOTE_ADDR", "")
         if not self._begin(client):
-            return _answer(start_response, 503, "too many request bodies are being received "
-                                                "at once; try again", retry_after=1)
+            return _answer(start_response, Busy("too many request bodies are being received at "
+                                                "once; try again", headers={"Retry-After": "1"}))
         try:
             outcome = self._read(environ["wsgi.input"])
         finally:
             self._end(client)
         if outcome == "gone":
-            return _answer(start_response, 400, "the request body ended before it was complete")
+            return _answer(start_response,
+                           BadRequest("the request body ended before it was complete"))
         if outcome == "large":
-            return _answer(start_response, 413, f"request body too large (the limit is "
-                                                f"{self.max_body} bytes)")
+            return _answer(start_response, TooLarge(self.max_body))
         assert isinstance(outcome, bytes)
         environ["wsgi.input"] = io.BytesIO(outcome)
         environ["CONTENT_LENGTH"] = str(len(outcome))
@@ -104,14 +105,11 @@ def _content_length(environ: dict) -> int | None:
     return value if value > 0 else None
 
 
-def _answer(start_response: Callable, status: int, message: str,
-            retry_after: int | None = None) -> Iterable[bytes]:
+def _answer(start_response: Callable, err: QantarError) -> Iterable[bytes]:
+    """The plain-text answer to ``err`` that the app would give (service.app), written here
+    because the app does not run."""
     reasons = {400: "Bad Request", 413: "Content Too Large", 503: "Service Unavailable"}
-    headers = [("Content-Type", "text/plain; charset=utf-8"), ("Connection", "close"),
-               ("X-Content-Type-Options", "nosniff")]
-    if retry_after is not None:
-        headers.append(("Retry-After", str(retry_after)))
-    body = (message + "\n").encode("utf-8")
-    headers.append(("Content-Length", str(len(body))))
-    start_response(f"{status} {reasons[status]}", headers)
+    status, headers, body = plain_text(err.status, str(err), err.headers)
+    start_response(f"{status} {reasons[status]}", [*headers.items(), ("Connection", "close"),
+                                                   ("Content-Length", str(len(body)))])
     return [body]

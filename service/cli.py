@@ -15,7 +15,15 @@ from service.backends import open_path, open_store
 from service.bundle import read_bundle, read_ontology
 from service.cli_options import command_settings, store_option
 from service.config import SETTING, Settings
-from service.errors import BadQuery, InvalidData, NotFound, QantarError, UnreadableInput, exit_code
+from service.errors import (
+    BadQuery,
+    InvalidData,
+    NotFound,
+    QantarError,
+    StoreFailure,
+    StoreUnavailable,
+    UnreadableInput,
+)
 from service.formats import CSV, RESULTS_FORMATS, SPARQL_JSON, TURTLE, by_name
 from service.imports.commands import (
     conflicts_command,
@@ -26,7 +34,6 @@ from service.imports.commands import (
 from service.loader import load_bundle
 from service.namespaces import prefixes_used, shorten
 from service.rdf_files import parse_file
-from service.remote_store import StoreUnavailable
 from service.server import run_server
 from service.stats import compute_stats
 from service.store import QueryResult, Triples
@@ -34,7 +41,8 @@ from service.validate import conforms, format_report, validate_graph
 
 
 class QantarGroup(click.Group):
-    """Maps every QantarError to a message on stderr and its exit code: the one place."""
+    """Maps every QantarError to a message on stderr and its class's exit code: the one
+    place (a file that does not parse reads as a compiler's error: file:line:column: ...)."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -42,7 +50,7 @@ class QantarGroup(click.Group):
         except QantarError as err:
             message = str(err) if isinstance(err, UnreadableInput) else f"error: {err}"
             click.echo(message.rstrip("\n"), err=True)
-            ctx.exit(exit_code(err))
+            ctx.exit(err.exit_code)
 
 
 @click.group(cls=QantarGroup)
@@ -152,19 +160,16 @@ def serve(ctx: click.Context, store: Path | None, host: str | None, port: int | 
     # The rule: this process starts the server's worker processes, so it never opens the store
     # (RocksDB's threads do not survive a fork: a worker's first write would hang for ever).
     # What must happen before serving happens in a spawned process that ends first.
+    # (an error there is raised here, for the group to report)
     with ProcessPoolExecutor(max_workers=1, mp_context=mp.get_context("spawn")) as child:
-        failure = child.submit(prepare_store, settings, not no_bundle).result()
-    if failure is not None:
-        message, code = failure
-        click.echo(message, err=True)
-        ctx.exit(code)
+        child.submit(prepare_store, settings, not no_bundle).result()
     click.echo(f"Qantar on http://{settings.host}:{settings.port}/ (SPARQL at /sparql)", err=True)
     run_server(settings)
 
 
-def prepare_store(settings: Settings, bundle: bool = True) -> tuple[str, int] | None:
+def prepare_store(settings: Settings, bundle: bool = True) -> None:
     """Load the bundle into an empty store (if ``bundle``) and check the store can be written;
-    run in a process of its own (see ``serve``). An error comes back as (message, exit code)."""
+    run in a process of its own (see ``serve``), which raises its errors in the caller."""
     try:
         if bundle and store_is_empty(settings):
             click.echo(f"the store {settings.store} is empty: loading the bundled graph", err=True)
@@ -174,9 +179,6 @@ def prepare_store(settings: Settings, bundle: bool = True) -> tuple[str, int] | 
     except StoreUnavailable as err:
         # a remote store may come back: serve, answering 502 with the reason until it does
         click.echo(f"warning: {err}; serving anyway", err=True)
-    except QantarError as err:
-        return f"error: {err}", exit_code(err)
-    return None
 
 
 def check_writable(path: Path) -> None:
@@ -185,7 +187,7 @@ def check_writable(path: Path) -> None:
     try:
         open_path(path).close()
     except OSError as err:
-        raise QantarError(f"the store {path} cannot be opened for writing: {err}") from None
+        raise StoreFailure(f"the store {path} cannot be opened for writing: {err}") from None
 
 
 def store_is_empty(settings: Settings) -> bool:

@@ -1,19 +1,71 @@
-"""The one small exception family of Qantar, and its exit codes."""
+"""The one exception family of Qantar: what went wrong, its HTTP status and its exit code.
+
+Every error Qantar reports to a person (instead of a traceback) is a ``QantarError``. A class
+carries its HTTP ``status``, the ``headers`` its answer needs (``Retry-After``,
+``WWW-Authenticate``) and the CLI's ``exit_code``; the web app maps them in one error handler
+(service.app) and the ``qantar`` command in one place (service.cli's group). Exit codes: 1
+invalid data, 2 unreadable input or a malformed request or query, 3 anything else.
+
+The classes pickle whatever their constructor (query workers and the process that prepares
+the store send them to the service's process).
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import ClassVar
 
 
 class QantarError(Exception):
     """Base of every error Qantar reports to a person instead of a traceback."""
 
+    status: ClassVar[int] = 500
+    exit_code: ClassVar[int] = 3
+    headers: Mapping[str, str] = {}
+
+    def __init__(self, *args: object, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(*args)
+        if headers:  # this answer's own, besides the class's (e.g. Vary on a negotiated page)
+            self.headers = {**type(self).headers, **headers}
+
+    def __reduce__(self) -> tuple:
+        return (_restore, (type(self), self.args, self.__dict__))
+
+
+def _restore(cls: type[QantarError], args: tuple, state: dict) -> QantarError:
+    """An error as it was pickled, without calling its constructor (they differ)."""
+    err = cls.__new__(cls, *args)
+    err.args = args
+    err.__dict__.update(state)
+    return err
+
 
 class InvalidData(QantarError):
     """The data is readable but breaks the shapes or the manifest."""
 
+    status = 422
+    exit_code = 1
 
-class UnreadableInput(QantarError):
+
+class GraphExists(QantarError):
+    """The target graph of an import holds data already and --replace was not asked for."""
+
+    status = 409
+
+
+# -- malformed input: 400 (415), exit code 2 --------------------------------------------------
+
+
+class BadRequest(QantarError):
+    """A request is malformed (parameters that contradict each other, a body cut short)."""
+
+    status = 400
+    exit_code = 2
+
+
+class UnreadableInput(BadRequest):
     """A file is not well-formed RDF; says where, like a compiler does."""
 
     def __init__(
@@ -34,34 +86,177 @@ class UnreadableInput(QantarError):
         return f"{where}: {self.message}"
 
 
-class BadQuery(QantarError):
-    """The SPARQL text does not parse or cannot be run."""
+class BadQuery(BadRequest):
+    """The SPARQL text (or an RDF body, a graph IRI) does not parse or cannot be run; ``line``
+    and ``column`` where the parser says."""
+
+    def __init__(self, message: str, line: int | None = None,
+                 column: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+    @classmethod
+    def syntax(cls, error: str) -> BadQuery:
+        """Oxigraph says "error at 3:2: expected ..."; people read "line 3, column 2"."""
+        match = re.match(r"error at (\d+):(\d+): (.*)", error, re.DOTALL)
+        if match is None:
+            return cls(f"SPARQL syntax error: {error}")
+        line, column, rest = match.groups()
+        return cls(f"SPARQL syntax error at line {line}, column {column}: {rest}",
+                   int(line), int(column))
+
+
+class UnsupportedBody(BadRequest):
+    """The body's media type (or charset) is not one we read."""
+
+    status = 415
+
+
+# -- refusals ---------------------------------------------------------------------------------
 
 
 class NotFound(QantarError):
-    """A thing asked for (a store, a file, a graph) does not exist."""
+    """A thing asked for (a store, a file, a graph, a resource) does not exist."""
+
+    status = 404
+
+
+class NotAcceptable(QantarError):
+    """None of the media types the client accepts is one we write."""
+
+    status = 406
 
 
 class Forbidden(QantarError):
-    """The operation is not allowed (e.g. an update without a token)."""
+    """The operation is not allowed (e.g. an update on a read-only service)."""
+
+    status = 403
 
 
-class FetchFailed(QantarError):
-    """A SERVICE or LOAD to an allowed host failed (what the host answered is not repeated)."""
+class Unauthorized(Forbidden):
+    """A token is configured but the request did not present the right one."""
+
+    status = 401
+    headers = {"WWW-Authenticate": 'Bearer realm="qantar"'}
+
+
+class ProtectedGraph(Forbidden):
+    """A client request would write a protected graph (service.protected)."""
+
+
+class TooLarge(QantarError):
+    """A request body is over QANTAR_MAX_BODY; nothing of it was used."""
+
+    status = 413
+
+    def __init__(self, limit: int | None) -> None:
+        super().__init__(f"request body too large (the limit is {limit} bytes)")
+        self.limit = limit
+
+
+# -- not now: 503, try again ------------------------------------------------------------------
 
 
 class Unavailable(QantarError):
     """The service cannot do it now (a time limit, a busy or restarting part); try again."""
+
+    status = 503
+
+
+class Busy(Unavailable):
+    """Every worker (or every place for a body) is taken: turned away at once, with when to
+    come back."""
+
+    headers = {"Retry-After": "2"}
+
+
+class QueryTimeout(Unavailable):
+    """The query ran past the time limit and its worker was stopped."""
+
+    def __init__(self, limit: float) -> None:
+        super().__init__(f"the query ran longer than the limit of {limit:g} s; narrow it down "
+                         "(LIMIT, more specific patterns)")
+        self.limit = limit
 
 
 class WriteTimeout(Unavailable):
     """A write ran past QANTAR_WRITE_TIMEOUT and was undone whole."""
 
 
-def exit_code(err: QantarError) -> int:
-    """The process exit code for ``err``: 1 invalid data, 2 unreadable input or query, else 3."""
-    if isinstance(err, InvalidData):
-        return 1
-    if isinstance(err, UnreadableInput | BadQuery):
-        return 2
-    return 3
+class StoreBusy(Unavailable):
+    """Another process (usually `qantar serve`) holds the store open for writing."""
+
+
+class StoreFailure(Unavailable):
+    """The store's disk could not be read or written; nothing was written."""
+
+    @classmethod
+    def of(cls, err: OSError) -> StoreFailure:
+        """What an OSError from pyoxigraph ("IO error: ...") means: a full disk, a read-only
+        one, or another failure to read or write."""
+        text = str(err)
+        if "No space left" in text or getattr(err, "errno", None) == 28:
+            return DiskFull(f"the store's disk is full, so nothing was written ({text})")
+        if "Read-only file system" in text or getattr(err, "errno", None) == 30:
+            return cls(f"the store's disk is read-only, so nothing was written ({text})")
+        return cls(f"the store could not be read or written: {text}")
+
+
+class DiskFull(StoreFailure):
+    """The store's disk is full."""
+
+    status = 507
+
+
+def is_disk_error(err: BaseException) -> bool:
+    """A full or read-only disk, as pyoxigraph reports it."""
+    text = str(err)
+    return ("No space left" in text or "Read-only file system" in text
+            or getattr(err, "errno", None) in (28, 30))
+
+
+# -- another server failed: 502 ---------------------------------------------------------------
+
+
+class FetchFailed(QantarError):
+    """A SERVICE or LOAD to an allowed host failed (what the host answered is not repeated)."""
+
+    status = 502
+
+
+class StoreUnavailable(QantarError):
+    """The remote store is down, too slow or answered something that is not SPARQL."""
+
+    status = 502
+
+
+class RemoteTimeout(StoreUnavailable):
+    """The remote store did not answer in time."""
+
+
+class RemoteServerError(StoreUnavailable):
+    """The remote store answered with a 5xx status."""
+
+
+class RemoteNotAcceptable(StoreUnavailable):
+    """The remote store has none of the formats asked for."""
+
+
+# -- our own failure: 500 ---------------------------------------------------------------------
+
+
+class AnswerFailed(QantarError):
+    """A query failed after its answer had begun (while it was being written out)."""
+
+
+def plain_text(status: int, message: str,
+               headers: Mapping[str, str] | None = None) -> tuple[int, dict[str, str], bytes]:
+    """An HTTP answer as status, headers and a plain-text body (for ``err``: ``err.status``,
+    ``str(err)``, ``err.headers``).
+
+    Plain text is what SPARQL clients show their users; it never echoes markup back as HTML.
+    """
+    return status, {"Content-Type": "text/plain; charset=utf-8",
+                    "X-Content-Type-Options": "nosniff", **(headers or {})}, \
+        (message.rstrip("\n") + "\n").encode("utf-8")

@@ -24,7 +24,14 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request
 
 from service.auth import require_write_token
-from service.errors import BadQuery
+from service.errors import (
+    BadQuery,
+    BadRequest,
+    NotAcceptable,
+    NotFound,
+    ProtectedGraph,
+    UnsupportedBody,
+)
 from service.formats import (
     DATASET_FORMATS,
     RDF_FORMATS,
@@ -33,9 +40,8 @@ from service.formats import (
     by_media_type,
     negotiate,
 )
-from service.http_errors import error_response
 from service.imports.uploads import Upload, now, record_upload, validate_upload
-from service.protected import BUNDLE_GRAPHS, PROTECTED_GRAPHS, ProtectedGraph, refusal
+from service.protected import BUNDLE_GRAPHS, PROTECTED_GRAPHS, refusal
 from service.state import qantar
 from service.xml_safety import UnsafeXml, check_xml
 
@@ -64,9 +70,9 @@ def indirect() -> Response:
     has_default = "default" in request.args
     graphs = request.args.getlist("graph")
     if has_default and graphs:
-        return error_response(400, "give either ?default or ?graph=<IRI>, not both")
+        raise BadRequest("give either ?default or ?graph=<IRI>, not both")
     if len(graphs) > 1:
-        return error_response(400, f"exactly one graph= parameter is allowed, got {len(graphs)}")
+        raise BadRequest(f"exactly one graph= parameter is allowed, got {len(graphs)}")
     if has_default:
         return _handle(Target())
     if graphs:
@@ -78,7 +84,7 @@ def indirect() -> Response:
 def direct(_rest: str) -> Response:
     """Direct identification: the request URL (without its query) is the graph IRI."""
     if request.args:
-        return error_response(400, "a graph named by its URL takes no ?graph= or ?default")
+        raise BadRequest("a graph named by its URL takes no ?graph= or ?default")
     return _handle(Target(iri=_absolute_iri(request.base_url)))
 
 
@@ -110,16 +116,16 @@ def _get(target: Target) -> Response:
     if target.dataset:
         fmt = negotiate(request.accept_mimetypes, DATASET_FORMATS)
         if fmt is None:
-            return error_response(406, "the whole dataset is served as application/trig or "
-                                  "application/n-quads; ask with ?graph=<IRI> for one graph")
+            raise NotAcceptable("the whole dataset is served as application/trig or "
+                                "application/n-quads; ask with ?graph=<IRI> for one graph")
         return _rdf(lambda output: store.dump_dataset(fmt.media_type, output), fmt)
     if not store.graph_exists(target.iri):
-        return error_response(404, f"there is no graph <{target.iri}>")
+        raise NotFound(f"there is no graph <{target.iri}>")
     fmt = negotiate(request.accept_mimetypes, SINGLE_GRAPH_FORMATS)
     if fmt is None:
         offered = ", ".join(t for f in SINGLE_GRAPH_FORMATS for t in (f.media_type, *f.aliases))
-        return error_response(406, "none of the Accept types is an RDF format this store "
-                              f"writes ({offered})")
+        raise NotAcceptable("none of the Accept types is an RDF format this store "
+                            f"writes ({offered})")
     return _rdf(lambda output: store.dump(target.iri, fmt.media_type, output), fmt)
 
 
@@ -188,12 +194,12 @@ def _streamed(dump: Callable[[BinaryIO], object]) -> Iterator[bytes]:
 
 def _delete(target: Target) -> Response:
     if target.dataset:
-        return error_response(400, "DELETE needs ?default or ?graph=<IRI> (to empty everything, "
-                              "use SPARQL Update DROP ALL)")
+        raise BadRequest("DELETE needs ?default or ?graph=<IRI> (to empty everything, use "
+                         "SPARQL Update DROP ALL)")
     with qantar().writing() as store:
         existed = store.drop_graph(target.iri)
     if not existed:
-        return error_response(404, f"there is no graph <{target.iri}>")
+        raise NotFound(f"there is no graph <{target.iri}>")
     return Response(status=204)
 
 
@@ -293,10 +299,6 @@ def _parts() -> list[tuple[bytes, str, str | None]]:
     return [(request.get_data(), request.mimetype, request.mimetype_params.get("charset"))]
 
 
-class UnsupportedBody(BadQuery):
-    """The body's media type is not an RDF format we read (415)."""
-
-
 def _body_format(mime: str) -> Format | None:
     """The RDF format a body's media type names, non-standard names included."""
     return by_media_type(mime, READABLE_RDF, legacy=True)
@@ -320,14 +322,9 @@ def _parse(data: bytes, fmt: ox.RdfFormat, base_iri: str,
         try:
             check_xml(data)  # before pyoxigraph expands an entity or accepts a cut document
         except UnsafeXml as err:
-            raise BadQuery(f"malformed RDF_XML body: {err}") from None
+            raise BadQuery(f"malformed RDF_XML body: {err}", err.line, err.column) from None
     try:
         return list(ox.parse(data, format=fmt, base_iri=base_iri, rename_blank_nodes=True,
                              without_named_graphs=without_named_graphs))
     except SyntaxError as err:
-        raise BadQuery(f"malformed {fmt.name} body: {err.msg}") from None
-
-
-@blueprint.errorhandler(UnsupportedBody)
-def _unsupported(err: UnsupportedBody) -> Response:
-    return error_response(415, str(err))
+        raise BadQuery(f"malformed {fmt.name} body: {err.msg}", err.lineno, err.offset) from None

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 from rdflib.term import URIRef, Variable
 
-from service.errors import BadQuery, Forbidden
+from service.errors import BadQuery, ProtectedGraph
 from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH
 from service.sparql.rdflib_parse import parse_update
 
@@ -22,10 +22,6 @@ PROVENANCE = str(GRAPH["provenance"])
 BUNDLE_GRAPHS = frozenset(str(g) for g in (
     ARTICLE_GRAPH, EDITORIAL_GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH))
 PROTECTED_GRAPHS = BUNDLE_GRAPHS | {PROVENANCE}
-
-
-class ProtectedGraph(Forbidden):
-    """A client request would write a protected graph (403)."""
 
 
 def refusal(graph: str) -> ProtectedGraph:

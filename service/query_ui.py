@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, current_app, jsonify, render_template, url_for
 
+from service.errors import Unavailable
 from service.formats import CSV, JSON_LD, N_TRIPLES, RDF_XML, SPARQL_JSON, SPARQL_XML, TSV, TURTLE
 from service.namespaces import PREFIXES
 from service.state import qantar
@@ -78,7 +79,7 @@ def missing_yasgui_files() -> list[str]:
 
 
 @blueprint.route("/query")
-def page() -> Response | tuple[str, int, dict[str, str]]:
+def page() -> str:
     """The query page; a 503 naming the missing files and the command when YASGUI is not built."""
     missing = missing_yasgui_files()
     if missing:
@@ -88,7 +89,7 @@ def page() -> Response | tuple[str, int, dict[str, str]]:
             + ".\nRun `make ui` (npm ci in ui/ and a copy of YASGUI's files), "
             "or `make serve`, which does it.\n"
         )
-        return message, 503, {"Content-Type": "text/plain; charset=utf-8"}
+        raise Unavailable(message)
     settings = qantar().settings
     return render_template(
         "query_ui.html",

@@ -20,10 +20,17 @@ import requests
 import requests.auth
 from rdflib import Graph
 
-from service.errors import BadQuery, NotFound, QantarError
+from service.errors import (
+    BadQuery,
+    NotFound,
+    RemoteNotAcceptable,
+    RemoteServerError,
+    RemoteTimeout,
+    StoreUnavailable,
+)
 from service.formats import N_TRIPLES, READABLE_RDF, SPARQL_JSON, SPARQL_XML, by_media_type
 from service.sparql.dataset import has_dataset_clause
-from service.store import QueryResult, Triples, clear_dataset, syntax_message
+from service.store import QueryResult, Triples, clear_dataset
 from service.xml_safety import check_xml
 
 _T = TypeVar("_T")
@@ -32,22 +39,6 @@ _T = TypeVar("_T")
 CHUNK_TRIPLES = 100_000
 #: What every SPARQL 1.1 server writes, for any kind of query.
 ANSWERS_ANY_SERVER_WRITES = f"{SPARQL_JSON.media_type}, {N_TRIPLES.media_type};q=0.9"
-
-
-class StoreUnavailable(QantarError):
-    """The remote store is down, too slow or answered something that is not SPARQL."""
-
-
-class RemoteTimeout(StoreUnavailable):
-    """The remote store did not answer in time."""
-
-
-class RemoteServerError(StoreUnavailable):
-    """The remote store answered with a 5xx status."""
-
-
-class RemoteNotAcceptable(StoreUnavailable):
-    """The remote store has none of the formats asked for."""
 
 
 class RemoteStore:
@@ -100,7 +91,7 @@ class RemoteStore:
         if response.status_code == 400:
             text = response.text.strip()
             if text.startswith("error at "):  # Oxigraph's parser: say it as we do
-                raise BadQuery(syntax_message(text))
+                raise BadQuery.syntax(text)
             raise BadQuery(f"the SPARQL server refused the request: {text}")
         if response.status_code == 406:
             raise RemoteNotAcceptable(response.text.strip())

@@ -8,7 +8,6 @@ same result types from every backend: pyoxigraph ``QuerySolutions`` and ``QueryB
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
@@ -21,6 +20,7 @@ from service.errors import BadQuery, NotFound
 from service.formats import READABLE_RDF, by_media_type
 from service.protected import PROTECTED_GRAPHS, PROVENANCE, refusal
 from service.sparql.dataset import StoreView, query_dataset
+from service.sparql.messages import Message
 
 
 class Triples:
@@ -91,10 +91,9 @@ class QueryRunner(Protocol):
     (service.backends.query_runners chooses it): worker processes on snapshots for the
     embedded store, the server itself for a remote one."""
 
-    def execute(self, job: Any, timeout: float) -> Iterator[tuple]:
-        """Answer ``job`` (a service.sparql.workers.QueryJob) as messages: ("head", kind,
-        media type), ("chunk", bytes)..., ("end",); or ("whole", ...), ("rows", ...) or
-        ("error", status, message)."""
+    def execute(self, job: Any, timeout: float) -> Iterator[Message]:
+        """Answer ``job`` (a service.sparql.workers.QueryJob) as typed messages
+        (service.sparql.messages); raise what fails before the answer begins."""
         ...
 
     def publish(self, generation: int) -> None:
@@ -106,15 +105,6 @@ class QueryRunner(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-def syntax_message(error: str) -> str:
-    """Oxigraph says "error at 3:2: expected ..."; people read "line 3, column 2"."""
-    match = re.match(r"error at (\d+):(\d+): (.*)", error, re.DOTALL)
-    if match is None:
-        return f"SPARQL syntax error: {error}"
-    line, column, rest = match.groups()
-    return f"SPARQL syntax error at line {line}, column {column}: {rest}"
 
 
 def as_result(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> QueryResult:

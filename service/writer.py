@@ -36,13 +36,13 @@ from service.errors import (
     Forbidden,
     InvalidData,
     NotFound,
+    ProtectedGraph,
     QantarError,
     Unavailable,
     WriteTimeout,
 )
 from service.namespaces import PROVENANCE_GRAPH
 from service.processes import exit_with_parent
-from service.protected import ProtectedGraph
 from service.sandbox import forbid_network
 from service.store import EmbeddedStore, QueryResult, Triples
 

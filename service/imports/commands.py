@@ -17,7 +17,7 @@ from service import journal
 from service.backends import open_store
 from service.cli_options import command_settings, store_option
 from service.config import Settings
-from service.errors import QantarError
+from service.errors import StoreBusy
 from service.formats import N_QUADS, RDF_FORMATS, TRIG, TURTLE
 from service.imports.conflicts import find_conflicts
 from service.imports.export import export_dataset, with_void
@@ -27,10 +27,6 @@ from service.imports.sources import collect_sources
 from service.namespaces import PROVENANCE_GRAPH, shorten
 from service.rdf_files import parse_file
 from service.store import Store
-
-
-class StoreBusy(QantarError):
-    """Another process (usually `qantar serve`) holds the store open for writing."""
 
 
 @contextmanager

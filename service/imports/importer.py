@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from service import journal
-from service.errors import InvalidData, QantarError, UnreadableInput
+from service.errors import GraphExists, InvalidData, UnreadableInput
 from service.imports.checks import check_imported_graph
 from service.imports.provenance import ImportRecord, SourceRecord, record_update
 from service.imports.sources import CountingReader, Source
@@ -33,10 +33,6 @@ from service.xml_safety import UnsafeXml, check_xml
 #: Graphs no import writes: the bundle's and the provenance record (service.protected).
 RESERVED_GRAPHS = PROTECTED_GRAPHS
 CONTEXT_GRAPHS = [str(ONTOLOGY_GRAPH), str(ARTICLE_GRAPH), str(EDITORIAL_GRAPH)]
-
-
-class GraphExists(QantarError):
-    """The target graph holds data already and --replace was not asked for."""
 
 
 @dataclass(frozen=True)

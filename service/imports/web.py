@@ -9,8 +9,8 @@ import dataclasses
 
 from flask import Blueprint, Response, jsonify, render_template, request
 
+from service.errors import NotAcceptable
 from service.formats import HTML, JSON, RDF_FORMATS, negotiate, prefers
-from service.http_errors import error_response
 from service.imports.conflicts import find_conflicts
 from service.imports.graphs import list_graphs
 from service.imports.void import void_description
@@ -60,8 +60,8 @@ def void() -> Response:
     """The VoID description of the dataset, in the RDF format asked for (Turtle by default)."""
     fmt = negotiate(request.accept_mimetypes, RDF_FORMATS)
     if fmt is None:
-        return error_response(406, "VoID is available as Turtle, N-Triples, RDF/XML, JSON-LD, "
-                                   "N-Quads or TriG")
+        raise NotAcceptable("VoID is available as Turtle, N-Triples, RDF/XML, JSON-LD, N-Quads "
+                            "or TriG")
     state = qantar()
     graph = void_description(state.store, state.settings.base_iri, request.host_url)
     body = graph.serialize(format=fmt.rdflib, encoding="utf-8")

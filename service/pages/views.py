@@ -21,8 +21,8 @@ from flask import (
     url_for,
 )
 
+from service.errors import NotAcceptable, NotFound
 from service.formats import HTML, JSON, Format, negotiate, prefers
-from service.http_errors import error_response
 from service.namespaces import ONTOLOGY_GRAPH, QANTAR, SDO
 from service.pages import catalog, describe, entity
 from service.pages.binding import PROLOGUE, bind
@@ -129,7 +129,7 @@ def resolve(path: str) -> Response:
         return _not_found(path)
     choice = _choice()
     if choice is None:
-        return _with_vary(_not_acceptable())
+        raise _not_acceptable()
     if choice in PAGE_FORMATS:
         target = url_for("pages.page", path=path)
     else:
@@ -137,17 +137,21 @@ def resolve(path: str) -> Response:
     return _with_vary(redirect(target, code=303))
 
 
-def _not_acceptable() -> Response:
+#: Answers that depend on Accept say so, errors included.
+VARY = {"Vary": "Accept"}
+
+
+def _not_acceptable() -> NotAcceptable:
     offered = ", ".join([HTML.media_type, *(f.media_type for f in DOCUMENT_FORMATS)])
-    return error_response(406, f"none of the Accept types is offered; this resource is "
-                          f"available as {offered}")
+    return NotAcceptable(f"none of the Accept types is offered; this resource is available as "
+                         f"{offered}", headers=VARY)
 
 
 def _not_found(path: str, what: str | None = None) -> Response:
     """A helpful 404: what was asked for, and what the search finds for its last word."""
     iri = what or f"<{get_settings().base_iri}{path}>"
     if not _wants_html():
-        return _with_vary(error_response(404, f"nothing is known about {iri} here"))
+        raise NotFound(f"nothing is known about {iri} here", headers=VARY)
     term = path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").replace("_", " ")
     hits = _names().search(term, AUTOCOMPLETE_LIMIT)
     summaries = catalog.summaries(get_store(), [h.iri for h in hits])
@@ -191,13 +195,13 @@ def data(path: str) -> Response:
     stem, fmt = split_document_path(path)
     node = iri_map().resolve(stem)
     if node is None or not describe.exists(get_store(), node):
-        return _with_vary(error_response(404, f"nothing is known about <"
-                                              f"{get_settings().base_iri}{stem}> here"))
+        raise NotFound(f"nothing is known about <{get_settings().base_iri}{stem}> here",
+                       headers=VARY)
     negotiated = fmt is None
     if fmt is None:
         fmt = negotiate(request.accept_mimetypes, DOCUMENT_FORMATS, legacy=True)
         if fmt is None:
-            return _with_vary(_not_acceptable())
+            raise _not_acceptable()
     quads = describe.document(get_store(), node, DOCUMENT_INCOMING_CAP)
     return _rdf_response(fmt, quads, vary=negotiated)
 
@@ -335,7 +339,7 @@ def ontology() -> Response | str:
     store = get_store()
     choice = _choice()
     if choice is None:
-        return _with_vary(_not_acceptable())
+        raise _not_acceptable()
     if choice not in PAGE_FORMATS:
         return _rdf_response(choice, _ontology_quads(), vary=True)
     summary = derived("ontology", lambda: catalog.ontology_summary(store, _class_counts()))

@@ -17,7 +17,17 @@ from flask import (
 )
 
 from service.auth import require_write_token
-from service.errors import BadQuery, FetchFailed, Forbidden, Unavailable
+from service.errors import (
+    AnswerFailed,
+    BadQuery,
+    BadRequest,
+    FetchFailed,
+    Forbidden,
+    NotAcceptable,
+    Unavailable,
+    UnsupportedBody,
+    is_disk_error,
+)
 from service.formats import (
     HTML,
     JSON_LD,
@@ -33,7 +43,6 @@ from service.formats import (
     negotiate,
     prefers,
 )
-from service.http_errors import error_response, is_disk_error
 from service.protected import (
     PROTECTED_GRAPHS,
     ProtectedGraph,
@@ -44,8 +53,9 @@ from service.protected import (
 from service.sandbox import refused_by_sandbox
 from service.sparql.description import service_description
 from service.sparql.guard import check_fetches
+from service.sparql.messages import Chunk, End, Failure, Head, Message, Rows, Whole
 from service.sparql.using import apply_dataset
-from service.sparql.workers import QueryJob, QueryTimeout
+from service.sparql.workers import QueryJob
 from service.state import Qantar, qantar
 
 blueprint = Blueprint("sparql", __name__, template_folder="templates")
@@ -61,7 +71,7 @@ def sparql() -> Response:
     check_utf8_form(request.query_string, "the query string")
     if request.method == "GET":
         if "update" in request.args:
-            return error_response(400, "updates must be sent with POST, not GET")
+            raise BadRequest("updates must be sent with POST, not GET")
         queries = request.args.getlist("query")
         if not queries:
             return _describe()
@@ -76,15 +86,14 @@ def sparql() -> Response:
     if mimetype == FORM or (not mimetype and request.form):
         queries, updates = request.form.getlist("query"), request.form.getlist("update")
         if queries and updates:
-            return error_response(400, "send either query= or update=, not both")
+            raise BadRequest("send either query= or update=, not both")
         if queries:
             return _query(_single(queries, "query"), request.form)
         if updates:
             return _update(_single(updates, "update"), request.form)
-        return error_response(400, "the form has neither a query= nor an update= field")
-    return error_response(
-        415, f"unsupported content type {mimetype or '(none)'}: use {FORM}, {QUERY_BODY} "
-        f"or {UPDATE_BODY}")
+        raise BadRequest("the form has neither a query= nor an update= field")
+    raise UnsupportedBody(f"unsupported content type {mimetype or '(none)'}: use {FORM}, "
+                          f"{QUERY_BODY} or {UPDATE_BODY}")
 
 
 def utf8_text(raw: bytes, what: str) -> str:
@@ -123,7 +132,7 @@ def _query(text: str, params: object) -> Response:
     html = wants_html(request.accept_mimetypes, params.get("format"))
     results, graph = HTML_VIA if html else choose(request.accept_mimetypes, params.get("format"))
     if results is None and graph is None:
-        return error_response(406, "none of the Accept types is a format this endpoint writes")
+        raise NotAcceptable("none of the Accept types is a format this endpoint writes")
     for parameter in ("default-graph-uri", "named-graph-uri"):
         for value in params.getlist(parameter):
             try:
@@ -176,19 +185,16 @@ def wants_html(accept: object, format_param: str | None) -> bool:
 
 def _html_view(state: Qantar, job: QueryJob) -> Response:
     """The first QANTAR_HTML_ROW_CAP rows as a table, with the full answer a download away."""
-    try:
-        message = next(state.runner_for(job.fetches).execute(job, state.settings.query_timeout))
-    except QueryTimeout as err:
-        return error_response(503, f"{err}; narrow it down (LIMIT, more specific patterns)")
-    if message[0] == "error":
-        return error_response(message[1], message[2])
-    _, kind, variables, rows, truncated = message
+    answer = next(state.runner_for(job.fetches).execute(job, state.settings.query_timeout))
+    if isinstance(answer, Failure):
+        raise answer.error
+    assert isinstance(answer, Rows)
     base = state.settings.base_iri
-    offered = GRAPH_DOWNLOADS if kind == "triples" else RESULTS_FORMATS
+    offered = GRAPH_DOWNLOADS if answer.kind == "triples" else RESULTS_FORMATS
     links = {f.short_name: f.name for f in offered}
-    html = render_template("sparql/results.html", kind=kind, variables=variables, rows=rows,
-                           truncated=truncated, cap=job.row_cap, query=job.query, base=base,
-                           downloads=links)
+    html = render_template("sparql/results.html", kind=answer.kind, variables=answer.variables,
+                           rows=answer.rows, truncated=answer.truncated, cap=job.row_cap,
+                           query=job.query, base=base, downloads=links)
     return Response(html, content_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
 
 
@@ -199,42 +205,46 @@ def _flag(value: str | None) -> bool | None:
 
 
 def _evaluate(state: Qantar, job: QueryJob, key: tuple) -> Response:
-    timeout = state.settings.query_timeout
-    messages = state.runner_for(job.fetches).execute(job, timeout)
+    """The answer, whole (and cached) when it is small; the first pieces of a large one are
+    held back, so that an error or a timeout while they come still gets its own status."""
+    messages = state.runner_for(job.fetches).execute(job, state.settings.query_timeout)
     try:
         first = next(messages)
-        if first[0] == "error":
-            return error_response(first[1], first[2])
-        if first[0] == "whole":
-            _, kind, mime, whole = first
-            entry = state.cache.put(key, mime, whole)
-            return _cached_answer(mime, entry.body, entry.etag)
-        _, kind, mime = first
+        if isinstance(first, Failure):
+            raise first.error
+        if isinstance(first, Whole):
+            entry = state.cache.put(key, first.media_type, first.body)
+            return _cached_answer(first.media_type, entry.body, entry.etag)
+        assert isinstance(first, Head)
+        mime = first.media_type
         body = bytearray()
         message = next(messages)
-        while message[0] == "chunk" and len(body) < 4 * 65536:
-            body += message[1]
+        while isinstance(message, Chunk) and len(body) < 4 * 65536:
+            body += message.data
             message = next(messages)
-        if message[0] == "end":
+        if isinstance(message, End):
             entry = state.cache.put(key, mime, bytes(body))
             return _cached_answer(mime, entry.body, entry.etag)
-        if message[0] == "error":
-            return error_response(message[1], message[2])
-    except QueryTimeout as err:
-        return error_response(503, f"{err}; narrow it down (LIMIT, more specific patterns)")
+        if isinstance(message, Failure):
+            raise AnswerFailed(f"query failed while streaming: {message.error}")
+    except BaseException:
+        # the worker goes back to the pool now, not when the error (whose traceback holds
+        # this frame) is collected
+        messages.close()
+        raise
     return Response(_stream(bytes(body), message, messages), content_type=content_type(mime),
                     headers={"Vary": "Accept"})
 
 
-def _stream(head: bytes, pending: tuple, messages: Iterator[tuple]) -> Iterator[bytes]:
+def _stream(head: bytes, pending: Message, messages: Iterator[Message]) -> Iterator[bytes]:
     """Stream a large answer; a timeout now can only cut it short (the status is already sent)."""
     yield head
     message = pending
     try:
-        while message[0] == "chunk":
-            yield message[1]
+        while isinstance(message, Chunk):
+            yield message.data
             message = next(messages)
-    except (QueryTimeout, Unavailable, StopIteration):
+    except (Unavailable, StopIteration):  # QueryTimeout is one
         return
     finally:
         messages.close()

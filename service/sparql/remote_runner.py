@@ -1,10 +1,11 @@
 """SPARQL queries of the endpoint answered by a remote SPARQL server.
 
-The same message protocol as the local query workers (head, chunks, end, or an error), so the
-endpoint does not care which store answers. The server's answer is streamed through; when it
-answers in another format than the one negotiated, it is converted with pyoxigraph. The time
-limit is the HTTP timeout plus a deadline over the whole answer; the remote server may go on
-computing a query we gave up on (no protocol can stop it), which the README notes.
+The same messages as the local query workers (service.sparql.messages), so the endpoint does
+not care which store answers; what fails before the answer begins is raised. The server's
+answer is streamed through; when it answers in another format than the one negotiated, it is
+converted with pyoxigraph. The time limit is the HTTP timeout plus a deadline over the whole
+answer; the remote server may go on computing a query we gave up on (no protocol can stop it),
+which the README notes.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from collections.abc import Iterator
 
 import pyoxigraph as ox
 
-from service.errors import BadQuery
+from service.errors import (
+    NotAcceptable,
+    QueryTimeout,
+    RemoteNotAcceptable,
+    RemoteTimeout,
+    StoreUnavailable,
+)
 from service.formats import (
     RDF_FORMATS,
     RDF_XML,
@@ -24,14 +31,9 @@ from service.formats import (
     SPARQL_XML,
     by_media_type,
 )
-from service.remote_store import (
-    ANSWERS_ANY_SERVER_WRITES,
-    RemoteNotAcceptable,
-    RemoteStore,
-    RemoteTimeout,
-    StoreUnavailable,
-)
-from service.sparql.workers import QueryJob, QueryTimeout, first_rows
+from service.remote_store import ANSWERS_ANY_SERVER_WRITES, RemoteStore
+from service.sparql.messages import Chunk, End, Failure, Head, Message, Rows
+from service.sparql.workers import QueryJob, first_rows
 from service.store import Triples
 from service.xml_safety import UnsafeXml, check_xml
 
@@ -67,7 +69,9 @@ class RemoteQueryRunner:
     def close(self) -> None:
         """Nothing to stop: the store's HTTP session is closed with the store."""
 
-    def execute(self, job: QueryJob, timeout: float) -> Iterator[tuple]:
+    def execute(self, job: QueryJob, timeout: float) -> Iterator[Message]:
+        """Run ``job`` on the remote store; yields its messages. Raises QueryTimeout, BadQuery
+        (the server refused the query) or StoreUnavailable."""
         deadline = time.monotonic() + timeout
         accept = ", ".join(filter(None, [job.results_type, job.graph_type and
                                          f"{job.graph_type};q=0.9"]))
@@ -83,13 +87,7 @@ class RemoteQueryRunner:
                 # ask for what every server writes, and convert (or say why nothing fits)
                 response = self.store.query_response(query, ANSWERS_ANY_SERVER_WRITES, **ask)
         except RemoteTimeout as err:
-            raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s") from err
-        except BadQuery as err:
-            yield ("error", 400, str(err))
-            return
-        except StoreUnavailable as err:
-            yield ("error", 502, str(err))
-            return
+            raise QueryTimeout(timeout) from err
         with response:
             mime = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if job.row_cap:
@@ -98,48 +96,48 @@ class RemoteQueryRunner:
             if mime in (job.results_type, job.graph_type):
                 triples = mime == job.graph_type and by_media_type(mime, RDF_FORMATS)
                 kind = "triples" if triples else "solutions"
-                yield ("head", kind, mime)
+                yield Head(kind, mime)
                 for chunk in response.iter_content(CHUNK):
                     if time.monotonic() > deadline:
-                        raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s")
-                    yield ("chunk", chunk)
-                yield ("end",)
+                        raise QueryTimeout(timeout)
+                    yield Chunk(chunk)
+                yield End()
                 return
             yield from _converted(response.content, mime, job)
 
 
-def _converted(body: bytes, mime: str, job: QueryJob) -> Iterator[tuple]:
+def _converted(body: bytes, mime: str, job: QueryJob) -> Iterator[Message]:
     """The server's answer in the negotiated format, converted by pyoxigraph."""
     if not _safe(body, mime):
-        yield ("error", 502, "the SPARQL server answered XML with entity declarations or "
-                             "malformed XML, which is not read")
+        yield Failure(StoreUnavailable("the SPARQL server answered XML with entity declarations "
+                                       "or malformed XML, which is not read"))
         return
     results_in, rdf_in = by_media_type(mime, PARSABLE_RESULTS), by_media_type(mime, READABLE_RDF)
     if results_in:
         results_out = by_media_type(job.results_type, RESULTS_FORMATS)
         if results_out is None:
-            yield ("error", 406, "the answer is query results, and none of the acceptable "
-                                 "formats fits")
+            yield Failure(NotAcceptable("the answer is query results, and none of the "
+                                        "acceptable formats fits"))
             return
         results = ox.parse_query_results(body, format=results_in.results)
         data = results.serialize(format=results_out.results)
-        yield ("head", "solutions", job.results_type)
+        yield Head("solutions", job.results_type)
     elif rdf_in:
         rdf_out = by_media_type(job.graph_type, RDF_FORMATS)
         if rdf_out is None:
-            yield ("error", 406, "the answer is an RDF graph, and none of the acceptable "
-                                 "formats fits")
+            yield Failure(NotAcceptable("the answer is an RDF graph, and none of the acceptable "
+                                        "formats fits"))
             return
         triples = [ox.Triple(q.subject, q.predicate, q.object)
                    for q in ox.parse(body, format=rdf_in.rdf)]
         data = ox.serialize(triples, format=rdf_out.rdf)
-        yield ("head", "triples", job.graph_type)
+        yield Head("triples", job.graph_type)
     else:
-        yield ("error", 502, f"the SPARQL server answered in {mime or 'no format'}, which "
-                             "cannot be converted")
+        yield Failure(StoreUnavailable(f"the SPARQL server answered in {mime or 'no format'}, "
+                                       "which cannot be converted"))
         return
-    yield ("chunk", data)
-    yield ("end",)
+    yield Chunk(data)
+    yield End()
 
 
 def _safe(body: bytes, mime: str) -> bool:
@@ -153,10 +151,10 @@ def _safe(body: bytes, mime: str) -> bool:
     return True
 
 
-def _rows(body: bytes, mime: str, cap: int) -> tuple:
+def _rows(body: bytes, mime: str, cap: int) -> Rows | Failure:
     """The first rows of the server's answer, for the HTML view."""
     if not _safe(body, mime):
-        return ("error", 502, "the SPARQL server answered unsafe or malformed XML")
+        return Failure(StoreUnavailable("the SPARQL server answered unsafe or malformed XML"))
     results_in, rdf_in = by_media_type(mime, PARSABLE_RESULTS), by_media_type(mime, READABLE_RDF)
     if results_in:
         return first_rows(ox.parse_query_results(body, format=results_in.results), cap)
@@ -164,5 +162,5 @@ def _rows(body: bytes, mime: str, cap: int) -> tuple:
         triples = (ox.Triple(q.subject, q.predicate, q.object)
                    for q in ox.parse(body, format=rdf_in.rdf))
         return first_rows(Triples(triples), cap)
-    return ("error", 502, f"the SPARQL server answered in {mime or 'no format'}")
+    return Failure(StoreUnavailable(f"the SPARQL server answered in {mime or 'no format'}"))
 

@@ -26,27 +26,39 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from service.errors import NotFound, Unavailable
+from service.errors import (
+    BadQuery,
+    Busy,
+    FetchFailed,
+    Forbidden,
+    NotAcceptable,
+    NotFound,
+    QantarError,
+    QueryTimeout,
+    StoreFailure,
+    Unavailable,
+)
 from service.formats import RDF_FORMATS, RESULTS_FORMATS, by_media_type
 from service.processes import exit_with_parent
 from service.sandbox import forbid_network, refused_by_sandbox
 from service.snapshots import snapshot_path
-from service.store import EmbeddedStore, Triples, syntax_message
+from service.sparql.messages import (
+    LAST,
+    Cell,
+    Chunk,
+    End,
+    Failure,
+    Head,
+    Message,
+    Rows,
+    Whole,
+)
+from service.store import EmbeddedStore, Triples
 
 #: Output is sent to the request thread in pieces of this size. The first piece is held back
 #: until it is full or the answer is complete, so that most errors (and timeouts of queries that
 #: compute before they output, like aggregates) still get a proper status code.
 CHUNK = 64 * 1024
-
-
-class QueryTimeout(Exception):
-    """The query ran past the time limit and its worker was stopped."""
-
-
-class PoolBusy(Unavailable):
-    """Every worker is busy: the query is turned away at once."""
-
-    retry_after = 2
 
 
 @dataclass(frozen=True)
@@ -60,7 +72,7 @@ class QueryJob:
     named_graphs: tuple[str, ...] = ()
     union_default: bool | None = None  # None: union when the store's default graph is empty
     base_iri: str | None = None
-    row_cap: int = 0  # > 0: answer ("rows", ...) with at most this many rows (the HTML view)
+    row_cap: int = 0  # > 0: answer with Rows, at most this many (the HTML view)
     fetches: bool = False  # the guard found allowed SERVICE targets: a remote answer may fail
 
 
@@ -127,10 +139,9 @@ class QueryPool:
         worker.kill()
         self._idle.put(self._spawn())
 
-    def execute(self, job: QueryJob, timeout: float) -> Iterator[tuple]:
-        """Run ``job``; yields ("head", kind, media type), ("chunk", bytes)..., ("end",), or
-        a single ("whole", kind, media type, bytes) for a small answer, or a single ("error",
-        status, message). Raises QueryTimeout or PoolBusy."""
+    def execute(self, job: QueryJob, timeout: float) -> Iterator[Message]:
+        """Run ``job``; yields its messages (service.sparql.messages). Raises QueryTimeout,
+        Busy, or Unavailable when the worker stops."""
         self._ensure_started()
         deadline = time.monotonic() + timeout
         worker = self._free_worker(timeout)
@@ -140,13 +151,13 @@ class QueryPool:
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not worker.conn.poll(remaining):
-                    raise QueryTimeout(f"the query ran longer than the limit of {timeout:g} s")
+                    raise QueryTimeout(timeout)
                 try:
                     message = worker.conn.recv()
                 except EOFError:
                     raise Unavailable("the query worker stopped (the service is stopping, or "
                                       "the worker crashed); try again") from None
-                if message[0] in ("end", "error", "whole", "rows"):
+                if isinstance(message, LAST):
                     finished = True
                 yield message
                 if finished:
@@ -162,12 +173,12 @@ class QueryPool:
         with contextlib.suppress(queue.Empty):
             return self._idle.get_nowait()
         if not self.queue_limit or not self._waiting.acquire(blocking=False):
-            raise PoolBusy(f"all {self.size} query workers are busy and {self.queue_limit} "
+            raise Busy(f"all {self.size} query workers are busy and {self.queue_limit} "
                            "queries are waiting for them; try again in a moment")
         try:
             return self._idle.get(timeout=max(0.0, timeout))
         except queue.Empty:
-            raise PoolBusy(f"all {self.size} query workers stayed busy for {timeout:g} s; try "
+            raise Busy(f"all {self.size} query workers stayed busy for {timeout:g} s; try "
                            "again in a moment") from None
         finally:
             self._waiting.release()
@@ -210,7 +221,7 @@ class _ChunkWriter:
 
     def __init__(self, conn: Connection, kind: str, mime: str) -> None:
         self.conn = conn
-        self.head = ("head", kind, mime)
+        self.head = Head(kind, mime)
         self.buffer = bytearray()
         self.head_sent = False
 
@@ -228,23 +239,22 @@ class _ChunkWriter:
             self.conn.send(self.head)
             self.head_sent = True
         if self.buffer:
-            self.conn.send(("chunk", bytes(self.buffer)))
+            self.conn.send(Chunk(bytes(self.buffer)))
             self.buffer.clear()
 
     def finish(self) -> None:
         if not self.head_sent:  # a small answer: one message instead of three
-            self.conn.send(("whole", *self.head[1:], bytes(self.buffer)))
+            self.conn.send(Whole(self.head.kind, self.head.media_type, bytes(self.buffer)))
             return
         self._ship()
-        self.conn.send(("end",))
+        self.conn.send(End())
 
 
-def first_rows(result: object, cap: int) -> tuple:
-    """("rows", kind, variables, rows, truncated): at most ``cap`` rows of an answer, each a
-    list of (type, value, language or datatype) cells, for the HTML view."""
+def first_rows(result: object, cap: int) -> Rows:
+    """At most ``cap`` rows of an answer, for the HTML view."""
     if isinstance(result, ox.QueryBoolean):
-        return ("rows", "boolean", ["boolean"], [[("literal", str(bool(result)).lower(), "")]],
-                False)
+        return Rows("boolean", ["boolean"], [[("literal", str(bool(result)).lower(), "")]],
+                    False)
     if isinstance(result, Triples):
         variables = ["subject", "predicate", "object"]
         source = ((t.subject, t.predicate, t.object) for t in result)
@@ -259,10 +269,10 @@ def first_rows(result: object, cap: int) -> tuple:
             truncated = True
             break
         rows.append([_cell(term) for term in row])
-    return ("rows", kind, variables, rows, truncated)
+    return Rows(kind, variables, rows, truncated)
 
 
-def _cell(term: object) -> tuple[str, str, str]:
+def _cell(term: object) -> Cell:
     if term is None:
         return ("unbound", "", "")
     if isinstance(term, ox.NamedNode):
@@ -274,18 +284,18 @@ def _cell(term: object) -> tuple[str, str, str]:
     return ("literal", str(term), "")
 
 
-def evaluation_error(err: BaseException, fetches: bool) -> tuple[str, int, str]:
-    """The error answer for a query that failed while being evaluated.
+def evaluation_error(err: BaseException, fetches: bool) -> QantarError:
+    """What went wrong with a query that failed while being evaluated.
 
     A remote server's answer is never shown: it could be an internal service's page.
     """
     if refused_by_sandbox(err):
-        return ("error", 403, "this query would make the server fetch a URL, which it does not "
-                "do (SERVICE and LOAD reach only the hosts in QANTAR_FETCH_ALLOW)")
+        return Forbidden("this query would make the server fetch a URL, which it does not do "
+                         "(SERVICE and LOAD reach only the hosts in QANTAR_FETCH_ALLOW)")
     if fetches:
-        return ("error", 502, "a SERVICE request of this query failed; what the remote server "
-                "answered is not shown")
-    return ("error", 400, f"query failed: {err}")
+        return FetchFailed("a SERVICE request of this query failed; what the remote server "
+                           "answered is not shown")
+    return BadQuery(f"query failed: {err}")
 
 
 def worker_main(conn: Connection, sandboxed: bool = True) -> None:
@@ -312,7 +322,7 @@ def worker_main(conn: Connection, sandboxed: bool = True) -> None:
             _answer(conn, store, job)
         except (OSError, NotFound) as err:  # the snapshot could not be read: answer, reopen
             store = None
-            conn.send(("error", 503, f"the store could not be read, try again: {err}"))
+            conn.send(Failure(StoreFailure(f"the store could not be read, try again: {err}")))
 
 
 def _answer(conn: Connection, store: EmbeddedStore, job: QueryJob) -> None:
@@ -321,10 +331,10 @@ def _answer(conn: Connection, store: EmbeddedStore, job: QueryJob) -> None:
                                 default_graphs=job.default_graphs,
                                 named_graphs=job.named_graphs, union_default=job.union_default)
     except SyntaxError as err:
-        conn.send(("error", 400, syntax_message(str(err))))
+        conn.send(Failure(BadQuery.syntax(str(err))))
         return
     except (OSError, RuntimeError, ValueError) as err:
-        conn.send(evaluation_error(err, job.fetches))
+        conn.send(Failure(evaluation_error(err, job.fetches)))
         return
     if job.row_cap:
         conn.send(first_rows(result, job.row_cap))
@@ -340,16 +350,14 @@ def _answer(conn: Connection, store: EmbeddedStore, job: QueryJob) -> None:
         fmt = found.results if found else None
     if fmt is None:
         what = "an RDF graph" if kind == "triples" else "query results"
-        conn.send(("error", 406, f"the answer is {what}, and none of the acceptable formats fits"))
+        conn.send(Failure(NotAcceptable(f"the answer is {what}, and none of the acceptable "
+                                        "formats fits")))
         return
     writer = _ChunkWriter(conn, kind, mime)
     try:
         result.serialize(writer, fmt)
     except (OSError, RuntimeError, ValueError, SyntaxError) as err:
-        if writer.head_sent:
-            conn.send(("error", 500, "query failed while streaming: "
-                       + evaluation_error(err, job.fetches)[2]))
-        else:
-            conn.send(evaluation_error(err, job.fetches))
+        # after the Head, the endpoint answers it as an answer cut short
+        conn.send(Failure(evaluation_error(err, job.fetches)))
         return
     writer.finish()
