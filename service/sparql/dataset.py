@@ -14,20 +14,18 @@ exposes no parse tree; rdflib's parser is the one that answers "does this query 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 
 import pyoxigraph as ox
 
 from service.namespaces import GRAPH
-from service.sparql.rdflib_parse import parse_query_tree
+from service.sparql.rdflib_parse import decode_escapes, parse_query_tree
 
 #: The provenance graph is the service's own record of imports and uploads; like a system
 #: graph it stays out of the dataset a query sees unless named (FROM NAMED, named-graph-uri),
 #: so a client's data comes back as it was written (the W3C suites check exactly that).
 SYSTEM_GRAPHS = frozenset({str(GRAPH["provenance"])})
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 
 
 @lru_cache(maxsize=4096)
@@ -39,7 +37,7 @@ def has_dataset_clause(query: str) -> bool:
     a clause, so only the others are parsed. A text rdflib cannot parse is one Oxigraph will
     refuse or, rarely, an extension of Oxigraph's; both are treated as having no clause.
     """
-    decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
+    decoded = decode_escapes(query)
     if "from" not in decoded.lower():
         return False
     try:

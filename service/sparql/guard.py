@@ -17,7 +17,6 @@ update is checked before it runs, in two layers:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
@@ -25,16 +24,14 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef, Variable
 
 from service.errors import Forbidden
-from service.sparql.rdflib_parse import parse_query, parse_update
-
-_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+from service.sparql.rdflib_parse import decode_escapes, parse_query, parse_update
 
 
 def check_fetches(text: str, allowed_hosts: frozenset[str], *,
                   update: bool) -> list[tuple[str, str]]:
     """Raise Forbidden when ``text`` would make the server fetch a URL of a host not allowed;
     otherwise the (SERVICE|LOAD, IRI) pairs it will fetch, all on the allowlist."""
-    decoded = _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text).lower()
+    decoded = decode_escapes(text).lower()
     if "service" not in decoded and "load" not in decoded:
         return []
     targets = fetch_targets(text, update=update)

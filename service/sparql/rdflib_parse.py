@@ -10,9 +10,17 @@ which processes that never parse with rdflib (query workers, most commands) need
 
 from __future__ import annotations
 
+import re
 import threading
 
 _LOCK = threading.Lock()
+_ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+def decode_escapes(text: str) -> str:
+    """``text`` with SPARQL's ``\\u``/``\\U`` escapes decoded, as the grammar decodes them
+    before parsing: a keyword written with escapes is still that keyword."""
+    return _ESCAPE.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
 
 
 def parse_query(text: str) -> object:
