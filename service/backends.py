@@ -1,8 +1,10 @@
 """Which store Qantar runs on, chosen here and nowhere else: the embedded Oxigraph store, or
-an existing SPARQL 1.1 server. Callers get a ``service.store.Store`` and never name a backend.
+an existing SPARQL 1.1 server. Callers get a ``service.store.Store`` (the store itself) or a
+``service.store.StoreService`` (the store as ``qantar serve`` runs it, with its query runner)
+and never name a backend.
 
-A new backend is one module implementing ``Store`` and a ``QueryRunner``, plus its branch in
-``open_store`` and ``query_runners`` below.
+A new backend is one module implementing ``Store`` and ``StoreService`` (its query runner
+included), plus its branch in ``open_store`` and ``open_service`` below.
 """
 
 from __future__ import annotations
@@ -11,41 +13,27 @@ from pathlib import Path
 
 from service import snapshots
 from service.config import Settings
+from service.embedded_service import EmbeddedService
 from service.errors import NotFound
+from service.remote_service import RemoteService
 from service.remote_store import RemoteStore
-from service.sparql.remote_runner import RemoteQueryRunner
-from service.sparql.workers import QueryPool
-from service.store import EmbeddedStore, QueryRunner, Store
+from service.store import EmbeddedStore, Store, StoreService
 
 
 def open_store(settings: Settings, *, read_only: bool = False) -> Store:
     """The store named by ``QANTAR_STORE``: a directory (embedded) or a query URL (remote)."""
-    if settings.store_url:
-        return RemoteStore(settings.store_url, settings.store_update, settings.store_gsp,
-                           settings.store_auth, timeout=settings.query_timeout,
-                           write_timeout=settings.write_timeout,
-                           union_parameter=settings.store_union or None)
+    if settings.remote:
+        return RemoteStore.from_settings(settings)
     if read_only:
         return open_for_reading(settings.store)
     return EmbeddedStore(settings.store)
 
 
-def query_runners(settings: Settings,
-                  store: Store | None = None) -> tuple[QueryRunner, QueryRunner | None]:
-    """The runner of the endpoint's queries on the store ``settings`` names, and the one for
-    queries whose SERVICE targets are all allowed (None: there is none, or the first one).
-
-    A remote store answers through ``store`` itself. The embedded store's runners are worker
-    processes that read the snapshots the writer publishes (service.snapshots), never the live
-    store: a quarter of the request threads may wait for a busy worker, the rest stay free for
-    pages; with hosts allowed, LOAD and SERVICE must reach them, outside the sandbox.
-    """
-    if isinstance(store, RemoteStore):
-        return RemoteQueryRunner(store), None
-    pool = QueryPool(settings.store, settings.query_workers,
-                     queue_limit=max(1, settings.threads // 4))
-    federation = QueryPool(settings.store, 2, sandboxed=False) if settings.fetch_allow else None
-    return pool, federation
+def open_service(settings: Settings) -> StoreService:
+    """The store named by ``QANTAR_STORE`` as the service runs it (one per app)."""
+    if settings.remote:
+        return RemoteService(settings)
+    return EmbeddedService(settings)
 
 
 def open_path(path: Path, *, read_only: bool = False) -> Store:

@@ -20,15 +20,18 @@ import requests
 import requests.auth
 from rdflib import Graph
 
+from service.config import Settings
 from service.errors import (
     BadQuery,
     NotFound,
+    ProtectedGraph,
     RemoteNotAcceptable,
     RemoteServerError,
     RemoteTimeout,
     StoreUnavailable,
 )
 from service.formats import N_TRIPLES, READABLE_RDF, SPARQL_JSON, SPARQL_XML, by_media_type
+from service.protected import PROTECTED_GRAPHS, reaches_unnamed_graphs
 from service.sparql.dataset import has_dataset_clause
 from service.store import QueryResult, Triples, clear_dataset
 from service.xml_safety import check_xml
@@ -71,6 +74,17 @@ class RemoteStore:
             else:
                 raise ValueError("QANTAR_STORE_AUTH must be 'basic USER:PASSWORD', "
                                  "'digest USER:PASSWORD' or 'bearer TOKEN'")
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RemoteStore:
+        """The server ``QANTAR_STORE`` names, with the URLs, authentication and time limits
+        the settings give."""
+        if settings.store_url is None:
+            raise ValueError("the settings name an embedded store, not a server")
+        return cls(settings.store_url, settings.store_update, settings.store_gsp,
+                   settings.store_auth, timeout=settings.query_timeout,
+                   write_timeout=settings.write_timeout,
+                   union_parameter=settings.store_union or None)
 
     @property
     def path(self) -> str:  # for messages
@@ -145,8 +159,15 @@ class RemoteStore:
         return self.query(sparql)
 
     def client_update(self, sparql: str, base_iri: str | None = None) -> None:
-        """A client's update: on a remote store only the check of what it names applies
-        (service.protected), made by the endpoint before it is sent."""
+        """A client's update. The endpoint has refused one that names a protected graph
+        (service.protected); the embedded store also checks the effect, which a server cannot,
+        so an update that may reach graphs it does not name is refused while one is here."""
+        if (reaches_unnamed_graphs(sparql, base_iri)
+                and any(self.graph_exists(g) for g in PROTECTED_GRAPHS)):
+            raise ProtectedGraph("on this store an update that may write graphs it does not "
+                                 "name (DROP or CLEAR ALL or NAMED, GRAPH ?g in a template) is "
+                                 "refused while the bundle's or the provenance graph is there; "
+                                 "name the graphs; nothing was written")
         self.update(sparql, base_iri)
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:

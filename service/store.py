@@ -9,6 +9,7 @@ same result types from every backend: pyoxigraph ``QuerySolutions`` and ``QueryB
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
@@ -87,9 +88,8 @@ class Store(Protocol):
 
 
 class QueryRunner(Protocol):
-    """Runs the SPARQL endpoint's queries within a time limit; each backend has its own
-    (service.backends.query_runners chooses it): worker processes on snapshots for the
-    embedded store, the server itself for a remote one."""
+    """Runs the SPARQL endpoint's queries within a time limit; each store service has its own:
+    worker processes on snapshots for the embedded store, the server itself for a remote one."""
 
     def execute(self, job: Any, timeout: float) -> Iterator[Message]:
         """Answer ``job`` (a service.sparql.workers.QueryJob) as typed messages
@@ -102,6 +102,32 @@ class QueryRunner(Protocol):
 
     def held(self) -> set[int]:
         """The snapshot generations the runner still reads (they must not be removed)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class StoreService(Protocol):
+    """A store as ``qantar serve`` runs it: what requests read, the one way to write, and
+    where the endpoint's queries run. One per app (service.state), from service.backends."""
+
+    #: counts the published writes; what was computed from an older one is stale
+    generation: int
+
+    @property
+    def store(self) -> Store:
+        """What requests read now (on the embedded store, the newest published snapshot)."""
+        ...
+
+    def runner_for(self, fetches: bool) -> QueryRunner:
+        """Where a query runs: ``fetches``, it calls SERVICEs that are all allowed."""
+        ...
+
+    def writing(self, deadline: float) -> AbstractContextManager[Store]:
+        """A store to write through until ``deadline``; what the block wrote is published
+        (every reader sees it) when the block ends. A write that raises or runs out of time
+        leaves the store as it was: the embedded store rolls it back whole; on a server each
+        write is one request, and an import is journalled (service.journal)."""
         ...
 
     def close(self) -> None: ...

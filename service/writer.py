@@ -31,16 +31,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from service import journal, snapshots
-from service.errors import (
-    BadQuery,
-    Forbidden,
-    InvalidData,
-    NotFound,
-    ProtectedGraph,
-    QantarError,
-    Unavailable,
-    WriteTimeout,
-)
+from service.errors import BadQuery, ProtectedGraph, QantarError, Unavailable, WriteTimeout
 from service.namespaces import PROVENANCE_GRAPH
 from service.processes import exit_with_parent
 from service.sandbox import forbid_network
@@ -51,8 +42,6 @@ STARTUP_LIMIT = 300.0
 #: Store methods that only read: calling them does not make a write session publish.
 READS = frozenset({"query", "graph_exists", "triple_count", "graphs", "default_graph_is_empty",
                    "dump", "dump_dataset"})
-_ERRORS = {cls.__name__: cls for cls in (BadQuery, Forbidden, InvalidData, NotFound,
-                                         ProtectedGraph, QantarError)}
 
 
 def marker_path(store_path: Path) -> Path:
@@ -135,7 +124,7 @@ class StoreWriter:
         reply = self._receive(time.monotonic() + STARTUP_LIMIT, "starting the store's writer")
         if reply[0] == "raise":
             self.kill()
-            raise _rebuild(reply)
+            raise reply[1]
         self.generation = reply[1]
         return self.generation
 
@@ -146,7 +135,7 @@ class StoreWriter:
                          {k: _Terms.encode(v) for k, v in kwargs.items()}))
         reply = self._receive(deadline, "the write")
         if reply[0] == "raise":
-            raise _rebuild(reply)
+            raise reply[1]
         return reply[1].decode() if isinstance(reply[1], _Answer) else reply[1]
 
     def commit(self, deadline: float) -> int:
@@ -155,7 +144,7 @@ class StoreWriter:
         self._conn.send(("commit",))
         reply = self._receive(deadline, "publishing the write")
         if reply[0] == "raise":
-            raise _rebuild(reply)
+            raise reply[1]
         self.generation = reply[1]
         return self.generation
 
@@ -204,14 +193,6 @@ class WriteSession:
             return self._writer.call(method, args, kwargs, self._deadline)
 
         return call
-
-
-def _rebuild(reply: tuple) -> Exception:
-    """The writer's exception, on this side (exceptions are sent as name and message)."""
-    _, name, message, errno = reply
-    if errno is not None or name == "OSError":
-        return OSError(errno, message) if errno is not None else OSError(message)
-    return _ERRORS.get(name, QantarError)(message)
 
 
 # -- the writer process ---------------------------------------------------------------------
@@ -285,13 +266,12 @@ def _decoded(value: object) -> object:
     return value.decode() if isinstance(value, _Terms) else value
 
 
-def _exception(err: BaseException) -> tuple:
-    if isinstance(err, OSError):
-        return ("raise", "OSError", err.strerror or str(err), err.errno)
-    name = type(err).__name__
-    if isinstance(err, RuntimeError | ValueError | SyntaxError):
-        name = "BadQuery"
-    return ("raise", name, str(err), None)
+def _exception(err: BaseException) -> tuple[str, BaseException]:
+    """The error to raise on the service's side, itself (the family pickles faithfully, with
+    its status and details); what pyoxigraph raises about a query or data is a BadQuery."""
+    if isinstance(err, QantarError | OSError):
+        return ("raise", err)
+    return ("raise", BadQuery(str(err)))
 
 
 def _touch_durably(path: Path) -> None:

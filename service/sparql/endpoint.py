@@ -44,10 +44,7 @@ from service.formats import (
     prefers,
 )
 from service.protected import (
-    PROTECTED_GRAPHS,
-    ProtectedGraph,
     names_protected_graph,
-    reaches_unnamed_graphs,
     refusal,
 )
 from service.sandbox import refused_by_sandbox
@@ -266,14 +263,6 @@ def _update(text: str, params: object) -> Response:
     protected = names_protected_graph(text)
     if protected is not None:
         raise refusal(protected)
-    if (state.settings.remote and reaches_unnamed_graphs(text, request.base_url)
-            and any(state.store.graph_exists(g) for g in PROTECTED_GRAPHS)):
-        # the embedded store checks the effect (EmbeddedStore.client_update); a remote one
-        # cannot, so an update that may reach graphs it does not name is refused there
-        raise ProtectedGraph("on this store an update that may write graphs it does not name "
-                             "(DROP or CLEAR ALL or NAMED, GRAPH ?g in a template) is refused "
-                             "while the bundle's or the provenance graph is there; name the "
-                             "graphs; nothing was written")
     try:
         with state.writing() as store:
             # the base "MAY be the service endpoint"

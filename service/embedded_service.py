@@ -1,0 +1,86 @@
+"""The embedded store as ``qantar serve`` runs it: one writer process, snapshot readers, and
+query worker processes.
+
+This process never opens the live store: the writer process (service.writer) owns it, and
+requests read published snapshots (service.snapshots). A write is acknowledged only after its
+snapshot is published and every reader here has moved to it, so whoever made the write reads
+it back. The endpoint's queries run in killable worker processes (service.sparql.workers) on
+the same snapshots, for the time limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from service.config import Settings
+from service.errors import QantarError
+from service.snapshots import Readers
+from service.sparql.workers import QueryPool
+from service.store import QueryRunner, Store
+from service.writer import StoreWriter, WriteSession
+
+
+class EmbeddedService:
+    """The ``StoreService`` of the embedded Oxigraph store."""
+
+    def __init__(self, settings: Settings) -> None:
+        # with hosts allowed, LOAD must reach them: the writer then relies on the guard alone
+        self.writer = StoreWriter(settings.store, sandboxed=not settings.fetch_allow)
+        self._readers = Readers(settings.store, grace=max(60.0, 2 * settings.query_timeout))
+        # a quarter of the request threads may wait for a busy worker, the rest stay free for
+        # pages; with hosts allowed, LOAD and SERVICE must reach them, outside the sandbox
+        self._pool = QueryPool(settings.store, settings.query_workers,
+                               queue_limit=max(1, settings.threads // 4))
+        self._federation = (QueryPool(settings.store, 2, sandboxed=False)
+                            if settings.fetch_allow else None)
+        self.generation = 0
+        self._published(self.writer.start())
+
+    @property
+    def store(self) -> Store:
+        assert self._readers.current is not None
+        return self._readers.current
+
+    def runner_for(self, fetches: bool) -> QueryRunner:
+        return self._federation if fetches and self._federation is not None else self._pool
+
+    @contextmanager
+    def writing(self, deadline: float) -> Iterator[Store]:
+        writer = self.writer
+        if not writer.running:  # stopped at a time limit: roll back and start again
+            self._published(writer.start())
+        try:
+            yield WriteSession(writer, deadline)  # type: ignore[misc]
+        except BaseException:
+            self._settle(deadline, quiet=True)
+            raise
+        self._settle(deadline, quiet=False)
+
+    def _settle(self, deadline: float, *, quiet: bool) -> None:
+        """Publish what the write did; if that fails, stop the writer so that its restart rolls
+        the store back (the write is then undone whole). ``quiet``: an error is on its way."""
+        if not self.writer.running:
+            return
+        try:
+            self._published(self.writer.commit(deadline))
+        except (OSError, QantarError):
+            self.writer.kill()
+            if not quiet:
+                raise
+
+    def _published(self, generation: int) -> None:
+        """Every reader of this process reads ``generation`` from now on."""
+        self.generation = generation
+        self._readers.switch(generation)
+        held: set[int] = set()
+        for runner in filter(None, (self._pool, self._federation)):
+            runner.publish(generation)
+            held |= runner.held()
+        self._readers.collect(held)
+
+    def close(self) -> None:
+        for runner in filter(None, (self._pool, self._federation)):
+            runner.close()
+        self.writer.stop()
+        self._readers.close()

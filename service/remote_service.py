@@ -1,0 +1,42 @@
+"""A remote SPARQL 1.1 server as ``qantar serve`` runs it: requests, writes and the endpoint's
+queries all go to the server (service.remote_store, service.sparql.remote_runner)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from service import journal
+from service.config import Settings
+from service.namespaces import PROVENANCE_GRAPH
+from service.remote_store import RemoteStore
+from service.sparql.remote_runner import RemoteQueryRunner
+from service.store import QueryRunner, Store
+
+
+class RemoteService:
+    """The ``StoreService`` of a remote store."""
+
+    def __init__(self, settings: Settings) -> None:
+        remote = RemoteStore.from_settings(settings)
+        self.store: Store = remote
+        # an import cut short by a crash is finished or undone before anything is served
+        journal.recover(remote, settings.store, str(PROVENANCE_GRAPH))
+        self._runner = RemoteQueryRunner(remote)
+        self.generation = 0
+
+    def runner_for(self, fetches: bool) -> QueryRunner:
+        return self._runner  # the server itself decides what its SERVICE calls may reach
+
+    @contextmanager
+    def writing(self, deadline: float) -> Iterator[Store]:
+        """Writes go straight to the server (its own transactions; imports are journalled)."""
+        try:
+            yield self.store
+        finally:
+            self.generation += 1
+            self._runner.publish(self.generation)
+
+    def close(self) -> None:
+        self._runner.close()
+        self.store.close()
