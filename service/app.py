@@ -15,6 +15,7 @@ from service.limits import limit_anonymous_queries
 from service.openapi import blueprint as openapi
 from service.pages.views import blueprint as pages
 from service.query_ui import blueprint as query_ui
+from service.reconcile.web import blueprint as reconcile
 from service.sparql.endpoint import blueprint as sparql
 from service.state import Qantar
 
@@ -44,6 +45,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(query_ui)
     app.register_blueprint(imports)
     app.register_blueprint(openapi)
+    app.register_blueprint(reconcile)
     app.register_blueprint(pages)  # its catch-all /<path> resolves IRIs under the base
 
 

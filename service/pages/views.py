@@ -40,7 +40,7 @@ from service.pages.jsonld import entity_jsonld
 from service.pages.labels import fetch_labels
 from service.pages.network import layout
 from service.pages.relations import fetch_offices, fetch_relations
-from service.pages.search import NameIndex
+from service.pages.search import NameIndex, current_index
 from service.pages.terms import Presenter
 from service.pages.timeline import group as timeline_groups
 from service.pages.timespan import fetch_spans
@@ -111,7 +111,7 @@ def _presenter(iris: set[str] | list[str]) -> Presenter:
 
 
 def _names() -> NameIndex:
-    return derived("names", lambda: NameIndex.build(get_store(), get_settings().base_iri))
+    return current_index()
 
 
 def _class_counts() -> dict[str, catalog.ClassCount]:
