@@ -379,7 +379,8 @@ def relations() -> Response:
     parties = {x for r in found for x in (*r.subjects, *r.objects, *r.rivals)}
     p = _presenter(parties | {r.iri for r in found} | {r.type for r in found})
     spans = fetch_spans(store, [r.iri for r in found])
-    network = layout(found, {i: p.label(i).text for i in parties}, fetch_offices(store))
+    network = layout(found, {i: p.label(i).text for i in parties | {r.type for r in found}},
+                     fetch_offices(store))
     kinds = sorted({r.type for r in found}, key=lambda t: p.label(t).text)
     ordered = sorted(found, key=lambda r: (spans[r.iri].sort_key, r.iri))
     by_extension = request.endpoint == "pages.relations_json"
