@@ -33,6 +33,9 @@ SHOWN_PROPERTIES: dict[type, tuple[str, ...]] = {
 #: Fields that steer the template but are not facts of the page (the superclasses an entity
 #: page dispatches on, the titles of its claim tables).
 HIDDEN_FIELDS = frozenset({"classes", "claim_titles"})
+#: Fields whose IRI the page names by its local name, not by a label (an ontology term's kind:
+#: "ObjectProperty"), so the JSON gives the IRI itself.
+VERBATIM_FIELDS = frozenset({"kind"})
 
 
 def wants_json(json_url: bool = False) -> bool:
@@ -109,8 +112,9 @@ def encode(value: Any, p: Presenter) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out = {f.name: encode(getattr(value, f.name), p) for f in dataclasses.fields(value)
-               if f.name not in HIDDEN_FIELDS}
+        out = {f.name: getattr(value, f.name) if f.name in VERBATIM_FIELDS
+               else encode(getattr(value, f.name), p)
+               for f in dataclasses.fields(value) if f.name not in HIDDEN_FIELDS}
         for name in SHOWN_PROPERTIES.get(type(value), ()):
             out[name] = encode(getattr(value, name), p)
         return out

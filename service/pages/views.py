@@ -253,7 +253,7 @@ def home() -> Response:
                     entry.setdefault(key, row[key].value)
     p = _presenter({str(cls) for _, cls, _ in ENTRY_POINTS} | {a["from"] for a in about.values()
                                                                if "from" in a})
-    entries = [{"title": title, "class": str(cls),
+    entries = [{"title": title, "class": curie(str(cls)),
                 "count": counts[str(cls)].total if str(cls) in counts else 0,
                 "url": url_for(view) if view else p.class_href(str(cls))}
                for title, cls, view in ENTRY_POINTS]
@@ -426,6 +426,8 @@ def _ontology_page(as_json: bool, by_extension: bool) -> Response:
     mentioned |= {c for cs in summary.schemes.values() for c, _ in cs}
     mentioned |= {o.value for t in summary.terms for os in t.facts.values() for o in os
                   if isinstance(o, ox.NamedNode)}
+    mentioned |= set(summary.facts) | {o.value for os in summary.facts.values() for o in os
+                                       if isinstance(o, ox.NamedNode)}
     p = _presenter(mentioned)
     ours = f"{iri_map().ontology}#"
     own = sorted((t for t in summary.terms if t.iri.startswith(ours)),
