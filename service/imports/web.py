@@ -1,28 +1,27 @@
 """Web views of the merged data: ``/graphs``, ``/conflicts`` and ``/.well-known/void``.
 
-HTML for browsers, JSON (or RDF for VoID) for programs, chosen by ``Accept``.
+HTML for browsers, JSON (or RDF for VoID) for programs, chosen by ``Accept`` (so the answer says
+``Vary: Accept``); ``/graphs.json`` and ``/conflicts.json`` name the JSON twin by URL. The twin
+is the list the page renders, each item as its dataclass.
 """
 
 from __future__ import annotations
 
 import dataclasses
 
-from flask import Blueprint, Response, jsonify, render_template, request
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from service.errors import NotAcceptable
-from service.formats import HTML, JSON, RDF_FORMATS, negotiate, prefers
+from service.formats import JSON, RDF_FORMATS, negotiate
 from service.imports.conflicts import find_conflicts
 from service.imports.graphs import list_graphs
 from service.imports.void import void_description
 from service.namespaces import shorten
 from service.pages.iris import IriMap
+from service.pages.twin import json_url, wants_json
 from service.state import qantar
 
 blueprint = Blueprint("imports", __name__, template_folder="templates")
-
-
-def _wants_json() -> bool:
-    return prefers(request.accept_mimetypes, JSON, over=HTML)
 
 
 def _link(iri: str | None) -> str | None:
@@ -37,22 +36,34 @@ def _link(iri: str | None) -> str | None:
 
 
 @blueprint.route("/graphs")
-def graphs() -> Response | str:
+@blueprint.route("/graphs.json", endpoint="graphs_json")
+def graphs() -> Response:
     """The named graphs, their size and where they came from."""
     infos = list_graphs(qantar().store)
-    if _wants_json():
-        return jsonify([dataclasses.asdict(i) for i in infos])
-    return render_template("imports/graphs.html", graphs=infos, shorten=shorten, link=_link)
+    return _view("imports/graphs.html", "imports.graphs_json", infos, graphs=infos)
 
 
 @blueprint.route("/conflicts")
-def conflicts() -> Response | str:
+@blueprint.route("/conflicts.json", endpoint="conflicts_json")
+def conflicts() -> Response:
     """Where the sources disagree, each value with who states it and in which graph."""
     found = find_conflicts(qantar().store)
-    if _wants_json():
-        return jsonify([dataclasses.asdict(c) for c in found])
-    return render_template("imports/conflicts.html", conflicts=found, shorten=shorten,
-                           link=_link)
+    return _view("imports/conflicts.html", "imports.conflicts_json", found, conflicts=found)
+
+
+def _view(template: str, json_endpoint: str, items: list, **model: object) -> Response:
+    """The page, or the list it shows as JSON (by its ``.json`` URL or by Accept)."""
+    by_extension = request.endpoint == json_endpoint
+    twin = json_url(url_for(json_endpoint))
+    if wants_json(by_extension):
+        response = jsonify([dataclasses.asdict(i) for i in items])
+    else:
+        response = Response(render_template(template, shorten=shorten, link=_link,
+                                            json_twin=twin, **model), mimetype="text/html")
+        response.headers["Link"] = f'<{twin}>; rel="alternate"; type="{JSON.media_type}"'
+    if not by_extension:
+        response.headers["Vary"] = "Accept"
+    return response
 
 
 @blueprint.route("/.well-known/void")

@@ -287,7 +287,8 @@ def ontology_summary(store: Store, counts: dict[str, ClassCount]) -> OntologySum
     usage = {row["p"].value: int(row["n"].value) for row in store.query(PROPERTY_USAGE)}
     for term in terms.values():
         if term.kind == str(OWL.Class):
-            term.usage = counts[term.iri].direct if term.iri in counts else 0
+            # a class's instances include its subclasses' (an agent is a person or …)
+            term.usage = counts[term.iri].total if term.iri in counts else 0
         else:
             term.usage = usage.get(term.iri, 0)
     facts: dict[str, list[object]] = defaultdict(list)

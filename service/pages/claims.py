@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from service.pages.binding import PROLOGUE, bind, limited
+from service.pages.terms import show_literal
+from service.pages.timespan import between
 from service.store import Store
 
 # ?how says how the claim is linked: made by, about, relayed by, told to, disputing, relaying
 # (reporting it second-hand), in source.
 CLAIMS = PROLOGUE + """
-SELECT ?claim ?how ?claimant ?status ?value ?figure WHERE {
+SELECT ?claim ?how ?claimant ?status ?value ?figure ?on ?notBefore ?notAfter WHERE {
   VALUES ?x { }
   { ?claim qantar:claimant ?x BIND("made" AS ?how) }
   UNION { ?claim qantar:about ?x BIND("about" AS ?how) }
@@ -26,6 +28,9 @@ SELECT ?claim ?how ?claimant ?status ?value ?figure WHERE {
   OPTIONAL { ?claim qantar:claimant ?claimant }
   OPTIONAL { ?claim qantar:status ?status }
   OPTIONAL { ?claim qantar:value ?value }
+  OPTIONAL { ?claim qantar:statedOn ?on }
+  OPTIONAL { ?claim qantar:statedNotBefore ?notBefore }
+  OPTIONAL { ?claim qantar:statedNotAfter ?notAfter }
   BIND(EXISTS { ?claim a qantar:Figure } AS ?figure)
 } LIMIT 1"""
 
@@ -49,6 +54,8 @@ class ClaimLink:
     statuses: set[str] = field(default_factory=set)
     value: ox.Literal | None = None
     is_figure: bool = False
+    when: str = "date not given"  # when it was stated, in words (``claim_when``)
+    when_machine: str | None = None  # its ISO date, when exact
 
 
 def fetch_claims(
@@ -73,4 +80,21 @@ def fetch_claims(
         if row["value"] is not None:
             link.value = row["value"]
         link.is_figure = row["figure"].value == "true"
+        link.when, link.when_machine = claim_when(row["on"], row["notBefore"], row["notAfter"])
     return {how: list(links.values()) for how, links in found.items() if links}, rows < limit
+
+
+def claim_when(stated_on: object, not_before: object, not_after: object) -> tuple[str, str | None]:
+    """When a claim was stated, in words, and its ISO date when it is exact."""
+    def text(term: object) -> str:
+        return show_literal(term).text if isinstance(term, ox.Literal) else ""
+
+    if isinstance(stated_on, ox.Literal):
+        return text(stated_on), stated_on.value
+    if isinstance(not_before, ox.Literal) and isinstance(not_after, ox.Literal):
+        return between(not_before.value, not_after.value), None
+    if not_after is not None:
+        return f"on or before {text(not_after)}", None
+    if not_before is not None:
+        return f"on or after {text(not_before)}", None
+    return "date not given", None

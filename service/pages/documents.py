@@ -11,6 +11,7 @@ import pyoxigraph as ox
 
 from service.formats import (
     HTML,
+    JSON,
     JSON_LD,
     N_QUADS,
     N_TRIPLES,
@@ -27,8 +28,9 @@ PAGE_FORMATS = (HTML, XHTML)
 #: Every RDF document format, in order of preference when a client accepts several equally.
 DOCUMENT_FORMATS = (TURTLE, JSON_LD, N_TRIPLES, RDF_XML, TRIG, N_QUADS)
 #: What a resource is offered as: HTML first, so ``*/*`` (curl, a browser's fallback) gets the
-#: page.
-OFFERED = (*PAGE_FORMATS, *DOCUMENT_FORMATS)
+#: page; then the page's JSON twin (``application/json``: being a canonical type here, it wins
+#: over JSON-LD's legacy name, so JSON-LD is ``application/ld+json`` or ``.jsonld``); then RDF.
+OFFERED = (*PAGE_FORMATS, JSON, *DOCUMENT_FORMATS)
 #: A document URL names its format by the format's own extension only (``.ttl``, not ``.owl``).
 BY_EXTENSION = {f.extension: f for f in DOCUMENT_FORMATS}
 

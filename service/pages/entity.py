@@ -14,13 +14,13 @@ import pyoxigraph as ox
 from service.namespaces import OWL, QANTAR, RDF, RDFS, SDO, SEM, SKOS
 from service.pages import describe, sections
 from service.pages.binding import PROLOGUE, bind, limited
-from service.pages.claims import HOW_TITLES, ClaimLink, fetch_claims
+from service.pages.claims import HOW_TITLES, ClaimLink, claim_when, fetch_claims
 from service.pages.evidence import Passage, fetch_passages
 from service.pages.iris import IriMap
 from service.pages.labels import fetch_labels
 from service.pages.relations import Relation, Role, fetch_relation, fetch_roles
-from service.pages.terms import Presenter, show_literal
-from service.pages.timespan import TimeSpan, between, fetch_spans
+from service.pages.terms import Presenter
+from service.pages.timespan import TimeSpan, fetch_spans
 from service.store import Store
 
 #: How many statements about one resource a page reads at most (a safety bound, not a page).
@@ -330,15 +330,16 @@ def _literals(terms: list[object]) -> list[ox.Literal]:
 
 
 def _names(pref: list[object], alt: list[object], label: list[object]) -> list[Name]:
-    """Every name but the page title: names in other languages, then alternative names."""
+    """Every name but the page title: names in other languages, then alternative names; each
+    spelling once, with the language it first comes in (a Dutch preferred label that is an
+    English alternative name too is one name, not two)."""
     title = {t.value for t in label if isinstance(t, ox.Literal)}
     out: list[Name] = []
-    seen: set[tuple[str, str | None]] = set()
+    seen: set[str] = set()
     for term in _literals(pref) + _literals(alt):
-        key = (term.value, term.language)
-        if key in seen or (term.value in title and term.language in (None, "en")):
+        if term.value in seen or (term.value in title and term.language in (None, "en")):
             continue
-        seen.add(key)
+        seen.add(term.value)
         language = LANGUAGES.get(term.language or "", term.language or "")
         out.append(Name(term.value, term.language, language))
     return out
@@ -400,7 +401,7 @@ def _claim(store: Store, node: ox.NamedNode, objects, iris_of, size: int) -> Cla
     stated_on = _one(objects(QANTAR.statedOn))
     not_before = _one(objects(QANTAR.statedNotBefore))
     not_after = _one(objects(QANTAR.statedNotAfter))
-    when, machine = _claim_when(stated_on, not_before, not_after)
+    when, machine = claim_when(stated_on, not_before, not_after)
     breakdown = [row["f"].value for row in store.query(limited(bind(BREAKDOWN, x=node), size))]
     linked = fetch_claims(store, node, size)[0]
     disputed_by = [c.iri for c in linked.get("disputes", [])]
@@ -427,21 +428,6 @@ def _claim(store: Store, node: ox.NamedNode, objects, iris_of, size: int) -> Cla
         disputes=iris_of(QANTAR.disputes),
         disputed_by=disputed_by,
     )
-
-
-def _claim_when(stated_on: object, not_before: object, not_after: object) -> tuple[str, str | None]:
-    def text(term: object) -> str:
-        return show_literal(term).text if isinstance(term, ox.Literal) else ""
-
-    if isinstance(stated_on, ox.Literal):
-        return text(stated_on), stated_on.value
-    if isinstance(not_before, ox.Literal) and isinstance(not_after, ox.Literal):
-        return between(not_before.value, not_after.value), None
-    if not_after is not None:
-        return f"on or before {text(not_after)}", None
-    if not_before is not None:
-        return f"on or after {text(not_before)}", None
-    return "date not given", None
 
 
 def _participated(store: Store, node: ox.NamedNode, size: int) -> list[EventRole]:

@@ -7,13 +7,14 @@ layers); each connected group of parties is its own block, blocks are placed in 
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 
 from service.pages.relations import Relation
 
 NODE_H = 34
-LAYER_GAP = 120
+LAYER_GAP = 140  # room for the labels of several relations between two layers
 NODE_GAP = 28
 BLOCK_GAP = 60
 MAX_WIDTH = 1180
@@ -70,7 +71,8 @@ def edges_of(relations: list[Relation], offices: set[str]) -> list[tuple[str, st
 
 
 def layout(relations: list[Relation], labels: dict[str, str], offices: set[str]) -> Network:
-    """Place every party of ``relations`` and route an edge for each drawable pair."""
+    """Place every party of ``relations``, route an edge for each drawable pair and place its
+    label (``labels`` names the parties and the kinds of relation) clear of the others."""
     pairs = edges_of(relations, offices)
     nodes = sorted({p for _, _, s, t, _ in pairs for p in (s, t)})
     width_of = {n: max(80.0, CHAR_W * len(labels.get(n, n)) + 22) for n in nodes}
@@ -89,9 +91,11 @@ def layout(relations: list[Relation], labels: dict[str, str], offices: set[str])
         row_h = max(row_h, bh)
         total_w = max(total_w, x0 - BLOCK_GAP)
     out_nodes = [Node(n, labels.get(n, n), *placed[n], width_of[n]) for n in nodes]
-    out_edges = [_route(rel, kind, s, t, directed, placed, i, bend)
-                 for i, ((rel, kind, s, t, directed), bend) in enumerate(
-                     zip(pairs, _bends(pairs), strict=True))]
+    routed = [_route(rel, kind, s, t, directed, placed, i, bend)
+              for i, ((rel, kind, s, t, directed), bend) in enumerate(
+                  zip(pairs, _bends(pairs), strict=True))]
+    out_edges = place_labels([e for e, _ in routed], [c for _, c in routed], out_nodes,
+                             [labels.get(e.type, e.type) for e, _ in routed])
     return Network(total_w + 40, y0 + row_h + 60, out_nodes, out_edges)
 
 
@@ -195,27 +199,98 @@ def _bends(pairs: list) -> list[float]:
     return bends
 
 
+#: Edge labels' size as drawn (11px, with a 4px halo): a generous estimate of the browser's.
+LABEL_CHAR_W = 6.6
+LABEL_H = 15.0
+LABEL_ASCENT = 11.0  # from the top of the box to the baseline the label's y names
+#: Where along its edge a label may sit (fractions of the curve), in order of preference, and
+#: how far off the curve it may be moved.
+LABEL_STOPS = (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8)
+LABEL_NUDGES = (0.0, -9.0, 9.0)
+
+Box = tuple[float, float, float, float]  # left, top, right, bottom
+Curve = tuple[tuple[float, float], tuple[float, float], tuple[float, float]]
+
+
 def _route(rel: str, kind: str, s: str, t: str, directed: bool,
-           placed: dict[str, tuple[float, float]], index: int, bend: float = 0.0) -> Edge:
+           placed: dict[str, tuple[float, float]], index: int, bend: float = 0.0
+           ) -> tuple[Edge, Curve]:
+    """The edge from ``s`` to ``t`` as a path, its label at the middle, and its curve (a
+    quadratic Bézier: start, control, end) for placing the label elsewhere on it."""
     (x1, y1), (x2, y2) = placed[s], placed[t]
     half = NODE_H / 2
     if abs(y1 - y2) < 1:  # same layer: arc above the nodes
         lift = 46 + 8 * (index % 3) + abs(bend)
         sx, ex = (x1 + 10, x2 - 10) if x1 < x2 else (x1 - 10, x2 + 10)
-        cx, cy = (x1 + x2) / 2, y1 - half - lift
-        path = f"M{sx:.1f},{y1 - half:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{y2 - half:.1f}"
-        return Edge(rel, kind, s, t, directed, path, cx, y1 - half - lift / 2)
-    down = y2 > y1
-    sy = y1 + half if down else y1 - half
-    ey = y2 - half - (4 if directed else 0) if down else y2 + half + (4 if directed else 0)
-    if not bend:
-        path = f"M{x1:.1f},{sy:.1f} L{x2:.1f},{ey:.1f}"
-        return Edge(rel, kind, s, t, directed, path, (x1 + x2) / 2, (sy + ey) / 2)
-    # a quadratic curve whose control point sits off the midpoint, across the line
-    dx, dy = x2 - x1, ey - sy
-    length = max(1.0, (dx * dx + dy * dy) ** 0.5)
-    mx, my = (x1 + x2) / 2, (sy + ey) / 2
-    cx, cy = mx - dy / length * bend * 2, my + dx / length * bend * 2
-    path = f"M{x1:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {x2:.1f},{ey:.1f}"
-    # the curve's own midpoint lies halfway between the chord's midpoint and the control point
-    return Edge(rel, kind, s, t, directed, path, (mx + cx) / 2, (my + cy) / 2)
+        curve: Curve = ((sx, y1 - half), ((x1 + x2) / 2, y1 - half - lift), (ex, y2 - half))
+    else:
+        down = y2 > y1
+        sy = y1 + half if down else y1 - half
+        ey = y2 - half - (4 if directed else 0) if down else y2 + half + (4 if directed else 0)
+        # a quadratic curve whose control point sits off the midpoint, across the line
+        dx, dy = x2 - x1, ey - sy
+        length = max(1.0, (dx * dx + dy * dy) ** 0.5)
+        mx, my = (x1 + x2) / 2, (sy + ey) / 2
+        control = (mx - dy / length * bend * 2, my + dx / length * bend * 2)
+        curve = ((x1, sy), control, (x2, ey))
+    (ax, ay), (cx, cy), (bx, by) = curve
+    if bend or abs(y1 - y2) < 1:
+        path = f"M{ax:.1f},{ay:.1f} Q{cx:.1f},{cy:.1f} {bx:.1f},{by:.1f}"
+    else:
+        path = f"M{ax:.1f},{ay:.1f} L{bx:.1f},{by:.1f}"
+    lx, ly = _at(curve, 0.5)
+    return Edge(rel, kind, s, t, directed, path, lx, ly), curve
+
+
+def _at(curve: Curve, t: float) -> tuple[float, float]:
+    """The point of a quadratic Bézier curve at ``t`` (a straight line has its control point
+    on the line, so the same formula serves)."""
+    (ax, ay), (cx, cy), (bx, by) = curve
+    u = 1 - t
+    return (u * u * ax + 2 * u * t * cx + t * t * bx, u * u * ay + 2 * u * t * cy + t * t * by)
+
+
+LABEL_MARGIN = 3.0  # kept clear around a label
+
+
+def _label_box(x: float, y: float, text: str) -> Box:
+    w = LABEL_CHAR_W * len(text) + 6 + 2 * LABEL_MARGIN
+    top = y - LABEL_ASCENT - LABEL_MARGIN
+    return (x - w / 2, top, x + w / 2, top + LABEL_H + 2 * LABEL_MARGIN)
+
+
+def _overlap(a: Box, b: Box) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+def place_labels(edges: list[Edge], curves: list[Curve], nodes: list[Node],
+                 labels: list[str]) -> list[Edge]:
+    """Move each edge's label along its edge (and a little off it) to the first place where it
+    covers no box and no label placed before it; where there is none, to the least covered.
+
+    Several relations between the same two parties (a removal, a rivalry, a succession) and a
+    long edge passing a box would otherwise print their labels on top of each other.
+    """
+    taken: list[Box] = [(n.x - n.w / 2, n.y - n.h / 2, n.x + n.w / 2, n.y + n.h / 2)
+                        for n in nodes]
+    out = []
+    for edge, curve, text in zip(edges, curves, labels, strict=True):
+        best: tuple[float, float, float, Box] | None = None
+        for stop in LABEL_STOPS:
+            x, y = _at(curve, stop)
+            for nudge in LABEL_NUDGES:
+                box = _label_box(x, y + nudge, text)
+                covered = sum(_overlap(box, other) for other in taken)
+                if best is None or covered < best[0]:
+                    best = (covered, x, y + nudge, box)
+                if covered == 0:
+                    break
+            if best is not None and best[0] == 0:
+                break
+        assert best is not None
+        _, x, y, box = best
+        taken.append(box)
+        out.append(dataclasses.replace(edge, label_x=x, label_y=y))
+    return out

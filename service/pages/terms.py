@@ -9,6 +9,7 @@ from datetime import date
 import pyoxigraph as ox
 from flask import url_for
 
+from service.namespaces import WD
 from service.pages.iris import IriMap, curie, external_page
 from service.pages.labels import Label, fallback_label
 
@@ -60,6 +61,15 @@ class Presenter:
     def term_href(self, iri: str) -> str:
         """Where a class or property is documented: the ontology page."""
         return url_for("pages.ontology", _anchor=self.iris.ontology_anchor(iri))
+
+    def external_name(self, iri: str) -> str:
+        """A link text for an IRI of another dataset: its label if the graph has one, else
+        "Wikidata Q200881" for a Wikidata item, else the IRI."""
+        if iri in self.labels:
+            return self.labels[iri].text
+        if iri.startswith(str(WD)):
+            return f"Wikidata {iri[len(str(WD)):]}"
+        return iri
 
     def class_href(self, iri: str) -> str:
         """The page listing the instances of a class."""

@@ -22,7 +22,7 @@ from flask import (
 )
 
 from service.errors import NotAcceptable, NotFound
-from service.formats import HTML, JSON, Format, negotiate, prefers
+from service.formats import HTML, JSON, Format, negotiate
 from service.namespaces import ONTOLOGY_GRAPH, QANTAR, SDO
 from service.pages import catalog, describe, entity
 from service.pages.binding import PROLOGUE, bind
@@ -44,6 +44,7 @@ from service.pages.search import NameIndex, current_index
 from service.pages.terms import Presenter
 from service.pages.timeline import group as timeline_groups
 from service.pages.timespan import fetch_spans
+from service.pages.twin import json_url, respond, wants_json
 
 blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/assets")
@@ -118,6 +119,12 @@ def _class_counts() -> dict[str, catalog.ClassCount]:
     return derived("class_counts", lambda: catalog.class_counts(get_store()))
 
 
+@blueprint.get("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon (an SVG, whatever the name), so that no browser's request for it 404s."""
+    return blueprint.send_static_file("favicon.svg")
+
+
 # --- resolving IRIs ------------------------------------------------------------------------
 
 
@@ -132,6 +139,8 @@ def resolve(path: str) -> Response:
         raise _not_acceptable()
     if choice in PAGE_FORMATS:
         target = url_for("pages.page", path=path)
+    elif choice is JSON:
+        target = url_for("pages.page", path=f"{path}.json")
     else:
         target = url_for("pages.data", path=f"{path}.{choice.extension}")
     return _with_vary(redirect(target, code=303))
@@ -142,7 +151,8 @@ VARY = {"Vary": "Accept"}
 
 
 def _not_acceptable() -> NotAcceptable:
-    offered = ", ".join([HTML.media_type, *(f.media_type for f in DOCUMENT_FORMATS)])
+    offered = ", ".join([HTML.media_type, JSON.media_type,
+                         *(f.media_type for f in DOCUMENT_FORMATS)])
     return NotAcceptable(f"none of the Accept types is offered; this resource is available as "
                          f"{offered}", headers=VARY)
 
@@ -165,12 +175,17 @@ def _not_found(path: str, what: str | None = None) -> Response:
 
 
 @blueprint.get("/page/<path:path>")
-def page(path: str) -> Response | str:
-    """The HTML page about ``<base><path>``; ``?page=N`` pages through what links to it."""
+def page(path: str) -> Response:
+    """The HTML page about ``<base><path>``, or its JSON twin (``Accept: application/json``, or
+    ``/page/<path>.json``); ``?page=N`` pages through what links to it."""
     store, iris = get_store(), iri_map()
     node = iris.resolve(path)
+    by_extension = False
+    if (node is None or not describe.exists(store, node)) and path.endswith(".json"):
+        node, by_extension = iris.resolve(path.removesuffix(".json")), True
     if node is None or not describe.exists(store, node):
         return _not_found(path)
+    path = path.removesuffix(".json") if by_extension else path
     size = page_size()
     model, p = entity.build(store, iris, node, _page_number(), size)
     page_url = url_for("pages.page", path=path, _external=True)
@@ -179,12 +194,19 @@ def page(path: str) -> Response | str:
     graph_stats = None
     if node.value in store.graphs():
         graph_stats = store.triple_count(node.value)
-    body = render_template("pages/entity.html", e=model, p=p, alternates=alternates,
-                           jsonld=entity_jsonld(model, p, page_url), graph_stats=graph_stats)
-    response = Response(body, mimetype="text/html")
-    response.headers["Link"] = ", ".join(
-        [f'<{href}>; rel="alternate"; type="{f.media_type}"' for f, href in alternates]
-        + [f'<{node.value}>; rel="describes"'])
+    response = respond(
+        "pages/entity.html", p,
+        {"entity": model, "graph_stats": graph_stats,
+         "data": {f.media_type: href for f, href in alternates}},
+        view="entity", json_url=json_url(url_for("pages.page", path=f"{path}.json")),
+        as_json=wants_json(by_extension), negotiated=not by_extension,
+        helpers={"e": model, "alternates": alternates,
+                 "jsonld": entity_jsonld(model, p, page_url)})
+    if response.mimetype == "text/html":
+        response.headers["Link"] = ", ".join(
+            [response.headers["Link"]]
+            + [f'<{href}>; rel="alternate"; type="{f.media_type}"' for f, href in alternates]
+            + [f'<{node.value}>; rel="describes"'])
     return response
 
 
@@ -217,7 +239,8 @@ def _rdf_response(fmt: Format, quads: list[ox.Quad], vary: bool) -> Response:
 
 
 @blueprint.get("/")
-def home() -> str:
+@blueprint.get("/index.json", endpoint="home_json")
+def home() -> Response:
     store = get_store()
     counts = _class_counts()
     graphs = derived("graph_sizes", lambda: {g: store.triple_count(g) for g in store.graphs()})
@@ -228,29 +251,46 @@ def home() -> str:
             for key in ("label", "description", "from"):
                 if row[key] is not None:
                     entry.setdefault(key, row[key].value)
-    entries = [(title, str(cls), counts[str(cls)].total if str(cls) in counts else 0, view)
+    p = _presenter({str(cls) for _, cls, _ in ENTRY_POINTS} | {a["from"] for a in about.values()
+                                                               if "from" in a})
+    entries = [{"title": title, "class": curie(str(cls)),
+                "count": counts[str(cls)].total if str(cls) in counts else 0,
+                "url": url_for(view) if view else p.class_href(str(cls))}
                for title, cls, view in ENTRY_POINTS]
-    p = _presenter({cls for _, cls, _, _ in entries} | {a["from"] for a in about.values()
-                                                         if "from" in a})
-    return render_template("pages/home.html", p=p, entries=entries, graphs=graphs, about=about,
-                           triples=sum(graphs.values()))
+    by_extension = request.endpoint == "pages.home_json"
+    return respond("pages/home.html", p,
+                   {"entries": entries, "graphs": graphs, "about": about,
+                    "triples": sum(graphs.values())},
+                   view="home", json_url=json_url(url_for("pages.home_json")),
+                   as_json=wants_json(by_extension), negotiated=not by_extension)
 
 
 @blueprint.get("/classes")
-def classes() -> str:
+@blueprint.get("/classes.json", endpoint="classes_json")
+def classes() -> Response:
     counts = _class_counts()
     parents = catalog.class_parents(get_store())
     p = _presenter(set(counts) | {x for c in counts for x in parents.get(c, [])})
     rows = sorted(counts.values(), key=lambda c: (p.label(c.iri).text.casefold(), c.iri))
-    return render_template("pages/classes.html", p=p, rows=rows, parents=parents, curie=curie)
+    by_extension = request.endpoint == "pages.classes_json"
+    return respond("pages/classes.html", p,
+                   {"rows": rows, "parents": {c.iri: parents.get(c.iri, []) for c in rows}},
+                   view="classes", json_url=json_url(url_for("pages.classes_json")),
+                   as_json=wants_json(by_extension), negotiated=not by_extension,
+                   helpers={"curie": curie})
 
 
 @blueprint.get("/classes/<path:name>")
-def class_page(name: str) -> Response | str:
+def class_page(name: str) -> Response:
+    """The instances of a class (with its subclasses'); ``/classes/<name>.json`` is its twin."""
     node = expand_curie(name)
     counts = _class_counts()
+    by_extension = False
+    if (node is None or node.value not in counts) and name.endswith(".json"):
+        node, by_extension = expand_curie(name.removesuffix(".json")), True
     if node is None or node.value not in counts:
         return _not_found(name.partition(":")[2] or name, what=f"the class {name}")
+    name = curie(node.value)
     store, size = get_store(), page_size()
     count = counts[node.value]
     pages = max(1, -(-count.total // size))
@@ -259,20 +299,39 @@ def class_page(name: str) -> Response | str:
     members = catalog.instances(store, node, (number - 1) * size, size)
     p = _presenter({node.value, *info.parents, *info.children, *info.equivalents, *members,
                     *(t for m in members.values() for t in m.types)})
-    return render_template("pages/class.html", p=p, info=info, count=count, members=members,
-                           page=number, pages=pages, name=curie(node.value), counts=counts)
+    return respond("pages/class.html", p,
+                   {"info": info, "count": count, "members": members, "page": number,
+                    "pages": pages, "name": name,
+                    "subclass_counts": {x: counts[x].total for x in info.children
+                                        if x in counts}},
+                   view="class", json_url=json_url(url_for("pages.class_page",
+                                                           name=f"{name}.json")),
+                   as_json=wants_json(by_extension), negotiated=not by_extension)
+
+
+def _search_limit(default: int) -> int:
+    return max(1, min(request.args.get("limit", default, type=int) or default,
+                      SEARCH_PAGE_LIMIT))
 
 
 @blueprint.get("/search")
+@blueprint.get("/search.json", endpoint="search_json")
 def search() -> Response:
-    """Names by prefix or substring; JSON (for autocomplete) to ``Accept: application/json``."""
+    """Names by prefix or substring. Its JSON twin, ``/search.json``, lists the page's hits;
+    ``Accept: application/json`` is the autocomplete's, the first 10 of them. Both take
+    ``?limit=N`` (up to the page's 50)."""
     query = request.args.get("q", "").strip()
-    wants_json = prefers(request.accept_mimetypes, JSON, over=HTML)
-    hits = _names().search(query, AUTOCOMPLETE_LIMIT if wants_json else SEARCH_PAGE_LIMIT)
+    by_extension = request.endpoint == "pages.search_json"
+    as_json = wants_json(by_extension)
+    limit = SEARCH_PAGE_LIMIT
+    if as_json:
+        limit = _search_limit(SEARCH_PAGE_LIMIT if by_extension else AUTOCOMPLETE_LIMIT)
+    hits = _names().search(query, limit)
     summaries = catalog.summaries(get_store(), [h.iri for h in hits])
     p = _presenter({h.iri for h in hits} | {t for s in summaries.values() for t in s.types})
-    if wants_json:
-        return _with_vary(jsonify([{
+    twin = json_url(url_for("pages.search_json"))
+    if as_json:
+        response = jsonify([{
             "iri": h.iri,
             "label": p.label(h.iri).text,
             "matched": h.name,
@@ -280,14 +339,18 @@ def search() -> Response:
             "url": p.href(h.iri)[0],
             "types": [p.label(t).text for t in summaries[h.iri].types],
             "description": summaries[h.iri].description,
-        } for h in hits]))
+        } for h in hits])
+        return response if by_extension else _with_vary(response)
     body = render_template("pages/search.html", p=p, q=query, hits=hits, summaries=summaries,
-                           limit=SEARCH_PAGE_LIMIT)
-    return _with_vary(Response(body, mimetype="text/html"))
+                           limit=SEARCH_PAGE_LIMIT, json_twin=twin)
+    response = Response(body, mimetype="text/html")
+    response.headers["Link"] = f'<{twin}>; rel="alternate"; type="{JSON.media_type}"'
+    return _with_vary(response)
 
 
 @blueprint.get("/timeline")
-def timeline() -> str:
+@blueprint.get("/timeline.json", endpoint="timeline_json")
+def timeline() -> Response:
     """The events in the order they began; vague dates under spans of their own (see
     ``service.pages.timeline``)."""
     store, size = get_store(), page_size()
@@ -300,28 +363,39 @@ def timeline() -> str:
     spans = fetch_spans(store, iris)
     p = _presenter(set(iris) | {x for f in facts.values()
                                 for x in (*f.places, *f.types, *f.parents)})
-    return render_template("pages/timeline.html", p=p, groups=timeline_groups(chunk),
-                           facts=facts, spans=spans, page=number, pages=pages,
-                           total=len(ordered))
+    by_extension = request.endpoint == "pages.timeline_json"
+    return respond("pages/timeline.html", p,
+                   {"groups": timeline_groups(chunk), "facts": facts, "spans": spans,
+                    "page": number, "pages": pages, "total": len(ordered)},
+                   view="timeline", json_url=json_url(url_for("pages.timeline_json")),
+                   as_json=wants_json(by_extension), negotiated=not by_extension)
 
 
 @blueprint.get("/relations")
-def relations() -> str:
+@blueprint.get("/relations.json", endpoint="relations_json")
+def relations() -> Response:
     store = get_store()
     found = fetch_relations(store)
     parties = {x for r in found for x in (*r.subjects, *r.objects, *r.rivals)}
     p = _presenter(parties | {r.iri for r in found} | {r.type for r in found})
     spans = fetch_spans(store, [r.iri for r in found])
-    network = layout(found, {i: p.label(i).text for i in parties}, fetch_offices(store))
+    network = layout(found, {i: p.label(i).text for i in parties | {r.type for r in found}},
+                     fetch_offices(store))
     kinds = sorted({r.type for r in found}, key=lambda t: p.label(t).text)
     ordered = sorted(found, key=lambda r: (spans[r.iri].sort_key, r.iri))
-    return render_template("pages/relations.html", p=p, network=network, relations=ordered,
-                           spans=spans, kinds=kinds)
+    by_extension = request.endpoint == "pages.relations_json"
+    return respond("pages/relations.html", p,
+                   {"relations": ordered, "spans": spans, "kinds": kinds, "network": network},
+                   view="relations", json_url=json_url(url_for("pages.relations_json")),
+                   as_json=wants_json(by_extension), negotiated=not by_extension)
 
 
 @blueprint.get("/ontology.<ext>")
 def ontology_document(ext: str) -> Response:
-    """The ontology in one format: ``/ontology.ttl``, ``.jsonld``, ``.nt``, ``.rdf`` …"""
+    """The ontology in one format: ``/ontology.ttl``, ``.jsonld``, ``.nt``, ``.rdf`` …, and
+    ``/ontology.json``, the JSON twin of its page."""
+    if ext == JSON.extension:
+        return _ontology_page(as_json=True, by_extension=True)
     fmt = BY_EXTENSION.get(ext)
     if fmt is None:
         return _not_found(f"ontology.{ext}")
@@ -334,19 +408,26 @@ def _ontology_quads() -> list[ox.Quad]:
 
 
 @blueprint.get("/ontology")
-def ontology() -> Response | str:
-    """The ontology's documentation for people; its Turtle (etc.) for RDF clients."""
-    store = get_store()
+def ontology() -> Response:
+    """The ontology's documentation for people, its JSON twin, its Turtle (etc.) for RDF
+    clients."""
     choice = _choice()
     if choice is None:
         raise _not_acceptable()
-    if choice not in PAGE_FORMATS:
+    if choice not in (*PAGE_FORMATS, JSON):
         return _rdf_response(choice, _ontology_quads(), vary=True)
+    return _ontology_page(as_json=choice is JSON, by_extension=False)
+
+
+def _ontology_page(as_json: bool, by_extension: bool) -> Response:
+    store = get_store()
     summary = derived("ontology", lambda: catalog.ontology_summary(store, _class_counts()))
     mentioned = {t.iri for t in summary.terms} | set(summary.schemes)
     mentioned |= {c for cs in summary.schemes.values() for c, _ in cs}
     mentioned |= {o.value for t in summary.terms for os in t.facts.values() for o in os
                   if isinstance(o, ox.NamedNode)}
+    mentioned |= set(summary.facts) | {o.value for os in summary.facts.values() for o in os
+                                       if isinstance(o, ox.NamedNode)}
     p = _presenter(mentioned)
     ours = f"{iri_map().ontology}#"
     own = sorted((t for t in summary.terms if t.iri.startswith(ours)),
@@ -355,7 +436,10 @@ def ontology() -> Response | str:
     for term in sorted(summary.terms, key=lambda t: curie(t.iri)):
         if not term.iri.startswith(ours):
             reused.setdefault(curie(term.iri).partition(":")[0], []).append(term)
-    body = render_template("pages/ontology.html", p=p, summary=summary, own=own, reused=reused,
-                           is_class=lambda t: t.kind.endswith("#Class"), formats=DOCUMENT_FORMATS,
-                           sdo=str(SDO))
-    return _with_vary(Response(body, mimetype="text/html"))
+    return respond("pages/ontology.html", p,
+                   {"facts": summary.facts, "own": own, "reused": reused,
+                    "schemes": summary.schemes},
+                   view="ontology", json_url=url_for("pages.ontology_document", ext="json"),
+                   as_json=as_json, negotiated=not by_extension,
+                   helpers={"is_class": lambda t: t.kind.endswith("#Class"),
+                            "formats": DOCUMENT_FORMATS, "sdo": str(SDO)})

@@ -15,6 +15,8 @@
   Yasgui.Yasqe.defaults.value = defaultQuery;
   Yasgui.Yasqe.defaults.prefixCcApi = new URL(config.prefixes, window.location.href).href;
   Yasgui.Yasqe.defaults.autocompleters = ["prefixes", "variables"];
+  // The table's "simple view" on: 2000, not "2000"^^xsd:integer (the switch still turns it off).
+  Yasgui.Yasr.defaults.plugins.table.dynamicConfig = { compact: true };
   const yasgui = new Yasgui(document.getElementById("yasgui"), {
     persistenceId: "qantar-query",
     copyEndpointOnNewTab: true,
