@@ -17,6 +17,7 @@ from service.pages.views import blueprint as pages
 from service.query_ui import blueprint as query_ui
 from service.reconcile.web import blueprint as reconcile
 from service.sparql.endpoint import blueprint as sparql
+from service.sparql.replay import Replay
 from service.state import Qantar
 
 
@@ -26,7 +27,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body
     app.config["JSON_SORT_KEYS"] = False
-    app.extensions["qantar"] = Qantar(settings)
+    state = app.extensions["qantar"] = Qantar(settings)
     _register_blueprints(app)
     register_error_handlers(app)
     limit_anonymous_queries(app, settings)
@@ -35,6 +36,9 @@ def create_app(settings: Settings | None = None) -> Flask:
     # bodies are read whole, within QANTAR_MAX_BODY, before Flask runs (service.body)
     app.wsgi_app = BoundedBody(app.wsgi_app, settings.max_body,  # type: ignore[method-assign]
                                settings.threads)
+    if state.cache.enabled and not settings.query_rate:  # a limited query must reach the limiter
+        app.wsgi_app = Replay(app.wsgi_app, state.cache,  # type: ignore[method-assign]
+                              lambda: state.generation)
     return app
 
 

@@ -25,6 +25,8 @@ class ResponseCache:
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
         self._entries: OrderedDict[tuple, CachedResponse] = OrderedDict()
+        self._replays: OrderedDict[tuple, object] = OrderedDict()
+        self._replay_sizes: dict[tuple, int] = {}
         self._size = 0
         self._lock = threading.Lock()
 
@@ -50,14 +52,43 @@ class ResponseCache:
                 self._size -= len(old.body)
             self._entries[key] = entry
             self._size += len(body)
-            while self._size > self.max_bytes and self._entries:
-                _, evicted = self._entries.popitem(last=False)
-                self._size -= len(evicted.body)
+            self._evict()
         return entry
+
+    def get_replay(self, key: tuple) -> object | None:
+        """A whole recorded response (service.sparql.replay), or None."""
+        with self._lock:
+            entry = self._replays.get(key)
+            if entry is not None:
+                self._replays.move_to_end(key)
+            return entry
+
+    def put_replay(self, key: tuple, recorded: object, size: int) -> None:
+        """Keep a recorded response; replays share the byte budget with the answers."""
+        if not self.enabled or size > self.max_bytes // 4:
+            return
+        with self._lock:
+            if key in self._replays:
+                return
+            self._replays[key] = recorded
+            self._replay_sizes[key] = size
+            self._size += size
+            self._evict()
+
+    def _evict(self) -> None:
+        """Drop the least recently used answers, then replays, until the budget holds."""
+        while self._size > self.max_bytes and self._entries:
+            _, evicted = self._entries.popitem(last=False)
+            self._size -= len(evicted.body)
+        while self._size > self.max_bytes and self._replays:
+            key, _ = self._replays.popitem(last=False)
+            self._size -= self._replay_sizes.pop(key)
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._replays.clear()
+            self._replay_sizes.clear()
             self._size = 0
 
 

@@ -51,6 +51,7 @@ from service.sandbox import refused_by_sandbox
 from service.sparql.description import service_description
 from service.sparql.guard import check_fetches
 from service.sparql.messages import Chunk, End, Failure, Head, Message, Rows, Whole
+from service.sparql.replay import REPLAYABLE
 from service.sparql.using import apply_dataset
 from service.sparql.workers import QueryJob
 from service.state import Qantar, qantar
@@ -152,7 +153,7 @@ def _query(text: str, params: object) -> Response:
     key = (state.generation, job)
     cached = state.cache.get(key) if state.cache.enabled else None
     if cached is not None:
-        return _cached_answer(cached.mime, cached.body, cached.etag)
+        return _cached_answer(cached.mime, cached.body, cached.etag, key[0])
     return _evaluate(state, job, key)
 
 
@@ -211,7 +212,7 @@ def _evaluate(state: Qantar, job: QueryJob, key: tuple) -> Response:
             raise first.error
         if isinstance(first, Whole):
             entry = state.cache.put(key, first.media_type, first.body)
-            return _cached_answer(first.media_type, entry.body, entry.etag)
+            return _cached_answer(first.media_type, entry.body, entry.etag, key[0])
         assert isinstance(first, Head)
         mime = first.media_type
         body = bytearray()
@@ -221,7 +222,7 @@ def _evaluate(state: Qantar, job: QueryJob, key: tuple) -> Response:
             message = next(messages)
         if isinstance(message, End):
             entry = state.cache.put(key, mime, bytes(body))
-            return _cached_answer(mime, entry.body, entry.etag)
+            return _cached_answer(mime, entry.body, entry.etag, key[0])
         if isinstance(message, Failure):
             raise AnswerFailed(f"query failed while streaming: {message.error}")
     except BaseException:
@@ -247,10 +248,13 @@ def _stream(head: bytes, pending: Message, messages: Iterator[Message]) -> Itera
         messages.close()
 
 
-def _cached_answer(mime: str, body: bytes, etag: str) -> Response:
+def _cached_answer(mime: str, body: bytes, etag: str, generation: int) -> Response:
+    """A whole answer with its ETag; the same request may be replayed before Flask from now on
+    (service.sparql.replay) while the store stays at ``generation``."""
     headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
     if request.if_none_match.contains(etag.strip('"')):
         return Response(status=304, headers=headers)
+    request.environ[REPLAYABLE] = generation
     return Response(body, content_type=content_type(mime), headers=headers)
 
 
