@@ -139,7 +139,8 @@ SETTINGS: tuple[Setting, ...] = (
             "notation (`60/minute`, `10/second;300/hour`); 429 beyond.", str.strip,
             shown="empty: no limit"),
     Setting("QANTAR_QUERY_WORKERS", str(max(2, os.cpu_count() or 2)),
-            "Processes evaluating SPARQL queries (a stuck one is killed at the time limit).",
+            "Processes evaluating SPARQL queries (a stuck one is killed at the time limit), in "
+            "all: with several `QANTAR_WORKERS`, each has its share (rounded up).",
             _count, shown="the number of CPUs, at least 2"),
     Setting("QANTAR_MAX_BODY", str(16 * 1024 * 1024),
             "The largest request body accepted, in bytes, whatever the transfer encoding (413 "
@@ -159,7 +160,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QANTAR_HOST", "127.0.0.1", "The interface `qantar serve` listens on."),
     Setting("QANTAR_PORT", "8000", "The port `qantar serve` listens on.", _count),
     Setting("QANTAR_THREADS", "8",
-            "Request threads of the server (Granian's blocking threads).", _count),
+            "Request threads of the server (Granian's blocking threads), in each of its "
+            "processes.", _count),
+    Setting("QANTAR_WORKERS", str(min(4, max(2, os.cpu_count() or 2))),
+            "Processes of `qantar serve` answering requests side by side on the embedded "
+            "store, sharing one writer; `1` on a remote store and with `QANTAR_QUERY_RATE` "
+            "(its counts are kept per process).", _count,
+            shown="the number of CPUs, at least 2 and at most 4"),
 )
 
 SETTING = {s.name: s for s in SETTINGS}
@@ -168,8 +175,8 @@ SETTING = {s.name: s for s in SETTINGS}
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable about Qantar: one field per declared :class:`Setting`
-    (:data:`SETTINGS` says what each means and its default), and ``store_url``, the remote
-    store's query URL when ``QANTAR_STORE`` is one."""
+    (:data:`SETTINGS` says what each means and its default), ``store_url``, the remote
+    store's query URL when ``QANTAR_STORE`` is one, and ``writer_socket``."""
 
     store: Path
     store_url: str | None
@@ -193,6 +200,10 @@ class Settings:
     host: str
     port: int
     threads: int
+    workers: int
+    #: The shared writer's socket (service.writer_host): set by ``qantar serve`` for its
+    #: processes, never read from the environment.
+    writer_socket: str = ""
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -211,6 +222,11 @@ class Settings:
     def remote(self) -> bool:
         """True when the store is an existing SPARQL server rather than the embedded one."""
         return self.store_url is not None
+
+    @property
+    def server_processes(self) -> int:
+        """How many processes ``qantar serve`` answers with (one where state is per process)."""
+        return 1 if self.remote or self.query_rate else max(1, self.workers)
 
     @property
     def read_only(self) -> bool:

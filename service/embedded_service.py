@@ -6,19 +6,25 @@ requests read published snapshots (service.snapshots). A write is acknowledged o
 snapshot is published and every reader here has moved to it, so whoever made the write reads
 it back. The endpoint's queries run in killable worker processes (service.sparql.workers) on
 the same snapshots, for the time limit.
+
+With several service processes (``QANTAR_WORKERS``) the writer is shared (service.writer_host)
+and each process checks, before it reads, whether another one published a newer snapshot
+(a memory read), so no process answers from older data than the last acknowledged write.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from service.config import Settings
 from service.errors import QantarError
-from service.snapshots import Readers
+from service.snapshots import Announcements, Readers
 from service.sparql.workers import QueryPool
 from service.store import QueryRunner, Store
-from service.writer import StoreWriter, WriteSession
+from service.writer import SharedWriter, StoreWriter, WriteSession
 
 
 class EmbeddedService:
@@ -26,19 +32,37 @@ class EmbeddedService:
 
     def __init__(self, settings: Settings) -> None:
         # with hosts allowed, LOAD must reach them: the writer then relies on the guard alone
-        self.writer = StoreWriter(settings.store, sandboxed=not settings.fetch_allow)
+        self.writer = (SharedWriter(settings.store, settings.writer_socket)
+                       if settings.writer_socket
+                       else StoreWriter(settings.store, sandboxed=not settings.fetch_allow))
         self._readers = Readers(settings.store, grace=max(60.0, 2 * settings.query_timeout))
+        # QANTAR_QUERY_WORKERS in all: with several service processes, each has its share;
         # a quarter of the request threads may wait for a busy worker, the rest stay free for
         # pages; with hosts allowed, LOAD and SERVICE must reach them, outside the sandbox
-        self._pool = QueryPool(settings.store, settings.query_workers,
+        processes = settings.server_processes if settings.writer_socket else 1
+        self._pool = QueryPool(settings.store, -(-settings.query_workers // processes),
                                queue_limit=max(1, settings.threads // 4))
         self._federation = (QueryPool(settings.store, 2, sandboxed=False)
                             if settings.fetch_allow else None)
-        self.generation = 0
+        self._generation = 0
+        self._switching = threading.RLock()
         self._published(self.writer.start())
+        self._announcements = Announcements(settings.store)
+
+    @property
+    def generation(self) -> int:
+        """The generation this process reads: the newest any process published."""
+        newest = self._announcements.newest()
+        if newest > self._generation:
+            with self._switching:
+                while (newest := self._announcements.newest()) > self._generation:
+                    with contextlib.suppress(FileNotFoundError):  # superseded already
+                        self._published(newest)
+        return self._generation
 
     @property
     def store(self) -> Store:
+        self.generation  # noqa: B018 - moves to a newer snapshot first
         assert self._readers.current is not None
         return self._readers.current
 
@@ -50,6 +74,7 @@ class EmbeddedService:
         writer = self.writer
         if not writer.running:  # stopped at a time limit: roll back and start again
             self._published(writer.start())
+        writer.begin(deadline)
         try:
             yield WriteSession(writer, deadline)  # type: ignore[misc]
         except BaseException:
@@ -70,13 +95,17 @@ class EmbeddedService:
                 raise
 
     def _published(self, generation: int) -> None:
-        """Every reader of this process reads ``generation`` from now on."""
-        self.generation = generation
-        self._readers.switch(generation)
-        held: set[int] = set()
-        for runner in filter(None, (self._pool, self._federation)):
-            runner.publish(generation)
-            held |= runner.held()
+        """Every reader of this process reads ``generation`` from now on (never an older one
+        than it reads: another thread may have moved it on meanwhile)."""
+        with self._switching:
+            if generation < self._generation:
+                return
+            self._readers.switch(generation)
+            self._generation = generation
+            held: set[int] = set()
+            for runner in filter(None, (self._pool, self._federation)):
+                runner.publish(generation)
+                held |= runner.held()
         self._readers.collect(held)
 
     def close(self) -> None:
@@ -84,3 +113,4 @@ class EmbeddedService:
             runner.close()
         self.writer.stop()
         self._readers.close()
+        self._announcements.close()

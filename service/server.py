@@ -1,9 +1,11 @@
-"""The production HTTP server: Granian (Rust HTTP, WSGI app in a pool of Python threads).
+"""The production HTTP server: Granian (Rust HTTP, WSGI app in pools of Python threads).
 
-One worker process; its blocking threads (``QANTAR_THREADS``) serve requests side by side while
-SPARQL queries run in the query worker processes and writes in the writer process. Granian
-parses HTTP outside the GIL, which makes each request about three times cheaper than a
-pure-Python server here (bench/results).
+``QANTAR_WORKERS`` worker processes (one on a remote store or with a rate limit); in each, its
+blocking threads (``QANTAR_THREADS``) serve requests side by side while SPARQL queries run in
+the query worker processes and writes in the writer process. Granian parses HTTP outside the
+GIL, which makes each request about three times cheaper than a pure-Python server here
+(bench/results). With several workers, the embedded store's writer is started here, before
+them, and shared (service.writer_host).
 
 The worker is started with ``spawn``, not ``fork``: nothing of this process (a store handle, a
 thread) can leak into it. On SIGTERM or SIGINT Granian stops the worker and kills it after
@@ -13,10 +15,12 @@ thread) can leak into it. On SIGTERM or SIGINT Granian stops the worker and kill
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import partial
 
 from service.app import create_app
 from service.config import Settings
+from service.writer_host import WriterHost
 
 #: Seconds Granian waits for requests in flight when asked to stop, before killing its worker.
 SHUTDOWN_GRACE = 5
@@ -33,16 +37,26 @@ def run_server(settings: Settings) -> None:
 
     multiprocessing.set_start_method("spawn", force=True)  # Granian starts its worker so
 
+    workers = settings.server_processes
+    host = None
+    if workers > 1:
+        host = WriterHost(settings.store, sandboxed=not settings.fetch_allow)
+        host.start()
+        settings = replace(settings, writer_socket=host.socket_path)
     server = Granian(
         "service.app:create_app",
         factory=True,
         address=settings.host,
         port=settings.port,
         interface=Interfaces.WSGI,
-        workers=1,
+        workers=workers,
         blocking_threads=max(1, settings.threads),
         log_access=False,
         workers_kill_timeout=SHUTDOWN_GRACE,
     )
     # the target string above only names the app in logs; this loader is what the worker runs
-    server.serve(target_loader=partial(create_app, settings), wrap_loader=False)
+    try:
+        server.serve(target_loader=partial(create_app, settings), wrap_loader=False)
+    finally:
+        if host is not None:
+            host.stop()

@@ -14,8 +14,12 @@ crash) is rolled back to.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import mmap
 import os
 import shutil
+import struct
 import threading
 import time
 import weakref
@@ -58,15 +62,88 @@ def publish(store: EmbeddedStore, store_path: Path, generation: int) -> Path:
     return target
 
 
-def remove_except(store_path: Path, keep: set[int]) -> None:
-    """Remove every snapshot not in ``keep`` (and leftovers of interrupted backups)."""
+def remove_leftovers(store_path: Path) -> None:
+    """Remove unfinished backups (``.tmp``): only the writer calls this, at its start."""
     root = snapshots_dir(store_path)
-    if not root.is_dir():
-        return
-    for path in root.iterdir():
-        if path.name.isdigit() and int(path.name) in keep:
+    if root.is_dir():
+        for path in root.glob("*.tmp"):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _lock_path(store_path: Path, generation: int) -> Path:
+    return snapshots_dir(store_path) / f"{generation}.lock"
+
+
+def hold(store_path: Path, generation: int) -> int:
+    """Hold snapshot ``generation`` against removal by any process (a shared ``flock`` on its
+    lock file, released by closing the returned descriptor); FileNotFoundError if it is gone."""
+    fd = os.open(_lock_path(store_path, generation), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)  # a remover holds it only while it deletes
+        if not snapshot_path(store_path, generation).is_dir():
+            raise FileNotFoundError(f"snapshot {generation} was removed")
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def remove_unheld(store_path: Path, keep: set[int]) -> None:
+    """Remove every snapshot no process holds, except ``keep`` and the newest (the state a cut
+    short write is rolled back to). A process holding one has a shared lock on its lock file,
+    so the exclusive lock taken here fails for it."""
+    found = generations(store_path)
+    for generation in found[:-1]:
+        if generation in keep:
             continue
-        shutil.rmtree(path, ignore_errors=True)
+        lock = _lock_path(store_path, generation)
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            continue
+        try:
+            shutil.rmtree(snapshot_path(store_path, generation), ignore_errors=True)
+            lock.unlink(missing_ok=True)
+        finally:
+            os.close(fd)
+
+
+#: The file holding the newest published generation, for the processes that did not write it.
+PUBLISHED = "published"
+_COUNTER = struct.Struct("<q")
+
+
+def announce(store_path: Path, generation: int) -> None:
+    """Tell every process that ``generation`` is the newest (after its snapshot is whole)."""
+    path = snapshots_dir(store_path) / PUBLISHED
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        if os.fstat(fd).st_size < _COUNTER.size:
+            os.ftruncate(fd, _COUNTER.size)
+        os.pwrite(fd, _COUNTER.pack(generation), 0)  # one aligned 8-byte write
+    finally:
+        os.close(fd)
+
+
+class Announcements:
+    """Reads the announced generation through a shared memory map: a check per request costs
+    a memory read, not a system call."""
+
+    def __init__(self, store_path: Path) -> None:
+        fd = os.open(snapshots_dir(store_path) / PUBLISHED, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            self._map = mmap.mmap(fd, _COUNTER.size, prot=mmap.PROT_READ)
+        finally:
+            os.close(fd)
+
+    def newest(self) -> int:
+        return _COUNTER.unpack_from(self._map)[0]
+
+    def close(self) -> None:
+        with contextlib.suppress(BufferError, ValueError):
+            self._map.close()
 
 
 def restore(store_path: Path, generation: int) -> None:
@@ -100,11 +177,12 @@ def _link_or_copy(source: str, target: str) -> None:
 
 
 class Readers:
-    """The service's own read-only views of published snapshots, and which ones may go.
+    """This process's read-only views of published snapshots, and the snapshots it holds.
 
-    Request threads read through the newest view; a view a request still uses, a snapshot a
-    query worker holds, and one superseded less than ``grace`` seconds ago (a lazy answer may
-    still be reading it after its view object is gone) are kept; the rest are removed.
+    Request threads read through the newest view. This process holds (service.snapshots.hold)
+    its current snapshot, those its query workers hold, and those superseded less than
+    ``grace`` seconds ago (a lazy answer may still be reading one after its view object is
+    gone); any process may remove a snapshot nobody holds.
     """
 
     def __init__(self, store_path: Path, grace: float) -> None:
@@ -115,26 +193,39 @@ class Readers:
         self._open: weakref.WeakValueDictionary[int, EmbeddedStore] = (
             weakref.WeakValueDictionary())
         self._superseded: dict[int, float] = {}
+        self._holds: dict[int, int] = {}
         self._lock = threading.Lock()
 
     def switch(self, generation: int) -> None:
-        """Read ``generation`` from now on."""
-        view = EmbeddedStore(snapshot_path(self.store_path, generation), read_only=True)
+        """Read ``generation`` from now on; FileNotFoundError if it was removed meanwhile
+        (a newer one was published: read that)."""
         with self._lock:
+            if generation not in self._holds:
+                self._holds[generation] = hold(self.store_path, generation)
+            view = EmbeddedStore(snapshot_path(self.store_path, generation), read_only=True)
             if self.current is not None and self.generation != generation:
                 self._superseded[self.generation] = time.monotonic()
             self.current, self.generation = view, generation
             self._open[generation] = view
 
     def collect(self, held: set[int]) -> None:
-        """Remove the snapshots nobody can be reading (``held``: those query workers hold)."""
+        """Let go of the snapshots this process no longer reads (``held``: those its query
+        workers hold) and remove those no process holds."""
         now = time.monotonic()
         with self._lock:
             recent = {g for g, t in self._superseded.items() if now - t < self.grace}
             self._superseded = {g: t for g, t in self._superseded.items() if g in recent}
             keep = {self.generation, *held, *recent, *self._open.keys()}
-        remove_except(self.store_path, keep)
+            for generation in keep - self._holds.keys():
+                with contextlib.suppress(FileNotFoundError):
+                    self._holds[generation] = hold(self.store_path, generation)
+            for generation in set(self._holds) - keep:
+                os.close(self._holds.pop(generation))
+        remove_unheld(self.store_path, keep)
 
     def close(self) -> None:
         with self._lock:
             self.current = None
+            for fd in self._holds.values():
+                os.close(fd)
+            self._holds.clear()

@@ -21,6 +21,8 @@ from __future__ import annotations
 import contextlib
 import multiprocessing as mp
 import os
+import signal
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -128,6 +130,9 @@ class StoreWriter:
         self.generation = reply[1]
         return self.generation
 
+    def begin(self, deadline: float) -> None:
+        """A write begins (this writer serves this process alone: nothing to wait for)."""
+
     def call(self, method: str, args: tuple, kwargs: dict, deadline: float) -> object:
         """Run ``EmbeddedStore.<method>(*args, **kwargs)`` in the writer before ``deadline``."""
         assert self._conn is not None
@@ -181,6 +186,86 @@ class StoreWriter:
         self.kill()
 
 
+class SharedWriter(StoreWriter):
+    """A service process's handle on the writer it shares with the others (service.writer_host).
+
+    Each write is a session on the writer's socket: ``begin`` waits (within the write's
+    deadline) until the writer accepts it, ``commit`` publishes and ends it. At the time limit
+    the writer is killed as a lone one is; the host starts it again, rolling the write back.
+    """
+
+    def __init__(self, store_path: Path, socket_path: str) -> None:
+        super().__init__(store_path)
+        self.socket_path = socket_path
+        self._pid = 0
+        self._killed = False
+
+    @property
+    def running(self) -> bool:
+        """False once this process killed it in a write (the host starts it again)."""
+        return not self._killed
+
+    def start(self) -> int:
+        """The generation the shared writer published last."""
+        watch = snapshots.Announcements(self.store_path)
+        try:
+            self.generation = watch.newest()
+        finally:
+            watch.close()
+        return self.generation
+
+    def begin(self, deadline: float) -> None:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise WriteTimeout("other writes kept the store busy until the time limit, so "
+                                   "nothing was written; try again")
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.settimeout(remaining)
+                sock.connect(self.socket_path)
+                sock.settimeout(None)
+            except OSError:  # not listening (starting again), a full queue, or the timeout
+                sock.close()
+                time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+                continue
+            conn = Connection(sock.detach())
+            if not conn.poll(max(0.0, deadline - time.monotonic())):
+                conn.close()
+                continue
+            try:
+                _, self.generation, self._pid = conn.recv()
+            except (EOFError, OSError):
+                conn.close()  # it died before our turn: wait for its successor
+                continue
+            self._conn = conn
+            self._killed = False
+            return
+
+    def commit(self, deadline: float) -> int:
+        try:
+            return super().commit(deadline)
+        finally:
+            self._end()
+
+    def kill(self) -> None:
+        """Kill the shared writer (a write past its limit); the host starts it again."""
+        if self._pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+        self._killed = True
+        self._end()
+
+    def stop(self) -> None:
+        self._end()  # the host stops the writer itself
+
+    def _end(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        self._pid = 0
+
+
 class WriteSession:
     """What a request writes through: the store's methods, each run in the writer."""
 
@@ -198,68 +283,134 @@ class WriteSession:
 # -- the writer process ---------------------------------------------------------------------
 
 
-def writer_main(conn: Connection, store_path: str, sandboxed: bool = True) -> None:
+def writer_main(conn: Connection, store_path: str, sandboxed: bool = True,
+                listen: str | None = None) -> None:
     """Open the store (after rolling back an unpublished write), publish it, serve writes.
+
+    Alone (``listen`` None) it serves the one service process at the other end of ``conn``.
+    Shared (service.writer_host), it says it is ready on ``conn``, then serves the service
+    processes that connect to the Unix socket ``listen``, one write session at a time: a session
+    ends with its commit, and one that ends without (its process died) is undone whole.
     A sandboxed writer cannot open network sockets (service.sandbox)."""
     exit_with_parent()
     if sandboxed:
         forbid_network()
-    path = Path(store_path)
-    marker = marker_path(path)
     try:
-        newest = snapshots.newest(path)
-        if marker.exists():
-            if newest is not None:
-                snapshots.restore(path, newest)
-            marker.unlink()
-        store = EmbeddedStore(path)
-        # an import cut short by a crash is finished or undone before anything is published
-        journal.recover(store, path, str(PROVENANCE_GRAPH))
-        generation = (newest or 0) + 1
-        snapshots.publish(store, path, generation)
+        writer = _Writer(Path(store_path))
+        listener = _listen(listen) if listen else None
     except (QantarError, OSError, RuntimeError) as err:
         conn.send(_exception(err))
         return
-    conn.send(("ready", generation))
-    dirty = False
-    while True:
-        try:
-            message = conn.recv()
-        except (EOFError, KeyboardInterrupt):
-            break
-        if message is None:
-            break
-        if message[0] == "commit":
+    conn.send(("ready", writer.generation))
+    if listener is None:
+        writer.serve(conn, one_write=False)
+    else:
+        conn.close()
+        while True:
+            session = Connection(listener.accept()[0].detach())
             try:
-                if dirty:
-                    generation += 1
-                    snapshots.publish(store, path, generation)
-                    dirty = False
-                marker.unlink(missing_ok=True)
-                conn.send(("published", generation))
-            except (OSError, RuntimeError) as err:
-                conn.send(_exception(err))
-            continue
-        _, method, args, kwargs = message
-        if not marker.exists():
-            _touch_durably(marker)
+                session.send(("ready", writer.generation, os.getpid()))
+                writer.serve(session, one_write=True)
+            except OSError:
+                pass  # the service process gave up waiting, or died
+            finally:
+                session.close()
+            writer.undo_unpublished()
+    writer.close()
+
+
+def _listen(path: str) -> socket.socket:
+    """The shared writer's socket, in a directory only this user can enter."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    listener.listen(64)
+    return listener
+
+
+class _Writer:
+    """The writer process's store, its published generation and its write marker."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.marker = marker_path(path)
+        snapshots.remove_leftovers(path)
+        newest = snapshots.newest(path)
+        if self.marker.exists():
+            if newest is not None:
+                snapshots.restore(path, newest)
+            self.marker.unlink()
+        self.store = EmbeddedStore(path)
+        # an import cut short by a crash is finished or undone before anything is published
+        journal.recover(self.store, path, str(PROVENANCE_GRAPH))
+        self.generation = (newest or 0) + 1
+        self.dirty = False
+        self._publish()
+
+    def _publish(self) -> None:
+        snapshots.publish(self.store, self.path, self.generation)
+        snapshots.announce(self.path, self.generation)
+
+    def serve(self, conn: Connection, *, one_write: bool) -> None:
+        """Run what ``conn`` sends until it closes (or, with ``one_write``, commits)."""
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, KeyboardInterrupt):
+                return
+            if message is None:
+                return
+            if message[0] == "commit":
+                self.commit(conn)
+                if one_write:
+                    return
+                continue
+            self.call(conn, *message[1:])
+
+    def commit(self, conn: Connection) -> None:
         try:
-            result = getattr(store, method)(*(_decoded(a) for a in args),
-                                            **{k: _decoded(v) for k, v in kwargs.items()})
-            dirty = dirty or method not in READS
+            if self.dirty:
+                self.generation += 1
+                self._publish()
+                self.dirty = False
+            self.marker.unlink(missing_ok=True)
+            conn.send(("published", self.generation))
+        except (OSError, RuntimeError) as err:
+            conn.send(_exception(err))
+
+    def call(self, conn: Connection, method: str, args: tuple, kwargs: dict) -> None:
+        if not self.marker.exists():
+            _touch_durably(self.marker)
+        try:
+            result = getattr(self.store, method)(*(_decoded(a) for a in args),
+                                                 **{k: _decoded(v) for k, v in kwargs.items()})
+            self.dirty = self.dirty or method not in READS
             conn.send(("ok", _Answer.encode(result)))
         except ProtectedGraph as err:
             # the write reached a protected graph: undo the whole write, then refuse it
-            store.close()
-            snapshots.restore(path, generation)
-            store = EmbeddedStore(path)
-            dirty = False
+            self.roll_back()
             conn.send(_exception(err))
         except (QantarError, OSError, RuntimeError, ValueError, SyntaxError) as err:
-            dirty = dirty or method not in READS  # a multi-step method may have done a part
+            self.dirty = self.dirty or method not in READS  # a multi-step method did a part
             conn.send(_exception(err))
-    with contextlib.suppress(OSError):
-        store.close()
+
+    def roll_back(self) -> None:
+        """Make the store its newest snapshot again."""
+        self.store.close()
+        snapshots.restore(self.path, self.generation)
+        self.store = EmbeddedStore(self.path)
+        self.dirty = False
+
+    def undo_unpublished(self) -> None:
+        """A session ended without its commit: undo whatever it wrote."""
+        if self.marker.exists():
+            self.roll_back()
+            self.marker.unlink()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.store.close()
 
 
 def _decoded(value: object) -> object:

@@ -74,7 +74,7 @@ def test_soak_many_writers_and_readers_lose_nothing_and_never_fail(
     acknowledged: list[str] = []
     failures: list[str] = []
     slowest = [0.0]
-    stop_at = time.monotonic() + 10
+    stop_at = 0.0  # ten seconds from when the server is up (its start is not the soak)
     lock = threading.Lock()
 
     def timed(call: object) -> requests.Response | None:
@@ -120,6 +120,14 @@ def test_soak_many_writers_and_readers_lose_nothing_and_never_fail(
 
     with serve_on(backend, store_copy, QANTAR_WRITE_TOKEN=WRITE_TOKEN,
                   QANTAR_QUERY_TIMEOUT="10", QANTAR_WRITE_TIMEOUT="20") as server:
+        # the first write, query and page start the service's helpers: not part of the soak
+        warm = f'INSERT DATA {{ GRAPH <{EX}graph> {{ <{EX}warm> <{EX}p> "0" }} }}'
+        assert requests.post(server.sparql, data={"update": warm}, headers=AUTH,
+                             timeout=60).status_code == 204
+        acknowledged.append(f"{EX}warm")
+        assert requests.get(server.sparql, params={"query": "ASK {}"}, timeout=60).ok
+        assert requests.get(server.url + "/id/person/kassym-jomart-tokayev", timeout=60).ok
+        stop_at = time.monotonic() + 10
         threads = [threading.Thread(target=writer, args=(server, n)) for n in range(6)]
         threads += [threading.Thread(target=reader, args=(server, n)) for n in range(4)]
         for thread in threads:

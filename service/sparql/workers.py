@@ -59,6 +59,9 @@ from service.store import EmbeddedStore, Triples
 #: until it is full or the answer is complete, so that most errors (and timeouts of queries that
 #: compute before they output, like aggregates) still get a proper status code.
 CHUNK = 64 * 1024
+#: Seconds a query worker may take to start; what it says once it has.
+STARTUP_LIMIT = 120.0
+READY = "ready"
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,20 @@ class _Worker:
         self.process.start()
         child.close()
         self.holding: int | None = None  # the snapshot generation its view is open on
+        self.ready = False  # it said so once its imports were done
+
+    def wait_ready(self) -> None:
+        """Wait until the process has started (on a busy machine, seconds): the time limit of
+        a query is for the query, not for starting Python. Raises Unavailable if it does not."""
+        if self.ready:
+            return
+        try:
+            if self.conn.poll(STARTUP_LIMIT) and self.conn.recv() == READY:
+                self.ready = True
+                return
+        except (EOFError, OSError):
+            pass
+        raise Unavailable("a query worker did not start; try again")
 
     def kill(self) -> None:
         self.process.kill()
@@ -143,11 +160,11 @@ class QueryPool:
         """Run ``job``; yields its messages (service.sparql.messages). Raises QueryTimeout,
         Busy, or Unavailable when the worker stops."""
         self._ensure_started()
-        deadline = time.monotonic() + timeout
         worker = self._free_worker(timeout)
         finished = False
         try:
             worker = self._sent(worker, job)
+            deadline = time.monotonic() + timeout
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not worker.conn.poll(remaining):
@@ -196,6 +213,7 @@ class QueryPool:
         return worker
 
     def _send(self, worker: _Worker, job: QueryJob) -> None:
+        worker.wait_ready()
         with self._holding_lock:
             generation = worker.holding = self.generation
         worker.conn.send((job, str(snapshot_path(self.store, generation)), generation))
@@ -304,6 +322,7 @@ def worker_main(conn: Connection, sandboxed: bool = True) -> None:
     exit_with_parent()
     if sandboxed:
         forbid_network()
+    conn.send(READY)
     store: EmbeddedStore | None = None
     seen = None
     while True:
