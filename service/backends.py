@@ -9,6 +9,8 @@ included), plus its branch in ``open_store`` and ``open_service`` below.
 
 from __future__ import annotations
 
+import os
+import weakref
 from pathlib import Path
 
 from service import snapshots
@@ -43,6 +45,20 @@ def open_path(path: Path, *, read_only: bool = False) -> Store:
     return EmbeddedStore(path, read_only=read_only)
 
 
+def _held_snapshot(path: Path) -> Store:
+    """The newest snapshot, held against removal by the server's processes for as long as the
+    returned store lives."""
+    while (newest := snapshots.newest(path)) is not None:
+        try:
+            fd = snapshots.hold(path, newest)
+        except FileNotFoundError:
+            continue  # superseded and removed meanwhile: take the newer one
+        store = EmbeddedStore(snapshots.snapshot_path(path, newest), read_only=True)
+        weakref.finalize(store, os.close, fd)
+        return store
+    raise NotFound(f"the store at {path} is held by a server that published no snapshot")
+
+
 def open_for_reading(path: Path) -> Store:
     """The embedded store for a command that only reads, by a well-defined path.
 
@@ -57,8 +73,5 @@ def open_for_reading(path: Path) -> Store:
         return EmbeddedStore(path)
     except OSError as err:
         if "lock" in str(err).lower():
-            newest = snapshots.newest(path)
-            if newest is None:
-                raise
-            return EmbeddedStore(snapshots.snapshot_path(path, newest), read_only=True)
+            return _held_snapshot(path)
     return EmbeddedStore(path, read_only=True)
