@@ -395,8 +395,13 @@ def bench_floor(dataset: Dataset, args: argparse.Namespace) -> dict[str, Measure
 
 
 def _rows(server: Server, scenario: Scenario) -> int:
+    """The answer's row count, or -1 when the server did not answer (the row says so)."""
     query = urllib.parse.unquote(scenario.paths[0].split("query=", 1)[1])
-    return rows(server.url, query)
+    try:
+        return rows(server.url, query)
+    except OSError as err:  # urllib's HTTPError and URLError are OSErrors
+        print(f"    {server.name} did not answer the row count: {err}", flush=True)
+        return -1
 
 
 # ---------------------------------------------------------------------------- report
