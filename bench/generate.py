@@ -68,13 +68,19 @@ def generate(bundle: list[ox.Quad], triples: int) -> Iterator[ox.Quad]:
     fixed = [q for q in bundle if q.graph_name.value not in COPIED_GRAPHS]
     copied = [q for q in bundle if q.graph_name.value in COPIED_GRAPHS]
     burden = list(wikidata_names(bundle))
-    per_copy = sum(not _shared(q.subject) for q in copied)
-    rest = len(fixed) + len(copied) + len(burden)
-    copies = 1 + max(0, math.ceil((triples - rest) / max(1, per_copy)))
+    copies = copies_for(bundle, triples)
     yield from fixed
     yield from burden
     for k in range(copies):
         yield from (q for q in (copy_quad(q, k) for q in copied) if q is not None)
+
+
+def copies_for(bundle: list[ox.Quad], triples: int) -> int:
+    """How many copies of the article graph make about ``triples`` quads (copy 0 included)."""
+    copied = [q for q in bundle if q.graph_name.value in COPIED_GRAPHS]
+    per_copy = sum(not _shared(q.subject) for q in copied)
+    rest = len(bundle) + sum(1 for _ in wikidata_names(bundle))
+    return 1 + max(0, math.ceil((triples - rest) / max(1, per_copy)))
 
 
 def copy_quad(quad: ox.Quad, k: int) -> ox.Quad | None:

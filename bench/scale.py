@@ -12,8 +12,8 @@ default settings, the response cache off so that every SPARQL answer is evaluate
 by one client sending one request at a time on a kept-alive connection:
 
 - entity pages of entities of every kind, spread over the copies (``/page/id/...``);
-- the page of a shared place that every copy links to (the biggest page there is; as
-  bench.generate renames the strings of every copy, it also carries one label per copy);
+- the page of a shared place that every copy links to (the biggest page there is; it also
+  carries bench.generate's Wikidata-shaped names: about 600 in 150 languages);
 - search (``/search?q=``) for names that match one entity, hundreds, or nothing;
 - the timeline's first, middle and last page;
 - each competency question (``queries/*.rq``) through ``/sparql``.
@@ -44,7 +44,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import requests
 
-from bench.generate import COPIED_GRAPHS, generate, read_quads, write_quads
+from bench.generate import copies_for, generate, read_quads, write_quads
 from service.config import REPO_ROOT, Settings
 from service.loader import load_bundle
 from service.namespaces import ARTICLE_GRAPH, ID
@@ -105,13 +105,6 @@ def prepare(triples: int) -> tuple[Path, int, list[ox.Quad]]:
         print(f"loaded in {time.perf_counter() - started:.0f} s", flush=True)
         ready.write_text(f"{total}\n")
     return store, int(ready.read_text()), bundle
-
-
-def copies_of(bundle: list[ox.Quad], triples: int) -> int:
-    """How many copies bench.generate made for ``triples`` (its own arithmetic)."""
-    fixed = sum(1 for q in bundle if q.graph_name.value not in COPIED_GRAPHS)
-    copied = len(bundle) - fixed
-    return max(1, math.ceil((triples - fixed) / max(1, copied)))
 
 
 def entity_paths(bundle: list[ox.Quad], copies: int, count: int, seed: int = 7) -> list[str]:
@@ -325,7 +318,7 @@ def main(argv: list[str] | None = None) -> None:
     command = "python -m bench.scale" + (" " + " ".join(argv or sys.argv[1:])
                                          if (argv or sys.argv[1:]) else "")
     store, quads, bundle = prepare(args.triples)
-    copies = copies_of(bundle, args.triples)
+    copies = copies_for(bundle, args.triples)
     print(f"{quads:,} quads, {copies:,} copies; starting qantar serve …", flush=True)
     started = time.perf_counter()
     server = Server(store, args.env)
