@@ -45,4 +45,12 @@ def run_server(settings: Settings) -> None:
         workers_kill_timeout=SHUTDOWN_GRACE,
     )
     # the target string above only names the app in logs; this loader is what the worker runs
-    server.serve(target_loader=partial(create_app, settings), wrap_loader=False)
+    server.serve(target_loader=partial(serving_app, settings), wrap_loader=False)
+
+
+def serving_app(settings: Settings):
+    """The app the worker serves, its search index brought up to date from the start (in the
+    background: the first search waits for it only if it comes before it is done)."""
+    app = create_app(settings)
+    app.extensions["qantar"].refresh_search()
+    return app
