@@ -99,12 +99,14 @@ def index_dir(store_path: Path) -> Path:
 
 
 def snapshot_fingerprint(snapshot: Path) -> str | None:
-    """What identifies a snapshot's content: its table and log files, by name and size (RocksDB
-    never rewrites a table file; any write adds one). None when there is no such directory."""
+    """What identifies a snapshot's content: its table files, by name and size (RocksDB never
+    rewrites a table file, and a snapshot is taken after a flush, so any write adds one; a
+    compaction makes an unchanged store look changed, which costs a rebuild, not a wrong
+    answer). None when there is no such directory."""
     if not snapshot.is_dir():
         return None
     files = sorted((p.name, p.stat().st_size) for p in snapshot.iterdir()
-                   if p.suffix in (".sst", ".log", ".blob"))
+                   if p.suffix in (".sst", ".blob"))
     return hashlib.sha256(json.dumps(files).encode()).hexdigest()
 
 
@@ -120,6 +122,11 @@ class ChangeRecorder:
     def __init__(self, store: Store) -> None:
         self._store = store
         self.graphs: set[str] | None = set()
+        self._next_update: set[str] | None = None
+
+    def expect(self, graphs: Iterable[str]) -> None:
+        """The next SPARQL update, written by us, changes only ``graphs``."""
+        self._next_update = set(graphs)
 
     def __getattr__(self, method: str):
         attribute = getattr(self._store, method)
@@ -133,9 +140,14 @@ class ChangeRecorder:
         return call
 
     def _note(self, method: str, args: tuple, kwargs: dict) -> None:
+        expected, self._next_update = self._next_update, None
         if self.graphs is None:
             return
-        named = {**dict(enumerate(args)), **kwargs}
+        if method == "update" and expected is not None:
+            self.graphs |= expected
+            return
+        named = {k: v.value if isinstance(v, ox.NamedNode) else v
+                 for k, v in {**dict(enumerate(args)), **kwargs}.items()}
         if method in _GRAPH_WRITES and isinstance(named.get(0, named.get("graph",
                                                                       named.get("iri"))), str):
             self.graphs.add(named.get(0, named.get("graph", named.get("iri"))))
@@ -146,6 +158,13 @@ class ChangeRecorder:
                             if isinstance(q.graph_name, ox.NamedNode)}
         else:
             self.graphs = None
+
+
+def touching(store: Store, graphs: Iterable[str]) -> None:
+    """Say that the next update ``store`` is given changes only ``graphs`` (for a store a
+    write records, so that the search index re-indexes just those)."""
+    if isinstance(store, ChangeRecorder):
+        store.expect(graphs)
 
 
 class SearchIndex:
