@@ -9,15 +9,17 @@ The index follows the store's published generation: ``SearchIndex.at`` brings it
 generation readers see before it answers. What changed is known for writes made through this
 process (``changed``): the graphs a Graph Store request or an import named are re-indexed, any
 other write (a SPARQL update, which may touch any graph) rebuilds the index. A write that was
-rolled back never published a generation, so it is never indexed. Across restarts, the index
-records a fingerprint of the snapshot it was built from (its immutable table files); a store
-changed while the service was down (``qantar import``, ``qantar load``) has another and is
-indexed again, as is a remote store, whose content only the server knows.
+rolled back never published a generation, so it is never indexed. Across restarts: the index
+records the generation it reflects, and every write to an embedded store, by the service or
+by a command while the service is down (``qantar import``, ``qantar load``), first removes
+that record (``mark_stale``, called by service.store). A service that starts finds the record
+of the generation just before its own (its writer publishes the unchanged store as the next
+one) and keeps the index; otherwise it builds it again, as it always does for a remote store,
+whose content only the server knows.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -40,7 +42,10 @@ _BATCH = 10_000
 #: Memory tantivy's writer may use (bytes) before it writes a segment.
 _WRITER_HEAP = 64_000_000
 #: The shape of the index on disk; another value means: build it again.
-_LAYOUT = 1
+_LAYOUT = 2
+#: Present while the index matches the store it is beside: written when a service has brought
+#: it up to date, removed by the first write of anyone to that store (service.store).
+STATE_FILE = "qantar-state.json"
 
 
 # Letters that carry no Unicode decomposition but that people type without their mark: Kazakh
@@ -98,16 +103,10 @@ def index_dir(store_path: Path) -> Path:
     return store_path.with_name(store_path.name + ".search")
 
 
-def snapshot_fingerprint(snapshot: Path) -> str | None:
-    """What identifies a snapshot's content: its table files, by name and size (RocksDB never
-    rewrites a table file, and a snapshot is taken after a flush, so any write adds one; a
-    compaction makes an unchanged store look changed, which costs a rebuild, not a wrong
-    answer). None when there is no such directory."""
-    if not snapshot.is_dir():
-        return None
-    files = sorted((p.name, p.stat().st_size) for p in snapshot.iterdir()
-                   if p.suffix in (".sst", ".blob"))
-    return hashlib.sha256(json.dumps(files).encode()).hexdigest()
+def mark_stale(store_path: Path) -> None:
+    """The store at ``store_path`` is about to change: its index no longer matches it until
+    a service brings it up to date (any process, any command that writes calls this)."""
+    (index_dir(store_path) / STATE_FILE).unlink(missing_ok=True)
 
 
 #: Store methods that write names only into the graph named by their first argument.
@@ -187,30 +186,29 @@ class SearchIndex:
         with self._lock:
             self._pending[generation] = None if graphs is None else frozenset(graphs)
 
-    def at(self, store: Store, generation: int, fingerprint: str | None) -> tantivy.Searcher:
-        """A searcher over the index of ``store`` as published at ``generation``."""
+    def at(self, store: Store, generation: int, keep: bool) -> tantivy.Searcher:
+        """A searcher over the index of ``store`` as published at ``generation``; ``keep``: an
+        index left by an earlier run may be kept if nothing wrote the store since."""
         with self._lock:
             if self.generation != generation:
-                self._catch_up(store, generation, fingerprint)
+                self._catch_up(store, generation, keep)
             assert self._index is not None
             return self._index.searcher()
 
-    def _catch_up(self, store: Store, generation: int, fingerprint: str | None) -> None:
+    def _catch_up(self, store: Store, generation: int, keep: bool) -> None:
         graphs = self._changes_since(generation)
         if self._index is None:
             self._open()
-            recorded = self._read_state()
-            if fingerprint is not None and recorded.get("fingerprint") == fingerprint:
-                graphs = set()  # built from this very snapshot before: nothing to do
-            else:
-                graphs = None
+            recorded = self._read_state().get("generation")
+            # an index of what the store held when it was last indexed is kept as it is
+            graphs = set() if keep and recorded in (generation, generation - 1) else None
         elif self.generation is None:
             graphs = None
         if graphs is None:
             self._rebuild(store)
         elif graphs:
             self._reindex(store, sorted(graphs))
-        self._write_state(fingerprint)
+        self._write_state(generation)
         self.generation = generation
         self._pending = {g: c for g, c in self._pending.items() if g > generation}
         assert self._index is not None
@@ -290,7 +288,7 @@ class SearchIndex:
             writer.add_document(doc)
 
     def _state_path(self) -> Path:
-        return self.path / "qantar-state.json"
+        return self.path / STATE_FILE
 
     def _read_state(self) -> dict:
         try:
@@ -298,8 +296,8 @@ class SearchIndex:
         except (OSError, ValueError):
             return {}
 
-    def _write_state(self, fingerprint: str | None) -> None:
+    def _write_state(self, generation: int) -> None:
         tmp = self._state_path().with_suffix(".tmp")
-        tmp.write_text(json.dumps({"layout": _LAYOUT, "fingerprint": fingerprint}),
+        tmp.write_text(json.dumps({"layout": _LAYOUT, "generation": generation}),
                        encoding="utf-8")
         os.replace(tmp, self._state_path())

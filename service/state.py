@@ -22,8 +22,7 @@ from service.backends import open_service
 from service.config import Settings
 from service.errors import WriteTimeout
 from service.rdf_files import parse_file
-from service.search_index import ChangeRecorder, SearchIndex, index_dir, snapshot_fingerprint
-from service.snapshots import snapshot_path
+from service.search_index import ChangeRecorder, SearchIndex, index_dir
 from service.sparql.cache import ResponseCache
 from service.store import QueryRunner, Store
 
@@ -78,19 +77,18 @@ class Qantar:
             self.cache.clear()
         self.refresh_search()
 
-    def fingerprint(self) -> str | None:
-        """What identifies the content readers see, across restarts (None: unknown, as for a
-        remote store)."""
-        if self.settings.remote:
-            return None
-        return snapshot_fingerprint(snapshot_path(self.settings.store, self.generation))
+    @property
+    def keeps_search_index(self) -> bool:
+        """Whether a search index left by an earlier run may be kept: an embedded store says
+        when it was written since (service.search_index); a remote one cannot."""
+        return not self.settings.remote
 
     def refresh_search(self) -> threading.Thread:
         """Bring the search index to the published generation in the background (a search
         arriving meanwhile waits for it rather than read a stale index)."""
         def refresh() -> None:
             try:
-                self.search.at(self.store, self.generation, self.fingerprint())
+                self.search.at(self.store, self.generation, self.keeps_search_index)
             except Exception:  # the next search tries again, and reports what fails
                 log.exception("the search index could not be brought up to date")
 

@@ -3,6 +3,7 @@ across restarts, rebuilt when the store changed while the service was down, tran
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from flask.testing import FlaskClient
 from service.app import create_app
 from service.config import REPO_ROOT, Settings
 from service.search_index import SearchIndex, index_dir
+from service.store import EmbeddedStore
 from tests.live import copy_store
 
 TOKEN = "a-test-token-for-the-search-index"
@@ -121,10 +123,8 @@ def test_a_store_changed_while_the_service_was_down_is_indexed_again(store: Path
         assert hits(first.test_client(), "Testov") == []
     finally:
         first.extensions["qantar"].close()
-    db = ox.Store(str(store))
-    db.load(TURTLE.encode(), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(GRAPH))
-    db.flush()
-    del db
+    with EmbeddedStore(store) as db:  # as a command writes while the service is down
+        db.load_graph(io.BytesIO(TURTLE.encode()), ox.RdfFormat.TURTLE, GRAPH)
     again = _app(store)
     try:
         assert hits(again.test_client(), "Testov") == [PERSON]

@@ -196,5 +196,6 @@ def _rank(name: str, q: str) -> int | None:
 def current_index() -> NameIndex:
     """The names of the current app's store, at the generation its readers see."""
     state = qantar()
-    return NameIndex(state.search.at(get_store(), state.generation, state.fingerprint()),
+    return NameIndex(state.search.at(get_store(), state.generation,
+                                     state.keeps_search_index),
                      state.search.schema)
