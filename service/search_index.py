@@ -59,6 +59,8 @@ _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 def fold(text: str) -> str:
     """The form names are compared in: no case, no diacritics, words split by single spaces."""
+    if text.isascii():  # most names: nothing to decompose or translate
+        return _NON_WORD.sub(" ", text.casefold()).strip()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _NON_WORD.sub(" ", bare.translate(_FOLD)).strip()
@@ -77,6 +79,8 @@ def names_query(graph: str | None) -> str:
 def forms_of(name: str) -> tuple[str, tuple[str, ...]]:
     """The folded name and every folded form it is found by (its Latin transliteration)."""
     folded = fold(name)
+    if name.isascii():
+        return folded, (folded,)
     latin = fold(anyascii(name))
     return folded, (folded,) if latin in ("", folded) else (folded, latin)
 
