@@ -7,8 +7,9 @@ exact and prefix matches) and word by word (for substrings and spelling variants
 
 The index follows the store's published generation: ``SearchIndex.at`` brings it to the
 generation readers see before it answers. What changed is known for writes made through this
-process (``changed``): the graphs a Graph Store request or an import named are re-indexed, any
-other write (a SPARQL update, which may touch any graph) rebuilds the index. A write that was
+process (``changed``): the graphs a Graph Store request, an import or a SPARQL update named are
+re-indexed (an update's from its parse); a write that may touch graphs it does not name
+(``DROP ALL``, ``GRAPH ?g`` in a template) rebuilds the index. A write that was
 rolled back never published a generation, so it is never indexed. Across restarts: the index
 records the generation it reflects, and every write to an embedded store, by the service or
 by a command while the service is down (``qantar import``, ``qantar load``), first removes
@@ -33,6 +34,7 @@ import pyoxigraph as ox
 import tantivy
 from anyascii import anyascii
 
+from service.protected import graphs_named_by
 from service.store import Store
 from service.writer import READS
 
@@ -137,10 +139,27 @@ class ChangeRecorder:
             return attribute
 
         def call(*args, **kwargs):
+            if method in ("update", "client_update") and self._next_update is None:
+                return self._update(attribute, args, kwargs)
             self._note(method, args, kwargs)
             return attribute(*args, **kwargs)
 
         return call
+
+    def _update(self, run, args: tuple, kwargs: dict):
+        """Run a SPARQL update, noting the graphs it names that existed before or after it
+        (its parse names them; the store says which of its IRIs are graphs)."""
+        sparql = args[0] if args else kwargs.get("sparql", "")
+        base = args[1] if len(args) > 1 else kwargs.get("base_iri")
+        named = graphs_named_by(sparql, base) if self.graphs is not None else None
+        if named is None:
+            self.graphs = None
+            return run(*args, **kwargs)
+        before = set(self._store.graphs())
+        result = run(*args, **kwargs)
+        if self.graphs is not None:
+            self.graphs |= named & (before | set(self._store.graphs()))
+        return result
 
     def _note(self, method: str, args: tuple, kwargs: dict) -> None:
         expected, self._next_update = self._next_update, None

@@ -82,12 +82,39 @@ def test_a_refused_write_is_never_indexed(app: Flask) -> None:
     assert hits(client, "Testov") == []
 
 
-def test_a_sparql_update_is_indexed_too(app: Flask) -> None:
+def test_a_sparql_update_reindexes_the_graphs_it_names(app: Flask) -> None:
     client = app.test_client()
     update = f"INSERT DATA {{ GRAPH <{GRAPH}> {{ {TURTLE} }} }}"
     answer = client.post("/sparql", data={"update": update}, headers=AUTH)
     assert answer.status_code in (200, 204)
+    state = app.extensions["qantar"]
+    assert state.search._pending[state.generation] == {GRAPH}  # not the person, a subject
     assert hits(client, "zhanbolat") == [PERSON]
+    # relative to the endpoint, as the engine resolves it
+    relative = "DELETE WHERE { GRAPH <search-test> { ?s ?p ?o } }"
+    base_graph = "http://localhost/search-test"
+    client.post("/sparql", data={"update": f"INSERT DATA {{ GRAPH <{base_graph}> {{ "
+                                           f"{TURTLE.replace('Testov', 'Relativov')} }} }}"},
+                headers=AUTH)
+    assert hits(client, "Relativov") == [PERSON]
+    assert client.post("/sparql", data={"update": relative},
+                       headers=AUTH).status_code in (200, 204)
+    assert state.search._pending[state.generation] == {base_graph}
+    assert hits(client, "Relativov") == []
+
+
+def test_an_update_that_may_touch_any_graph_rebuilds(app: Flask) -> None:
+    client = app.test_client()
+    client.put("/store", query_string={"graph": GRAPH}, data=TURTLE,
+               headers={**AUTH, "Content-Type": "text/turtle"})
+    assert hits(client, "Testov") == [PERSON]
+    update = ("DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o "
+              "FILTER(?s = <" + PERSON + ">) } }")
+    assert client.post("/sparql", data={"update": update},
+                       headers=AUTH).status_code in (200, 204)
+    state = app.extensions["qantar"]
+    assert state.search._pending[state.generation] is None
+    assert hits(client, "Testov") == []
 
 
 def test_a_transliteration_finds_a_name_written_in_cyrillic(app: Flask) -> None:
