@@ -256,7 +256,7 @@ def run(server: Server, bundle: list[ox.Quad], copies: int, args: argparse.Names
         rows.append(measure(session, f"timeline page {page} of {last_page}",
                             [f"{base}/timeline?page={page}"], html, args.repeats,
                             args.budget))
-    for path in sorted(QUERIES.glob("*.rq")):
+    for path in sorted(QUERIES.glob("*.rq")) if args.questions else []:
         text = path.read_text(encoding="utf-8")
         accept = {"Accept": "application/sparql-results+json, text/turtle;q=0.9"}
         rows.append(measure(session, f"competency question {path.stem}",
@@ -313,6 +313,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="repeats of each search, timeline and shared-place request (30)")
     parser.add_argument("--query-repeats", type=int, default=5,
                         help="repeats of each competency question (5)")
+    parser.add_argument("--no-questions", dest="questions", action="store_false",
+                        help="leave out the competency questions (pages and search only)")
     parser.add_argument("--budget", type=float, default=20,
                         help="seconds of repeats per row at most (20; at least one repeat)")
     args = parser.parse_args(argv)
