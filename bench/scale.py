@@ -150,8 +150,9 @@ class Server:
             try:
                 requests.get(self.url + "/sparql", params={"query": "ASK {}"}, timeout=5)
                 return
-            except requests.ConnectionError:
-                time.sleep(0.3)
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.3)  # not listening yet, or too busy starting to answer
+        self.stop()
         raise RuntimeError("qantar serve did not answer within 300 s")
 
     def peak_rss_mb(self) -> dict[str, float]:
@@ -265,6 +266,44 @@ def run(server: Server, bundle: list[ox.Quad], copies: int, args: argparse.Names
     return rows
 
 
+#: The write token of the restarted server, which measures searches after writes.
+BENCH_TOKEN = "bench-scale-write-token"
+BENCH_GRAPH = "https://w3id.org/qantar/graph/bench-scale"
+
+
+def after_writes(session: requests.Session, base: str, args: argparse.Namespace) -> list[Row]:
+    """The first search after a Graph Store PUT of a small graph and after a SPARQL update
+    (each write times itself too; the index re-indexes the written graph)."""
+    auth = {"Authorization": f"Bearer {BENCH_TOKEN}"}
+    person = ox.NamedNode(str(ID["person/zhanbolat-benchov"]))
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    typ = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    triples = [ox.Triple(person, typ, ox.NamedNode("https://schema.org/Person")),
+               ox.Triple(person, label, ox.Literal("Zhanbolat Benchov", language="en"))]
+    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    rows = []
+    started = time.perf_counter()
+    put = session.put(f"{base}/store", params={"graph": BENCH_GRAPH}, data=body, timeout=600,
+                      headers={**auth, "Content-Type": "application/n-triples"})
+    ms = (time.perf_counter() - started) * 1000
+    rows.append(Row("Graph Store PUT of a small graph", 1, ms, ms, ms, {put.status_code}))
+    rows.append(measure(session, "search 'Benchov', first after that write",
+                        [f"{base}/search?q=Benchov"], {"Accept": "text/html"}, args.repeats,
+                        args.budget))
+    update = (f"INSERT DATA {{ GRAPH {ox.NamedNode(BENCH_GRAPH)} {{ {person} {label} "
+              f"{ox.Literal('Benchov Second', language='ru')} }} }}")
+    started = time.perf_counter()
+    answer = session.post(f"{base}/sparql", data={"update": update}, headers=auth, timeout=600)
+    ms = (time.perf_counter() - started) * 1000
+    rows.append(Row("SPARQL update (INSERT DATA into that graph)", 1, ms, ms, ms,
+                    {answer.status_code}))
+    rows.append(measure(session, "search 'Benchov Second', first after that update",
+                        [f"{base}/search?q={urllib.parse.quote('Benchov Second')}"],
+                        {"Accept": "text/html"}, args.repeats, args.budget))
+    session.delete(f"{base}/store", params={"graph": BENCH_GRAPH}, headers=auth, timeout=600)
+    return rows
+
+
 def _last_page(timeline_html: str) -> int:
     import re
 
@@ -335,7 +374,7 @@ def main(argv: list[str] | None = None) -> None:
     # the search index is kept beside the store: after a restart, the first search reads it
     print("restarting qantar serve …", flush=True)
     started = time.perf_counter()
-    server = Server(store, args.env)
+    server = Server(store, {**args.env, "QANTAR_WRITE_TOKEN": BENCH_TOKEN})
     print(f"  answering after {time.perf_counter() - started:.1f} s", flush=True)
     try:
         session = requests.Session()
@@ -343,6 +382,7 @@ def main(argv: list[str] | None = None) -> None:
             rows.append(measure(session, f"search {term!r}, first after a restart",
                                 [f"{server.url}/search?q={urllib.parse.quote(term)}"],
                                 {"Accept": "text/html"}, args.repeats, args.budget))
+        rows += after_writes(session, server.url, args)
     finally:
         server.stop()
     text = report(rows, peaks, quads, copies, args, command)
