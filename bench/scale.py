@@ -16,7 +16,9 @@ by one client sending one request at a time on a kept-alive connection:
   carries bench.generate's Wikidata-shaped names: about 600 in 150 languages);
 - search (``/search?q=``) for names that match one entity, hundreds, or nothing;
 - the timeline's first, middle and last page;
-- each competency question (``queries/*.rq``) through ``/sparql``.
+- each competency question (``queries/*.rq``) through ``/sparql`` (``--no-questions``: none);
+- after a restart, searches again (the search index is kept beside the store), then the first
+  search after a Graph Store write and after a SPARQL update.
 
 Each row gives the first (cold) request and the median and 99th percentile of the repeats, and
 the peak resident memory of the server and its query workers (``VmHWM``) at the end. Results
