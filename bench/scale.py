@@ -12,11 +12,13 @@ default settings, the response cache off so that every SPARQL answer is evaluate
 by one client sending one request at a time on a kept-alive connection:
 
 - entity pages of entities of every kind, spread over the copies (``/page/id/...``);
-- the page of a shared place that every copy links to (the biggest page there is; as
-  bench.generate renames the strings of every copy, it also carries one label per copy);
+- the page of a shared place that every copy links to (the biggest page there is; it also
+  carries bench.generate's Wikidata-shaped names: about 600 in 150 languages);
 - search (``/search?q=``) for names that match one entity, hundreds, or nothing;
 - the timeline's first, middle and last page;
-- each competency question (``queries/*.rq``) through ``/sparql``.
+- each competency question (``queries/*.rq``) through ``/sparql`` (``--no-questions``: none);
+- after a restart, searches again (the search index is kept beside the store), then the first
+  search after a Graph Store write and after a SPARQL update.
 
 Each row gives the first (cold) request and the median and 99th percentile of the repeats, and
 the peak resident memory of the server and its query workers (``VmHWM``) at the end. Results
@@ -44,7 +46,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import requests
 
-from bench.generate import COPIED_GRAPHS, generate, read_quads, write_quads
+from bench.generate import copies_for, generate, read_quads, write_quads
 from service.config import REPO_ROOT, Settings
 from service.loader import load_bundle
 from service.namespaces import ARTICLE_GRAPH, ID
@@ -53,8 +55,10 @@ DATA = REPO_ROOT / "bench" / "data"
 RESULTS = REPO_ROOT / "bench" / "results"
 QUERIES = REPO_ROOT / "queries"
 PAGE_TARGET_MS = 50  # the issue's target for the p50 of pages
-#: Names to search for: one entity, a few hundred (every copy's), a substring, nothing.
-SEARCHES = ("Tokayev (17)", "Tokayev", "Almaty", "zhovt", "no such name anywhere")
+#: Names to search for: one entity, a few hundred (every copy's), a transliteration, a name
+#: in Cyrillic, a substring, nothing.
+SEARCHES = ("Tokayev (17)", "Tokayev", "Tokaev", "Алматы", "Almaty", "zhovt",
+            "no such name anywhere")
 ENTITY_KINDS = ("person", "org", "group", "event", "relation", "claim", "figure", "source",
                 "office")
 
@@ -107,13 +111,6 @@ def prepare(triples: int) -> tuple[Path, int, list[ox.Quad]]:
     return store, int(ready.read_text()), bundle
 
 
-def copies_of(bundle: list[ox.Quad], triples: int) -> int:
-    """How many copies bench.generate made for ``triples`` (its own arithmetic)."""
-    fixed = sum(1 for q in bundle if q.graph_name.value not in COPIED_GRAPHS)
-    copied = len(bundle) - fixed
-    return max(1, math.ceil((triples - fixed) / max(1, copied)))
-
-
 def entity_paths(bundle: list[ox.Quad], copies: int, count: int, seed: int = 7) -> list[str]:
     """``count`` entity pages of the kinds people look at, over all copies (fixed order)."""
     ours = str(ID)
@@ -155,8 +152,9 @@ class Server:
             try:
                 requests.get(self.url + "/sparql", params={"query": "ASK {}"}, timeout=5)
                 return
-            except requests.ConnectionError:
-                time.sleep(0.3)
+            except (requests.ConnectionError, requests.Timeout):
+                time.sleep(0.3)  # not listening yet, or too busy starting to answer
+        self.stop()
         raise RuntimeError("qantar serve did not answer within 300 s")
 
     def peak_rss_mb(self) -> dict[str, float]:
@@ -261,12 +259,50 @@ def run(server: Server, bundle: list[ox.Quad], copies: int, args: argparse.Names
         rows.append(measure(session, f"timeline page {page} of {last_page}",
                             [f"{base}/timeline?page={page}"], html, args.repeats,
                             args.budget))
-    for path in sorted(QUERIES.glob("*.rq")):
+    for path in sorted(QUERIES.glob("*.rq")) if args.questions else []:
         text = path.read_text(encoding="utf-8")
         accept = {"Accept": "application/sparql-results+json, text/turtle;q=0.9"}
         rows.append(measure(session, f"competency question {path.stem}",
                             [sparql_url(base, text)], accept, args.query_repeats,
                             args.budget))
+    return rows
+
+
+#: The write token of the restarted server, which measures searches after writes.
+BENCH_TOKEN = "bench-scale-write-token"
+BENCH_GRAPH = "https://w3id.org/qantar/graph/bench-scale"
+
+
+def after_writes(session: requests.Session, base: str, args: argparse.Namespace) -> list[Row]:
+    """The first search after a Graph Store PUT of a small graph and after a SPARQL update
+    (each write times itself too; the index re-indexes the written graph)."""
+    auth = {"Authorization": f"Bearer {BENCH_TOKEN}"}
+    person = ox.NamedNode(str(ID["person/zhanbolat-benchov"]))
+    label = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
+    typ = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    triples = [ox.Triple(person, typ, ox.NamedNode("https://schema.org/Person")),
+               ox.Triple(person, label, ox.Literal("Zhanbolat Benchov", language="en"))]
+    body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    rows = []
+    started = time.perf_counter()
+    put = session.put(f"{base}/store", params={"graph": BENCH_GRAPH}, data=body, timeout=600,
+                      headers={**auth, "Content-Type": "application/n-triples"})
+    ms = (time.perf_counter() - started) * 1000
+    rows.append(Row("Graph Store PUT of a small graph", 1, ms, ms, ms, {put.status_code}))
+    rows.append(measure(session, "search 'Benchov', first after that write",
+                        [f"{base}/search?q=Benchov"], {"Accept": "text/html"}, args.repeats,
+                        args.budget))
+    update = (f"INSERT DATA {{ GRAPH {ox.NamedNode(BENCH_GRAPH)} {{ {person} {label} "
+              f"{ox.Literal('Benchov Second', language='ru')} }} }}")
+    started = time.perf_counter()
+    answer = session.post(f"{base}/sparql", data={"update": update}, headers=auth, timeout=600)
+    ms = (time.perf_counter() - started) * 1000
+    rows.append(Row("SPARQL update (INSERT DATA into that graph)", 1, ms, ms, ms,
+                    {answer.status_code}))
+    rows.append(measure(session, "search 'Benchov Second', first after that update",
+                        [f"{base}/search?q={urllib.parse.quote('Benchov Second')}"],
+                        {"Accept": "text/html"}, args.repeats, args.budget))
+    session.delete(f"{base}/store", params={"graph": BENCH_GRAPH}, headers=auth, timeout=600)
     return rows
 
 
@@ -318,6 +354,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="repeats of each search, timeline and shared-place request (30)")
     parser.add_argument("--query-repeats", type=int, default=5,
                         help="repeats of each competency question (5)")
+    parser.add_argument("--no-questions", dest="questions", action="store_false",
+                        help="leave out the competency questions (pages and search only)")
     parser.add_argument("--budget", type=float, default=20,
                         help="seconds of repeats per row at most (20; at least one repeat)")
     args = parser.parse_args(argv)
@@ -325,7 +363,7 @@ def main(argv: list[str] | None = None) -> None:
     command = "python -m bench.scale" + (" " + " ".join(argv or sys.argv[1:])
                                          if (argv or sys.argv[1:]) else "")
     store, quads, bundle = prepare(args.triples)
-    copies = copies_of(bundle, args.triples)
+    copies = copies_for(bundle, args.triples)
     print(f"{quads:,} quads, {copies:,} copies; starting qantar serve …", flush=True)
     started = time.perf_counter()
     server = Server(store, args.env)
@@ -333,6 +371,20 @@ def main(argv: list[str] | None = None) -> None:
     try:
         rows = run(server, bundle, copies, args)
         peaks = server.peak_rss_mb()
+    finally:
+        server.stop()
+    # the search index is kept beside the store: after a restart, the first search reads it
+    print("restarting qantar serve …", flush=True)
+    started = time.perf_counter()
+    server = Server(store, {**args.env, "QANTAR_WRITE_TOKEN": BENCH_TOKEN})
+    print(f"  answering after {time.perf_counter() - started:.1f} s", flush=True)
+    try:
+        session = requests.Session()
+        for term in ("Tokayev", "Токаев"):
+            rows.append(measure(session, f"search {term!r}, first after a restart",
+                                [f"{server.url}/search?q={urllib.parse.quote(term)}"],
+                                {"Accept": "text/html"}, args.repeats, args.budget))
+        rows += after_writes(session, server.url, args)
     finally:
         server.stop()
     text = report(rows, peaks, quads, copies, args, command)

@@ -21,6 +21,7 @@ from service.config import Settings
 from service.errors import InvalidData
 from service.namespaces import PROVENANCE_GRAPH
 from service.rdf_files import parse_file
+from service.search_index import mark_stale
 from service.store import Store
 from service.validate import conforms, format_report, validate_graph
 
@@ -121,6 +122,7 @@ def recover(store_path: Path) -> None:
 
 
 def _swap(new: Path, store_path: Path) -> None:
+    mark_stale(store_path)  # its search index described the store being replaced
     old = _sibling(store_path, "old")
     if store_path.exists():
         store_path.rename(old)

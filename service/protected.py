@@ -68,6 +68,27 @@ def reaches_unnamed_graphs(update: str, base_iri: str | None = None) -> bool:
     return False
 
 
+def graphs_named_by(update: str, base_iri: str | None = None) -> set[str] | None:
+    """Every IRI the SPARQL Update mentions anywhere in its parse (a superset of the named
+    graphs it can write), or None when it can write graphs it does not name (DROP/CLEAR ALL or
+    NAMED, a variable graph in a template) or cannot be parsed: then it may change any graph.
+    Writes to the default graph are not counted: they name no graph. Relative IRIs are
+    resolved against ``base_iri``, as the engine resolves them."""
+    try:
+        tree = parse_update(f"BASE {ox.NamedNode(base_iri)}\n{update}" if base_iri else update)
+    except Exception:  # noqa: BLE001 - cannot be bounded
+        return None
+    for operation in tree:
+        if operation.name in ("Drop", "Clear") and operation.get("graphiri") in ("ALL",
+                                                                                 "NAMED"):
+            return None
+        for clause in (operation.get("insert"), operation.get("delete"), operation):
+            quads = clause.get("quads") if isinstance(clause, dict) else None
+            if isinstance(quads, dict) and any(isinstance(g, Variable) for g in quads):
+                return None
+    return {str(term) for term in _terms(tree, set()) if isinstance(term, URIRef)}
+
+
 def _raise_syntax_error(update: str, base_iri: str | None) -> None:
     """Raise BadQuery with Oxigraph's own syntax error, if it has one for ``update``.
 

@@ -56,7 +56,15 @@ def run_server(settings: Settings) -> None:
     )
     # the target string above only names the app in logs; this loader is what the worker runs
     try:
-        server.serve(target_loader=partial(create_app, settings), wrap_loader=False)
+        server.serve(target_loader=partial(serving_app, settings), wrap_loader=False)
     finally:
         if host is not None:
             host.stop()
+
+
+def serving_app(settings: Settings):
+    """The app a worker serves, its search index brought up to date from the start (in the
+    background: the first search waits for it only if it comes before it is done)."""
+    app = create_app(settings)
+    app.extensions["qantar"].refresh_search()
+    return app

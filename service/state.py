@@ -8,6 +8,7 @@ at a time within their time limit, and the response cache.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -21,8 +22,11 @@ from service.backends import open_service
 from service.config import Settings
 from service.errors import WriteTimeout
 from service.rdf_files import parse_file
+from service.search_index import ChangeRecorder, SearchIndex, index_dir
 from service.sparql.cache import ResponseCache
 from service.store import QueryRunner, Store
+
+log = logging.getLogger(__name__)
 
 
 class Qantar:
@@ -33,6 +37,7 @@ class Qantar:
         self.cache = ResponseCache(settings.cache_bytes)
         self._write_lock = threading.Lock()
         self.service = open_service(settings)
+        self.search = SearchIndex(index_dir(settings.store), settings.base_iri)
 
     @property
     def store(self) -> Store:
@@ -64,10 +69,32 @@ class Qantar:
                                "was written; try again")
         try:
             with self.service.writing(deadline) as store:
-                yield store
+                recorder = ChangeRecorder(store)
+                yield recorder  # type: ignore[misc]
+            self.search.changed(self.generation, recorder.graphs)
         finally:
             self._write_lock.release()
             self.cache.clear()
+        self.refresh_search()
+
+    @property
+    def keeps_search_index(self) -> bool:
+        """Whether a search index left by an earlier run may be kept: an embedded store says
+        when it was written since (service.search_index); a remote one cannot."""
+        return not self.settings.remote
+
+    def refresh_search(self) -> threading.Thread:
+        """Bring the search index to the published generation in the background (a search
+        arriving meanwhile waits for it rather than read a stale index)."""
+        def refresh() -> None:
+            try:
+                self.search.at(self.store, self.generation, self.keeps_search_index)
+            except Exception:  # the next search tries again, and reports what fails
+                log.exception("the search index could not be brought up to date")
+
+        thread = threading.Thread(target=refresh, name="qantar-search-index", daemon=True)
+        thread.start()
+        return thread
 
     def close(self) -> None:
         self.service.close()

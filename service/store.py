@@ -8,11 +8,12 @@ same result types from every backend: pyoxigraph ``QuerySolutions`` and ``QueryB
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import functools
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager
 from functools import cached_property
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -23,6 +24,7 @@ from service.protected import PROTECTED_GRAPHS, PROVENANCE, refusal
 from service.sparql.dataset import StoreView, query_dataset
 from service.sparql.messages import Message
 
+R = TypeVar("R")
 
 class Triples:
     """The triples of a CONSTRUCT or DESCRIBE answer, as every store gives them: iterable once
@@ -138,6 +140,19 @@ def as_result(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> 
     return Triples(result) if isinstance(result, ox.QueryTriples) else result
 
 
+def _changes(method: Callable[..., R]) -> Callable[..., R]:
+    """Marks a method that writes: before it writes, a store says so to the search index kept
+    beside it (service.search_index), whichever process or command writes (one unlink)."""
+    @functools.wraps(method)
+    def writing(self: EmbeddedStore, *args: Any, **kwargs: Any) -> R:
+        from service.search_index import mark_stale  # it imports this module
+
+        mark_stale(self.path)
+        return method(self, *args, **kwargs)
+
+    return writing
+
+
 class EmbeddedStore:
     """An on-disk pyoxigraph store.
 
@@ -199,6 +214,7 @@ class EmbeddedStore:
     def _frozen_view(self) -> StoreView:
         return StoreView.of(self._oxi)
 
+    @_changes
     def add_graph(self, iri: str, triples: Graph | Iterable[ox.Triple]) -> None:
         """Add triples to the named graph ``iri`` with bulk_load (fast, no transaction)."""
         if isinstance(triples, Graph):
@@ -219,6 +235,7 @@ class EmbeddedStore:
         row = next(iter(self.query(f"SELECT (COUNT(*) AS ?n) {{ GRAPH {node} {{ ?s ?p ?o }} }}")))
         return int(row["n"].value)
 
+    @_changes
     def update(self, sparql: str, base_iri: str | None = None) -> None:
         """Run a SPARQL Update in one transaction: it applies whole or not at all."""
         try:
@@ -228,6 +245,7 @@ class EmbeddedStore:
         except RuntimeError as err:  # e.g. CREATE GRAPH of an existing graph: nothing applied
             raise BadQuery(f"the update failed and changed nothing: {err}") from err
 
+    @_changes
     def client_update(self, sparql: str, base_iri: str | None = None) -> None:
         """A client's SPARQL Update, which must leave the protected graphs as they were.
 
@@ -251,6 +269,7 @@ class EmbeddedStore:
             return None
         return frozenset(self._oxi.quads_for_pattern(None, None, None, name))
 
+    @_changes
     def _restore_graph(self, graph: str, content: frozenset[ox.Quad] | None) -> None:
         name = ox.NamedNode(graph)
         if self._oxi.contains_named_graph(name):
@@ -284,10 +303,12 @@ class EmbeddedStore:
 
     # Operations the importer needs, which the remote store has too.
 
+    @_changes
     def create_graph(self, graph: str) -> None:
         """Make the named graph exist (empty) if it does not."""
         self._oxi.add_graph(ox.NamedNode(graph))
 
+    @_changes
     def load_graph(self, source: BinaryIO, fmt: ox.RdfFormat, graph: str | None,
                    base_iri: str | None = None) -> None:
         """Bulk-load RDF into ``graph``: fast, and not a transaction (the importer's journal
@@ -325,6 +346,7 @@ class EmbeddedStore:
         """Every graph, default and named, serialised as ``mime`` (TriG or N-Quads)."""
         return self._oxi.dump(output, format=_rdf_format(mime))
 
+    @_changes
     def replace_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool:
         """Make ``triples`` the whole content of ``graph`` in one transaction; True if created.
 
@@ -359,6 +381,7 @@ class EmbeddedStore:
             self.update(" ;\n".join(operations))
         return False
 
+    @_changes
     def add_to_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool:
         """Add ``triples`` to ``graph`` (created if absent) in one transaction; True if created."""
         name = _graph_name(graph)
@@ -369,10 +392,12 @@ class EmbeddedStore:
             self._create(name, triples)
         return not existed
 
+    @_changes
     def add_quads(self, quads: list[ox.Quad]) -> None:
         """Add quads to their graphs in one transaction."""
         self._oxi.extend(quads)
 
+    @_changes
     def replace_dataset(self, quads: list[ox.Quad]) -> None:
         """Make ``quads`` the whole content of the store in one transaction (the protected
         graphs, which are not the client's, stay)."""
@@ -388,6 +413,7 @@ class EmbeddedStore:
         creates = "".join(f"CREATE SILENT GRAPH {key} ;\n" for key in by_graph if key)
         self.update(f"{clear_dataset(self.graphs())}{creates}INSERT DATA {{ {' '.join(blocks)} }}")
 
+    @_changes
     def drop_graph(self, graph: str | None) -> bool:
         """Remove ``graph`` (empty the default graph); False if there was no such graph."""
         if graph is None:

@@ -15,6 +15,7 @@ from service.imports.checks import check_triples
 from service.imports.importer import CONTEXT_GRAPHS, current_version
 from service.imports.provenance import ImportRecord, SourceRecord, record_update
 from service.namespaces import PROVENANCE_GRAPH
+from service.search_index import touching
 from service.store import Store
 from service.validate import conforms, format_report
 
@@ -65,6 +66,7 @@ def record_upload(store: Store, graph: str, upload: Upload, write_token: str,
         started=started, ended=datetime.now(UTC), validation=validation, report=report,
         previous_version=current_version(store, graph),
     )
+    touching(store, [str(PROVENANCE_GRAPH)])  # the search index re-indexes just that graph
     store.update(record_update(record, str(PROVENANCE_GRAPH)))
 
 

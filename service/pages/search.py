@@ -1,48 +1,25 @@
-"""Search by name: prefix and substring, case- and diacritic-insensitive, over every name.
+"""Search by name: prefix and substring, case- and diacritic-insensitive, over every name in
+every language and its transliteration to Latin.
 
 Every ``rdfs:label``, ``skos:prefLabel`` (all languages) and ``skos:altLabel`` of a resource
-under the base goes into one in-memory index, built with one query and kept until the next
-write. Oxigraph has no full-text index, and a ``CONTAINS`` over every label costs a full scan
-per keystroke; the index answers an autocomplete request in well under a millisecond here.
-The same index scores names by similarity for reconciliation (``NameIndex.similar``), so the
-search box and OpenRefine find the same spellings.
+under the base is in one persistent full-text index beside the store (service.search_index,
+tantivy), kept at the generation readers see. Oxigraph has no full-text index, and a
+``CONTAINS`` over every label costs a full scan per keystroke. The same index gives
+reconciliation its candidates, which rapidfuzz then scores by similarity
+(``NameIndex.similar``), so the search box and OpenRefine find the same spellings.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz, process
+import tantivy
+from rapidfuzz import fuzz
 
-from service.pages.binding import PROLOGUE
-from service.pages.context import derived, get_settings, get_store
-from service.store import Store
-
-NAMES = PROLOGUE + """
-SELECT ?s ?p ?name WHERE {
-  VALUES ?p { rdfs:label skos:prefLabel skos:altLabel }
-  ?s ?p ?name
-  FILTER(isIRI(?s) && isLiteral(?name))
-}"""
-
-_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-
-# Letters that carry no Unicode decomposition but that people type without their mark: Kazakh
-# Cyrillic (Қ, Ғ, Ң, Ө, Ұ, Ү, Һ, Ә, І) and a few Latin ones.
-_FOLD = str.maketrans({
-    "қ": "к", "ғ": "г", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "ә": "а", "і": "и",
-    "ё": "е", "ø": "o", "ł": "l", "đ": "d", "ı": "i", "æ": "ae", "œ": "oe",
-})
-_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
-
-
-def fold(text: str) -> str:
-    """The form names are compared in: no case, no diacritics, words split by single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NON_WORD.sub(" ", bare.translate(_FOLD)).strip()
+from service.pages.context import get_store
+from service.search_index import fold, forms_of
+from service.state import qantar
 
 
 @dataclass(frozen=True)
@@ -65,72 +42,97 @@ class Similar:
     score: float  # 100: the folded name is the folded query
 
 
-@dataclass(frozen=True)
-class _Entry:
-    iri: str
-    name: str
-    lang: str | None
-    folded: str
-    is_label: bool
+#: Documents fetched from the index per round while a search collects its hits.
+_BATCH = 256
+#: Candidates a similarity search scores at most (the index's best by shared words).
+SIMILAR_CANDIDATES = 2_000
+#: Characters that mean something in tantivy's (Rust) regular expressions.
+_REGEX_META = frozenset("\\.+*?()|[]{}^$#&-~")
+
+
+def _literal(text: str) -> str:
+    """``text`` as a regular expression matching exactly it."""
+    return "".join("\\" + c if c in _REGEX_META else c for c in text)
 
 
 class NameIndex:
-    """Every name of every resource under the base, folded for comparison."""
+    """Every name of every resource under the base, as one searcher of the index sees them."""
 
-    def __init__(self, entries: list[_Entry]) -> None:
-        self._entries = entries
-        self._folded = [entry.folded for entry in entries]
+    def __init__(self, searcher: tantivy.Searcher, schema: tantivy.Schema) -> None:
+        self._searcher = searcher
+        self._schema = schema
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return self._searcher.num_docs
 
-    @classmethod
-    def build(cls, store: Store, base: str) -> NameIndex:
-        entries = []
-        seen: set[tuple[str, str, str | None]] = set()
-        for row in store.query(NAMES):
-            iri = row["s"].value
-            if not iri.startswith(base):
-                continue  # the reused vocabularies' own terms (rdfs:label …) are not entities
-            literal = row["name"]
-            key = (iri, literal.value, literal.language)
-            if key in seen:
-                continue
-            seen.add(key)
-            entries.append(_Entry(iri, literal.value, literal.language, fold(literal.value),
-                                  row["p"].value == _LABEL))
-        return cls(entries)
+    def _within(self, query: tantivy.Query, within: str) -> tantivy.Query:
+        if not within:
+            return query
+        under = tantivy.Query.regex_query(self._schema, "iri", _literal(within) + ".*")
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, query),
+                                            (tantivy.Occur.Must, under)])
+
+    def _contains(self, q: str) -> tantivy.Query:
+        """Documents with a form that may contain ``q`` (a superset: a match checks it)."""
+        words = q.split(" ")
+        if len(words) == 1:
+            return tantivy.Query.regex_query(self._schema, "words", f".*{_literal(q)}.*")
+        parts = [tantivy.Query.regex_query(self._schema, "words", f".*{_literal(words[0])}"),
+                 tantivy.Query.regex_query(self._schema, "words", f"{_literal(words[-1])}.*")]
+        parts += [tantivy.Query.term_query(self._schema, "words", w) for w in words[1:-1]]
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, p) for p in parts])
+
+    def _batches(self, query: tantivy.Query) -> Iterator[list[tuple[int, dict]]]:
+        """The documents ``query`` matches, shortest name first, with their stored fields."""
+        offset = 0
+        while True:
+            result = self._searcher.search(query, _BATCH, count=False, order_by_field="len",
+                                           offset=offset, order=tantivy.Order.Asc)
+            if result.hits:
+                yield [(length, self._searcher.doc(address).to_dict())
+                       for length, address in result.hits]
+            if len(result.hits) < _BATCH:
+                return
+            offset += _BATCH
 
     def search(self, query: str, limit: int, within: str = "") -> list[Hit]:
-        """The best ``limit`` resources (with IRIs under ``within``) whose names contain
-        ``query``, best match first.
+        """The best ``limit`` resources (with IRIs under ``within``) whose names (or their
+        transliterations) contain ``query``, best match first.
 
         Ranked by how the name matches (exact, prefix, word prefix, substring), then shorter
         names first (a person called "Tokayev" before a claim whose label starts "Tokayev: …"),
-        then the resource's main label before its other names.
+        then the resource's main label before its other names. The index is asked for the
+        exact matches, then the prefixes, then the substrings, each shortest first, and stops
+        as soon as no later document can enter the best ``limit``.
         """
         q = fold(query)
-        if not q:
+        if not q or limit <= 0:
             return []
+        schema = self._schema
+        # the lowest rank a document first found in each stage can have
+        stages = (
+            (0, tantivy.Query.term_query(schema, "key", q)),
+            (1, tantivy.Query.regex_query(schema, "key", _literal(q) + ".*")),
+            (2, self._contains(q)),
+        )
         best: dict[str, tuple[tuple, Hit]] = {}
-        for entry in self._entries:
-            if not entry.iri.startswith(within):
-                continue
-            name = entry.folded
-            if name == q:
-                rank = 0
-            elif name.startswith(q):
-                rank = 1
-            elif f" {q}" in f" {name}":
-                rank = 2
-            elif q in name:
-                rank = 3
-            else:
-                continue
-            key = (rank, len(name), not entry.is_label, entry.name)
-            current = best.get(entry.iri)
-            if current is None or key < current[0]:
-                best[entry.iri] = (key, Hit(entry.iri, entry.name, entry.lang, rank))
+        for floor, stage in stages:
+            if _threshold(best, limit)[0] < floor:
+                break  # the best ``limit`` are all better than anything this stage finds
+            for batch in self._batches(self._within(stage, within)):
+                threshold = _threshold(best, limit)
+                if threshold < (floor, batch[0][0]):
+                    break  # nothing from here on (this rank or better, longer) gets in
+                for length, fields in batch:
+                    rank = min((r for r in (_rank(f, q) for f in fields["key"])
+                                if r is not None), default=None)
+                    if rank is None:
+                        continue
+                    iri, name = fields["iri"][0], fields["name"][0]
+                    key = (rank, length, not fields["label"][0], name)
+                    current = best.get(iri)
+                    if current is None or key < current[0]:
+                        best[iri] = (key, Hit(iri, name, fields["lang"][0] or None, rank))
         ordered = sorted(best.values(), key=lambda kv: (kv[0], kv[1].iri))
         return [hit for _, hit in ordered[:limit]]
 
@@ -138,24 +140,62 @@ class NameIndex:
         """Resources under ``within`` with a name like ``query``, most alike first: each by its
         best name, scored by rapidfuzz's weighted ratio of the folded forms (edit distance,
         word order and partial matches), so "Tokaiev" finds "Tokayev" and "Misja" stays below
-        "Masja" for a query "Masja"."""
-        q = fold(query)
-        if not q:
+        "Masja" for a query "Masja". The candidates are the names the index finds sharing a
+        word with the query, give or take two edits (or a word's beginning)."""
+        folded, forms = forms_of(query)
+        if not folded:
             return []
+        should = []
+        for word in {w for form in forms for w in form.split(" ") if w}:
+            distance = 0 if len(word) < 3 else 1 if len(word) < 6 else 2
+            should.append((tantivy.Occur.Should, tantivy.Query.fuzzy_term_query(
+                self._schema, "words", word, distance, True, False)))
+            should.append((tantivy.Occur.Should, tantivy.Query.regex_query(
+                self._schema, "words", _literal(word) + ".*")))
+        candidates = self._within(tantivy.Query.boolean_query(should), within)
         best: dict[str, Similar] = {}
-        for _, score, i in process.extract(q, self._folded, scorer=fuzz.WRatio,
-                                            score_cutoff=cutoff, limit=None):
-            entry = self._entries[i]
-            if not entry.iri.startswith(within):
+        for _, address in self._searcher.search(candidates, SIMILAR_CANDIDATES,
+                                                count=False).hits:
+            fields = self._searcher.doc(address).to_dict()
+            iri, name = fields["iri"][0], fields["name"][0]
+            keys = fields["key"]
+            if folded in keys:
+                score = 100.0
+            else:
+                score = min(max(fuzz.WRatio(folded, k) for k in keys), 99.0)
+            if score < cutoff:
                 continue
-            score = 100.0 if entry.folded == q else min(float(score), 99.0)
-            current = best.get(entry.iri)
+            is_label = bool(fields["label"][0])
+            current = best.get(iri)
             if current is None or score > current.score or (score == current.score
-                                                             and entry.is_label):
-                best[entry.iri] = Similar(entry.iri, entry.name, entry.lang, score)
+                                                             and is_label):
+                best[iri] = Similar(iri, name, fields["lang"][0] or None, score)
         return sorted(best.values(), key=lambda s: (-s.score, s.iri))
 
 
+def _threshold(best: dict[str, tuple[tuple, Hit]], limit: int) -> tuple:
+    """The key a new hit must beat to be among the best ``limit`` (anything, while fewer)."""
+    if len(best) < limit:
+        return (4,)
+    return sorted(v[0] for v in best.values())[limit - 1]
+
+
+def _rank(name: str, q: str) -> int | None:
+    """How ``name`` (folded) matches ``q``: 0 exact, 1 prefix, 2 word prefix, 3 substring."""
+    if name == q:
+        return 0
+    if name.startswith(q):
+        return 1
+    if f" {q}" in f" {name}":
+        return 2
+    if q in name:
+        return 3
+    return None
+
+
 def current_index() -> NameIndex:
-    """The name index of the current app's store, built once per store generation."""
-    return derived("names", lambda: NameIndex.build(get_store(), get_settings().base_iri))
+    """The names of the current app's store, at the generation its readers see."""
+    state = qantar()
+    return NameIndex(state.search.at(get_store(), state.generation,
+                                     state.keeps_search_index),
+                     state.search.schema)

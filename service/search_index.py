@@ -1,0 +1,326 @@
+"""The persistent full-text index of names (tantivy), kept beside the store, one per store.
+
+Every ``rdfs:label``, ``skos:prefLabel`` and ``skos:altLabel`` of a resource under the base is
+one document: the name as written, its language, its graph, its folded form and the folded
+form of its transliteration to Latin (``anyascii``: "Токаев" is also "tokaev"), whole (for
+exact and prefix matches) and word by word (for substrings and spelling variants).
+
+The index follows the store's published generation: ``SearchIndex.at`` brings it to the
+generation readers see before it answers. What changed is known for writes made through this
+process (``changed``): the graphs a Graph Store request, an import or a SPARQL update named are
+re-indexed (an update's from its parse); a write that may touch graphs it does not name
+(``DROP ALL``, ``GRAPH ?g`` in a template) rebuilds the index. A write that was
+rolled back never published a generation, so it is never indexed. Across restarts: the index
+records the generation it reflects, and every write to an embedded store, by the service or
+by a command while the service is down (``qantar import``, ``qantar load``), first removes
+that record (``mark_stale``, called by service.store). A service that starts finds the record
+of the generation just before its own (its writer publishes the unchanged store as the next
+one) and keeps the index; otherwise it builds it again, as it always does for a remote store,
+whose content only the server knows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import threading
+import unicodedata
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import tantivy
+from anyascii import anyascii
+
+from service.protected import graphs_named_by
+from service.store import Store
+from service.writer import READS
+
+_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+#: Documents handed to tantivy per batch while (re)building.
+_BATCH = 10_000
+#: Memory tantivy's writer may use (bytes) before it writes a segment.
+_WRITER_HEAP = 64_000_000
+#: The shape of the index on disk; another value means: build it again.
+_LAYOUT = 2
+#: Present while the index matches the store it is beside: written when a service has brought
+#: it up to date, removed by the first write of anyone to that store (service.store).
+STATE_FILE = "qantar-state.json"
+
+
+# Letters that carry no Unicode decomposition but that people type without their mark: Kazakh
+# Cyrillic (Қ, Ғ, Ң, Ө, Ұ, Ү, Һ, Ә, І) and a few Latin ones.
+_FOLD = str.maketrans({
+    "қ": "к", "ғ": "г", "ң": "н", "ө": "о", "ұ": "у", "ү": "у", "һ": "х", "ә": "а", "і": "и",
+    "ё": "е", "ø": "o", "ł": "l", "đ": "d", "ı": "i", "æ": "ae", "œ": "oe",
+})
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+
+
+def fold(text: str) -> str:
+    """The form names are compared in: no case, no diacritics, words split by single spaces."""
+    if text.isascii():  # most names: nothing to decompose or translate
+        return _NON_WORD.sub(" ", text.casefold()).strip()
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return _NON_WORD.sub(" ", bare.translate(_FOLD)).strip()
+
+
+def names_query(graph: str | None) -> str:
+    """The names of the whole store, or of one graph."""
+    inner = """VALUES ?p { rdfs:label skos:prefLabel skos:altLabel }
+    ?s ?p ?name FILTER(isIRI(?s) && isLiteral(?name))"""
+    where = f"GRAPH {'?g' if graph is None else ox.NamedNode(graph)} {{ {inner} }}"
+    return ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+            "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+            f"SELECT ?g ?s ?p ?name WHERE {{ {where} }}")
+
+
+def forms_of(name: str) -> tuple[str, tuple[str, ...]]:
+    """The folded name and every folded form it is found by (its Latin transliteration)."""
+    folded = fold(name)
+    if name.isascii():
+        return folded, (folded,)
+    latin = fold(anyascii(name))
+    return folded, (folded,) if latin in ("", folded) else (folded, latin)
+
+
+def _schema() -> tantivy.Schema:
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("iri", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("graph", stored=False, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("name", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_text_field("lang", stored=True, tokenizer_name="raw", index_option="basic")
+    builder.add_unsigned_field("label", stored=True)
+    # whole folded forms: exact and prefix matches
+    builder.add_text_field("key", stored=True, tokenizer_name="raw", index_option="basic")
+    # the same forms word by word: substrings and spelling variants
+    builder.add_text_field("words", stored=False, tokenizer_name="whitespace",
+                           index_option="freq")
+    builder.add_unsigned_field("len", stored=False, indexed=False, fast=True)
+    return builder.build()
+
+
+def index_dir(store_path: Path) -> Path:
+    """Where the index of ``store_path`` lives: beside it (the remote store's state directory
+    for a remote store)."""
+    return store_path.with_name(store_path.name + ".search")
+
+
+def mark_stale(store_path: Path) -> None:
+    """The store at ``store_path`` is about to change: its index no longer matches it until
+    a service brings it up to date (any process, any command that writes calls this)."""
+    (index_dir(store_path) / STATE_FILE).unlink(missing_ok=True)
+
+
+#: Store methods that write names only into the graph named by their first argument.
+_GRAPH_WRITES = frozenset({"add_graph", "create_graph", "replace_graph", "add_to_graph",
+                           "drop_graph"})
+
+
+class ChangeRecorder:
+    """A store as a write sees it, noting which graphs the write changes: ``graphs`` is None
+    once it did something that may change any (a SPARQL update, a whole dataset)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.graphs: set[str] | None = set()
+        self._next_update: set[str] | None = None
+
+    def expect(self, graphs: Iterable[str]) -> None:
+        """The next SPARQL update, written by us, changes only ``graphs``."""
+        self._next_update = set(graphs)
+
+    def __getattr__(self, method: str):
+        attribute = getattr(self._store, method)
+        if method in READS or not callable(attribute):
+            return attribute
+
+        def call(*args, **kwargs):
+            if method in ("update", "client_update") and self._next_update is None:
+                return self._update(attribute, args, kwargs)
+            self._note(method, args, kwargs)
+            return attribute(*args, **kwargs)
+
+        return call
+
+    def _update(self, run, args: tuple, kwargs: dict):
+        """Run a SPARQL update, noting the graphs it names that existed before or after it
+        (its parse names them; the store says which of its IRIs are graphs)."""
+        sparql = args[0] if args else kwargs.get("sparql", "")
+        base = args[1] if len(args) > 1 else kwargs.get("base_iri")
+        named = graphs_named_by(sparql, base) if self.graphs is not None else None
+        if named is None:
+            self.graphs = None
+            return run(*args, **kwargs)
+        before = set(self._store.graphs())
+        result = run(*args, **kwargs)
+        if self.graphs is not None:
+            self.graphs |= named & (before | set(self._store.graphs()))
+        return result
+
+    def _note(self, method: str, args: tuple, kwargs: dict) -> None:
+        expected, self._next_update = self._next_update, None
+        if self.graphs is None:
+            return
+        if method == "update" and expected is not None:
+            self.graphs |= expected
+            return
+        named = {k: v.value if isinstance(v, ox.NamedNode) else v
+                 for k, v in {**dict(enumerate(args)), **kwargs}.items()}
+        if method in _GRAPH_WRITES and isinstance(named.get(0, named.get("graph",
+                                                                      named.get("iri"))), str):
+            self.graphs.add(named.get(0, named.get("graph", named.get("iri"))))
+        elif method == "load_graph" and isinstance(named.get(2, named.get("graph")), str):
+            self.graphs.add(named.get(2, named.get("graph")))
+        elif method == "add_quads" and args:
+            self.graphs |= {q.graph_name.value for q in args[0]
+                            if isinstance(q.graph_name, ox.NamedNode)}
+        else:
+            self.graphs = None
+
+
+def touching(store: Store, graphs: Iterable[str]) -> None:
+    """Say that the next update ``store`` is given changes only ``graphs`` (for a store a
+    write records, so that the search index re-indexes just those)."""
+    if isinstance(store, ChangeRecorder):
+        store.expect(graphs)
+
+
+class SearchIndex:
+    """The index on disk and the generation of the store it reflects."""
+
+    def __init__(self, path: Path, base: str) -> None:
+        self.path = path
+        self.base = base
+        self.schema = _schema()
+        self.generation: int | None = None
+        self._pending: dict[int, frozenset[str] | None] = {}
+        self._lock = threading.Lock()
+        self._index: tantivy.Index | None = None
+
+    # ------------------------------------------------------------------ keeping it current
+
+    def changed(self, generation: int, graphs: Iterable[str] | None) -> None:
+        """A write published ``generation``, changing the names of ``graphs`` only (None: it
+        may have changed any)."""
+        with self._lock:
+            self._pending[generation] = None if graphs is None else frozenset(graphs)
+
+    def at(self, store: Store, generation: int, keep: bool) -> tantivy.Searcher:
+        """A searcher over the index of ``store`` as published at ``generation``; ``keep``: an
+        index left by an earlier run may be kept if nothing wrote the store since."""
+        with self._lock:
+            if self.generation != generation:
+                self._catch_up(store, generation, keep)
+            assert self._index is not None
+            return self._index.searcher()
+
+    def _catch_up(self, store: Store, generation: int, keep: bool) -> None:
+        graphs = self._changes_since(generation)
+        if self._index is None:
+            self._open()
+            recorded = self._read_state().get("generation")
+            # an index of what the store held when it was last indexed is kept as it is
+            graphs = set() if keep and recorded in (generation, generation - 1) else None
+        elif self.generation is None:
+            graphs = None
+        if graphs is None:
+            self._rebuild(store)
+        elif graphs:
+            self._reindex(store, sorted(graphs))
+        self._write_state(generation)
+        self.generation = generation
+        self._pending = {g: c for g, c in self._pending.items() if g > generation}
+        assert self._index is not None
+        self._index.reload()
+
+    def _changes_since(self, generation: int) -> set[str] | None:
+        """The graphs written between the indexed generation and ``generation``; None if any
+        write in between may have changed anything (or is not known here)."""
+        if self.generation is None:
+            return None
+        graphs: set[str] = set()
+        for g in range(self.generation + 1, generation + 1):
+            if g not in self._pending or self._pending[g] is None:
+                return None
+            graphs |= self._pending[g]  # type: ignore[operator]
+        return graphs
+
+    def _open(self) -> None:
+        state = self._read_state()
+        if state.get("layout") != _LAYOUT or not tantivy.Index.exists(str(self.path)):
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.path.mkdir(parents=True, exist_ok=True)
+            self._index = tantivy.Index(self.schema, path=str(self.path), reuse=False)
+        else:
+            self._index = tantivy.Index.open(str(self.path))
+
+    def _rebuild(self, store: Store) -> None:
+        assert self._index is not None
+        self._state_path().unlink(missing_ok=True)  # a rebuild cut short is not trusted
+        writer = self._index.writer(_WRITER_HEAP, 1)
+        writer.delete_all_documents()
+        self._add(writer, self._names(store, None))
+        writer.commit()
+        writer.wait_merging_threads()
+
+    def _reindex(self, store: Store, graphs: list[str]) -> None:
+        assert self._index is not None
+        self._state_path().unlink(missing_ok=True)
+        writer = self._index.writer(_WRITER_HEAP, 1)
+        for graph in graphs:
+            writer.delete_documents_by_term("graph", graph)
+        for graph in graphs:
+            self._add(writer, self._names(store, graph))
+        writer.commit()
+        writer.wait_merging_threads()
+
+    def _names(self, store: Store, graph: str | None) -> Iterator[tuple[str, str, str, str | None,
+                                                                        bool]]:
+        for row in store.query(names_query(graph), use_default_graph_as_union=False):
+            iri = row["s"].value
+            if not iri.startswith(self.base):
+                continue  # the reused vocabularies' own terms (rdfs:label …) are not entities
+            literal = row["name"]
+            yield (graph or row["g"].value, iri, literal.value, literal.language,
+                   row["p"].value == _LABEL)
+
+    def _add(self, writer: tantivy.IndexWriter, rows: Iterator) -> None:
+        seen: set[tuple[str, str, str, str | None]] = set()
+        for graph, iri, name, lang, is_label in rows:
+            key = (graph, iri, name, lang)
+            if key in seen:
+                continue
+            seen.add(key)
+            folded, forms = forms_of(name)
+            if not folded:
+                continue
+            doc = tantivy.Document()
+            doc.add_text("iri", iri)
+            doc.add_text("graph", graph)
+            doc.add_text("name", name)
+            doc.add_text("lang", lang or "")
+            doc.add_unsigned("label", int(is_label))
+            for form in forms:
+                doc.add_text("key", form)
+                doc.add_text("words", form)
+            doc.add_unsigned("len", len(folded))
+            writer.add_document(doc)
+
+    def _state_path(self) -> Path:
+        return self.path / STATE_FILE
+
+    def _read_state(self) -> dict:
+        try:
+            return json.loads(self._state_path().read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def _write_state(self, generation: int) -> None:
+        tmp = self._state_path().with_suffix(".tmp")
+        tmp.write_text(json.dumps({"layout": _LAYOUT, "generation": generation}),
+                       encoding="utf-8")
+        os.replace(tmp, self._state_path())

@@ -1,0 +1,159 @@
+"""The persistent search index: found at once after a write, never a rolled-back one, kept
+across restarts, rebuilt when the store changed while the service was down, transliterated."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from service.app import create_app
+from service.config import REPO_ROOT, Settings
+from service.search_index import SearchIndex, index_dir
+from service.store import EmbeddedStore
+from tests.live import copy_store
+
+TOKEN = "a-test-token-for-the-search-index"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+GRAPH = "https://w3id.org/qantar/graph/search-test"
+PERSON = "https://w3id.org/qantar/id/person/zhanbolat-testov"
+TOKAYEV = "/page/id/person/kassym-jomart-tokayev"
+TURTLE = f"""<{PERSON}> a <https://schema.org/Person> ;
+  <http://www.w3.org/2000/01/rdf-schema#label> "Zhanbolat Testov"@en ;
+  <http://www.w3.org/2004/02/skos/core#prefLabel> "Жанболат Тестов"@ru .
+"""
+
+
+def _app(store: Path) -> Flask:
+    app = create_app(Settings.from_env({
+        "QANTAR_STORE": str(store), "QANTAR_DATA_DIR": str(REPO_ROOT),
+        "QANTAR_QUERY_WORKERS": "1", "QANTAR_WRITE_TOKEN": TOKEN}))
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def store(tmp_path: Path, bundle_store_template: Path) -> Path:
+    return copy_store(bundle_store_template, tmp_path / "store")
+
+
+@pytest.fixture
+def app(store: Path) -> Iterator[Flask]:
+    app = _app(store)
+    yield app
+    app.extensions["qantar"].close()
+
+
+def hits(client: FlaskClient, query: str) -> list[str]:
+    answer = client.get("/search.json", query_string={"q": query})
+    assert answer.status_code == 200
+    return [hit["iri"] for hit in answer.get_json()]
+
+
+def test_a_name_written_is_found_at_once_and_gone_with_its_graph(app: Flask) -> None:
+    client = app.test_client()
+    assert hits(client, "Testov") == []
+    put = client.put("/store", query_string={"graph": GRAPH}, data=TURTLE,
+                     headers={**AUTH, "Content-Type": "text/turtle"})
+    assert put.status_code == 201
+    index: SearchIndex = app.extensions["qantar"].search
+    # just that graph, and the provenance graph that records the upload
+    assert index._pending[app.extensions["qantar"].generation] == {
+        GRAPH, "https://w3id.org/qantar/graph/provenance"}
+    assert hits(client, "Testov") == [PERSON]
+    assert hits(client, "Тестов") == [PERSON]  # in Cyrillic, and by its transliteration:
+    assert hits(client, "Zhanbolat Testov") == [PERSON]
+    assert client.delete("/store", query_string={"graph": GRAPH},
+                         headers=AUTH).status_code == 204
+    assert hits(client, "Testov") == []
+
+
+def test_a_refused_write_is_never_indexed(app: Flask) -> None:
+    client = app.test_client()
+    broken = TURTLE + "<oops"
+    put = client.put("/store", query_string={"graph": GRAPH}, data=broken,
+                     headers={**AUTH, "Content-Type": "text/turtle"})
+    assert put.status_code == 400
+    assert hits(client, "Testov") == []
+
+
+def test_a_sparql_update_reindexes_the_graphs_it_names(app: Flask) -> None:
+    client = app.test_client()
+    update = f"INSERT DATA {{ GRAPH <{GRAPH}> {{ {TURTLE} }} }}"
+    answer = client.post("/sparql", data={"update": update}, headers=AUTH)
+    assert answer.status_code in (200, 204)
+    state = app.extensions["qantar"]
+    assert state.search._pending[state.generation] == {GRAPH}  # not the person, a subject
+    assert hits(client, "zhanbolat") == [PERSON]
+    # relative to the endpoint, as the engine resolves it
+    relative = "DELETE WHERE { GRAPH <search-test> { ?s ?p ?o } }"
+    base_graph = "http://localhost/search-test"
+    client.post("/sparql", data={"update": f"INSERT DATA {{ GRAPH <{base_graph}> {{ "
+                                           f"{TURTLE.replace('Testov', 'Relativov')} }} }}"},
+                headers=AUTH)
+    assert hits(client, "Relativov") == [PERSON]
+    assert client.post("/sparql", data={"update": relative},
+                       headers=AUTH).status_code in (200, 204)
+    assert state.search._pending[state.generation] == {base_graph}
+    assert hits(client, "Relativov") == []
+
+
+def test_an_update_that_may_touch_any_graph_rebuilds(app: Flask) -> None:
+    client = app.test_client()
+    client.put("/store", query_string={"graph": GRAPH}, data=TURTLE,
+               headers={**AUTH, "Content-Type": "text/turtle"})
+    assert hits(client, "Testov") == [PERSON]
+    update = ("DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o "
+              "FILTER(?s = <" + PERSON + ">) } }")
+    assert client.post("/sparql", data={"update": update},
+                       headers=AUTH).status_code in (200, 204)
+    state = app.extensions["qantar"]
+    assert state.search._pending[state.generation] is None
+    assert hits(client, "Testov") == []
+
+
+def test_a_transliteration_finds_a_name_written_in_cyrillic(app: Flask) -> None:
+    # "Tokaev" is how Токаев transliterates; his English name, Tokayev, does not contain it
+    found = hits(app.test_client(), "Tokaev")
+    assert found and found[0].endswith(TOKAYEV.removeprefix("/page/"))
+
+
+def test_the_index_is_kept_across_restarts(store: Path, monkeypatch: pytest.MonkeyPatch
+                                           ) -> None:
+    first = _app(store)
+    try:
+        assert hits(first.test_client(), "Tokayev")
+    finally:
+        first.extensions["qantar"].close()
+    assert (index_dir(store) / "qantar-state.json").is_file()
+
+    def rebuild(self: SearchIndex, _store: object) -> None:
+        raise AssertionError("the index was built again")
+
+    monkeypatch.setattr(SearchIndex, "_rebuild", rebuild)
+    again = _app(store)
+    try:
+        found = hits(again.test_client(), "Tokayev")
+        assert found[0].endswith(TOKAYEV.removeprefix("/page/"))
+    finally:
+        again.extensions["qantar"].close()
+
+
+def test_a_store_changed_while_the_service_was_down_is_indexed_again(store: Path) -> None:
+    first = _app(store)
+    try:
+        assert hits(first.test_client(), "Testov") == []
+    finally:
+        first.extensions["qantar"].close()
+    with EmbeddedStore(store) as db:  # as a command writes while the service is down
+        db.load_graph(io.BytesIO(TURTLE.encode()), ox.RdfFormat.TURTLE, GRAPH)
+    again = _app(store)
+    try:
+        assert hits(again.test_client(), "Testov") == [PERSON]
+    finally:
+        again.extensions["qantar"].close()
