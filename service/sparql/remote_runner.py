@@ -73,8 +73,11 @@ class RemoteQueryRunner:
         """Run ``job`` on the remote store; yields its messages. Raises QueryTimeout, BadQuery
         (the server refused the query) or StoreUnavailable."""
         deadline = time.monotonic() + timeout
+        dialect = self.store.dialect
         accept = ", ".join(filter(None, [job.results_type, job.graph_type and
                                          f"{job.graph_type};q=0.9"]))
+        if not dialect.passes_answers_through:  # read and rewritten (service.remote_dialect)
+            accept = ANSWERS_ANY_SERVER_WRITES
         ask = dict(union=self._union(job), default_graphs=job.default_graphs,
                    named_graphs=job.named_graphs, timeout=timeout)
         # relative IRIs resolve against our endpoint, not the server (same line: line numbers
@@ -91,7 +94,10 @@ class RemoteQueryRunner:
         with response:
             mime = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if job.row_cap:
-                yield _rows(response.content, mime, job.row_cap)
+                yield _rows(dialect.fix_results(response.content, mime), mime, job.row_cap)
+                return
+            if not dialect.passes_answers_through:
+                yield from _converted(dialect.fix_results(response.content, mime), mime, job)
                 return
             if mime in (job.results_type, job.graph_type):
                 triples = mime == job.graph_type and by_media_type(mime, RDF_FORMATS)

@@ -1,0 +1,85 @@
+"""What differs between SPARQL 1.1 servers, in one place: the remote store's dialect.
+
+``RemoteStore`` speaks the standard protocols; where a server reads them its own way, the
+dialect says how to ask it so that the store still behaves as the interface promises. The
+standard dialect (Oxigraph server, Fuseki, GraphDB) changes nothing. ``Virtuoso`` (measured on
+7.2.5, docs/remote-stores.md) gets, through the same protocols:
+
+- Qantar's default graph as one named graph (``DEFAULT_GRAPH``), since Virtuoso's default graph
+  is every graph: queries get it as ``default-graph-uri``, updates as ``using-graph-uri``, the
+  Graph Store as ``?graph=``; the union of all graphs is asked for by listing them, which also
+  keeps Virtuoso's own system graphs out of every answer;
+- graphs listed from ``GRAPH ?g { ?s ?p ?o }`` (``GRAPH ?g { }`` answers one empty row, and
+  ``ASK { GRAPH <g> { } }`` is true for every IRI) without the system graphs;
+- data with blank nodes sent by the Graph Store Protocol (``INSERT DATA`` refuses them);
+- its blank nodes in JSON results (``nodeID://b10023``) renamed to labels every parser reads.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+
+class Dialect:
+    """A standard SPARQL 1.1 server: the protocols as written."""
+
+    name = "standard"
+    #: the named graph that stands for Qantar's default graph, where the server has none
+    default_graph: str | None = None
+    #: whether ``INSERT DATA`` may carry blank nodes
+    inserts_blank_nodes = True
+    #: whether the server's answers may be passed on to clients as they are
+    passes_answers_through = True
+
+    def is_system_graph(self, iri: str) -> bool:
+        """A graph of the server's own, which Qantar never lists or shows."""
+        return False
+
+    def fix_results(self, body: bytes, media_type: str) -> bytes:
+        """The server's query results as every parser reads them."""
+        return body
+
+
+class Virtuoso(Dialect):
+    """OpenLink Virtuoso 7 (see the module docstring)."""
+
+    name = "virtuoso"
+    default_graph = "urn:x-qantar:default-graph"
+    inserts_blank_nodes = False
+    passes_answers_through = False
+
+    #: the graphs a fresh Virtuoso 7.2 holds (its RDF views, LDP and endpoint descriptions)
+    SYSTEM_GRAPHS = frozenset({
+        "http://www.openlinksw.com/schemas/virtrdf#",
+        "http://www.w3.org/ns/ldp#",
+        "http://www.w3.org/2002/07/owl#",
+        "http://localuriqaserver/sparql",
+        "http://localuriqaserver/DAV/",
+    })
+    #: a Virtuoso without [URIQA] DefaultHost names its own graphs under this
+    SYSTEM_PREFIXES = ("http://localhost:8890/",)
+
+    def is_system_graph(self, iri: str) -> bool:
+        return iri in self.SYSTEM_GRAPHS or iri.startswith(self.SYSTEM_PREFIXES)
+
+    def fix_results(self, body: bytes, media_type: str) -> bytes:
+        if "json" not in media_type or b"nodeID://" not in body:
+            return body
+        answer = json.loads(body)
+        for row in answer.get("results", {}).get("bindings", []):
+            for term in row.values():
+                if term.get("type") == "bnode":
+                    term["value"] = _BLANK_LABEL.sub("", term["value"])
+        return json.dumps(answer).encode("utf-8")
+
+
+_BLANK_LABEL = re.compile(r"^nodeID://")
+
+
+def choose(setting: str, server_header: str) -> Dialect:
+    """The dialect the settings name, or (``auto``) the one the server's ``Server`` header
+    shows."""
+    if setting == "virtuoso" or (setting == "auto" and server_header.startswith("Virtuoso")):
+        return Virtuoso()
+    return Dialect()
