@@ -12,7 +12,8 @@ standard dialect (Oxigraph server, Fuseki, GraphDB) changes nothing. ``Virtuoso`
 - graphs listed from ``GRAPH ?g { ?s ?p ?o }`` (``GRAPH ?g { }`` answers one empty row, and
   ``ASK { GRAPH <g> { } }`` is true for every IRI) without the system graphs;
 - data with blank nodes sent by the Graph Store Protocol (``INSERT DATA`` refuses them);
-- its blank nodes in JSON results (``nodeID://b10023``) renamed to labels every parser reads.
+- its blank nodes in JSON results (``nodeID://b10023``) renamed to labels every parser reads,
+  and its booleans there (``"1"``) written in their canonical form (``"true"``).
 """
 
 from __future__ import annotations
@@ -64,17 +65,23 @@ class Virtuoso(Dialect):
         return iri in self.SYSTEM_GRAPHS or iri.startswith(self.SYSTEM_PREFIXES)
 
     def fix_results(self, body: bytes, media_type: str) -> bytes:
-        if "json" not in media_type or b"nodeID://" not in body:
+        """Blank nodes ``nodeID://b10023`` as ``b10023``; booleans, which Virtuoso's JSON
+        writes ``"1"`` and ``"0"`` (its N-Triples ``"true"``), in the canonical form."""
+        if "json" not in media_type or (b"nodeID://" not in body and BOOLEAN.encode() not in body):
             return body
         answer = json.loads(body)
         for row in answer.get("results", {}).get("bindings", []):
             for term in row.values():
                 if term.get("type") == "bnode":
                     term["value"] = _BLANK_LABEL.sub("", term["value"])
+                elif term.get("datatype") == BOOLEAN and term.get("value") in _BOOLEANS:
+                    term["value"] = _BOOLEANS[term["value"]]
         return json.dumps(answer).encode("utf-8")
 
 
 _BLANK_LABEL = re.compile(r"^nodeID://")
+BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_BOOLEANS = {"1": "true", "0": "false"}
 
 
 def choose(setting: str, server_header: str) -> Dialect:

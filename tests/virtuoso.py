@@ -170,3 +170,16 @@ def _wait_until_up(server: Virtuoso, process: subprocess.Popen) -> None:
 def in_ci() -> bool:
     """CI sets CI=true: there a missing Virtuoso is a failure, not a skip."""
     return os.environ.get("CI", "").lower() in ("true", "1", "yes")
+
+
+def require() -> str:
+    """``virtuoso-t``, or a skip with the reason where it is absent outside CI (in CI, where
+    `make test` installs it, its absence is a failure)."""
+    import pytest
+
+    command = binary()
+    if command is None:
+        if in_ci():
+            pytest.fail(missing_reason() + "; CI must have it (make virtuoso)")
+        pytest.skip(missing_reason())
+    return command
