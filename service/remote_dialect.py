@@ -20,6 +20,12 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
+
+from service.sparql.rdflib_parse import parse_query_tree
+
+#: What every SPARQL 1.1 server writes, for any kind of query, most wanted first.
+RESULTS_OR_TRIPLES = "application/sparql-results+json, application/n-triples;q=0.9"
 
 
 class Dialect:
@@ -36,6 +42,10 @@ class Dialect:
     def is_system_graph(self, iri: str) -> bool:
         """A graph of the server's own, which Qantar never lists or shows."""
         return False
+
+    def accept(self, query: str) -> str:
+        """The Accept header for an answer Qantar reads (any query form)."""
+        return RESULTS_OR_TRIPLES
 
     def fix_results(self, body: bytes, media_type: str) -> bytes:
         """The server's query results as every parser reads them."""
@@ -64,6 +74,12 @@ class Virtuoso(Dialect):
     def is_system_graph(self, iri: str) -> bool:
         return iri in self.SYSTEM_GRAPHS or iri.startswith(self.SYSTEM_PREFIXES)
 
+    def accept(self, query: str) -> str:
+        """One media type: Virtuoso ignores q-values and answers a CONSTRUCT as SPARQL JSON
+        results when that comes first (and a SELECT as RDF when N-Triples does)."""
+        triples = _gives_triples(query)
+        return "application/n-triples" if triples else "application/sparql-results+json"
+
     def fix_results(self, body: bytes, media_type: str) -> bytes:
         """Blank nodes ``nodeID://b10023`` as ``b10023``; booleans, which Virtuoso's JSON
         writes ``"1"`` and ``"0"`` (its N-Triples ``"true"``), in the canonical form."""
@@ -82,6 +98,17 @@ class Virtuoso(Dialect):
 _BLANK_LABEL = re.compile(r"^nodeID://")
 BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 _BOOLEANS = {"1": "true", "0": "false"}
+
+
+@lru_cache(maxsize=1024)
+def _gives_triples(query: str) -> bool:
+    """Whether ``query`` is a CONSTRUCT or DESCRIBE, by its parse (a text rdflib cannot parse
+    is sent for results: the server's own error then says what is wrong)."""
+    try:
+        form = parse_query_tree(query)[1].name
+    except Exception:  # noqa: BLE001 - any parse failure
+        return False
+    return form in ("ConstructQuery", "DescribeQuery")
 
 
 def choose(setting: str, server_header: str) -> Dialect:

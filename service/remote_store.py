@@ -34,7 +34,7 @@ from service.errors import (
 )
 from service.formats import N_TRIPLES, READABLE_RDF, SPARQL_JSON, SPARQL_XML, by_media_type
 from service.protected import PROTECTED_GRAPHS, reaches_unnamed_graphs
-from service.remote_dialect import Dialect, choose
+from service.remote_dialect import RESULTS_OR_TRIPLES, Dialect, choose
 from service.sparql.dataset import has_dataset_clause
 from service.store import QueryResult, Triples, clear_dataset
 from service.xml_safety import check_xml
@@ -44,7 +44,7 @@ _T = TypeVar("_T")
 #: Triples per request when uploading in chunks.
 CHUNK_TRIPLES = 100_000
 #: What every SPARQL 1.1 server writes, for any kind of query.
-ANSWERS_ANY_SERVER_WRITES = f"{SPARQL_JSON.media_type}, {N_TRIPLES.media_type};q=0.9"
+ANSWERS_ANY_SERVER_WRITES = RESULTS_OR_TRIPLES
 #: Seconds the list of graphs is reused between this store's own writes (other writers' new
 #: graphs show within this time).
 GRAPHS_FRESH = 1.0
@@ -173,7 +173,7 @@ class RemoteStore:
 
     def query(self, sparql: str, use_default_graph_as_union: bool = True) -> QueryResult:
         """Solutions, a boolean, or triples, of the types every store answers with."""
-        response = self.query_response(sparql, ANSWERS_ANY_SERVER_WRITES,
+        response = self.query_response(sparql, self.dialect.accept(sparql),
                                        union=use_default_graph_as_union)
         kind = response.headers.get("Content-Type", "").split(";")[0].strip()
         body = self.dialect.fix_results(response.content, kind)
@@ -351,7 +351,9 @@ class RemoteStore:
             return True
         if not self.graph_exists(graph):
             return False
-        self.update(f"DROP GRAPH {ox.NamedNode(graph)}")
+        # SILENT: Virtuoso refuses DROP GRAPH of a graph the Graph Store Protocol created
+        # ("not explicitly created"), and drops it silently
+        self.update(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
         return True
 
     def create_graph(self, graph: str) -> None:

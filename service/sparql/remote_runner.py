@@ -77,7 +77,7 @@ class RemoteQueryRunner:
         accept = ", ".join(filter(None, [job.results_type, job.graph_type and
                                          f"{job.graph_type};q=0.9"]))
         if not dialect.passes_answers_through:  # read and rewritten (service.remote_dialect)
-            accept = ANSWERS_ANY_SERVER_WRITES
+            accept = dialect.accept(job.query)
         ask = dict(union=self._union(job), default_graphs=job.default_graphs,
                    named_graphs=job.named_graphs, timeout=timeout)
         # relative IRIs resolve against our endpoint, not the server (same line: line numbers
