@@ -233,14 +233,16 @@ class RemoteStore:
             raise BadQuery(f"the update failed on the SPARQL server: {err}") from err
 
     def graphs(self) -> list[str]:
-        cached = self._graphs
-        if cached is not None and time.monotonic() - cached[0] < GRAPHS_FRESH:
-            return list(cached[1])
         dialect = self.dialect
         if dialect.default_graph is None:
             rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", False)
-        else:  # its answer to GRAPH ?g { } is one empty row; this form lists created graphs too
-            rows = self.query_rows("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+            return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
+        # every query names the graphs on such a server (``_dataset``): the list is reused
+        cached = self._graphs
+        if cached is not None and time.monotonic() - cached[0] < GRAPHS_FRESH:
+            return list(cached[1])
+        # its answer to GRAPH ?g { } is one empty row; this form lists created graphs too
+        rows = self.query_rows("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         graphs = sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)
                         and not dialect.is_system_graph(row["g"].value)
                         and row["g"].value != dialect.default_graph)
