@@ -47,6 +47,11 @@ class Dialect:
         """The Accept header for an answer Qantar reads (any query form)."""
         return RESULTS_OR_TRIPLES
 
+    def with_base(self, query: str, base_iri: str) -> str:
+        """``query`` with relative IRIs resolved against ``base_iri`` (our endpoint), on the
+        same line, so that line numbers in the server's messages stay right."""
+        return f"BASE <{base_iri}> {query}"
+
     def fix_results(self, body: bytes, media_type: str) -> bytes:
         """The server's query results as every parser reads them."""
         return body
@@ -80,6 +85,11 @@ class Virtuoso(Dialect):
         triples = _gives_triples(query)
         return "application/n-triples" if triples else "application/sparql-results+json"
 
+    def with_base(self, query: str, base_iri: str) -> str:
+        """Virtuoso refuses a second BASE (and any BASE after a PREFIX): a query that declares
+        its own base, which wins anyway, is sent as it is."""
+        return query if _declares_base(query) else super().with_base(query, base_iri)
+
     def fix_results(self, body: bytes, media_type: str) -> bytes:
         """Blank nodes ``nodeID://b10023`` as ``b10023``; booleans, which Virtuoso's JSON
         writes ``"1"`` and ``"0"`` (its N-Triples ``"true"``), in the canonical form."""
@@ -109,6 +119,16 @@ def _gives_triples(query: str) -> bool:
     except Exception:  # noqa: BLE001 - any parse failure
         return False
     return form in ("ConstructQuery", "DescribeQuery")
+
+
+@lru_cache(maxsize=1024)
+def _declares_base(query: str) -> bool:
+    """Whether the prologue of ``query`` has a BASE, by its parse."""
+    try:
+        prologue = parse_query_tree(query)[0]
+    except Exception:  # noqa: BLE001 - any parse failure: the server's parser will say
+        return False
+    return any(getattr(part, "name", None) == "Base" for part in prologue)
 
 
 def choose(setting: str, server_header: str) -> Dialect:

@@ -57,3 +57,11 @@ def test_virtuoso_system_graphs_are_not_ours() -> None:
     assert Virtuoso().is_system_graph("http://www.openlinksw.com/schemas/virtrdf#")
     assert Virtuoso().is_system_graph("http://localuriqaserver/sparql")
     assert not Virtuoso().is_system_graph("https://w3id.org/qantar/graph/ontology")
+
+
+def test_a_query_with_its_own_base_is_sent_to_virtuoso_without_ours() -> None:
+    own = "BASE <http://example.org/> SELECT * { <a> ?p ?o }"
+    assert Virtuoso().with_base(own, "http://qantar/") == own
+    assert Virtuoso().with_base("SELECT * { <a> ?p ?o }", "http://qantar/") \
+        == "BASE <http://qantar/> SELECT * { <a> ?p ?o }"
+    assert Dialect().with_base(own, "http://qantar/") == "BASE <http://qantar/> " + own

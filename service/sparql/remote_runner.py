@@ -82,7 +82,8 @@ class RemoteQueryRunner:
                    named_graphs=job.named_graphs, timeout=timeout)
         # relative IRIs resolve against our endpoint, not the server (same line: line numbers
         # in error messages stay right)
-        query = f"BASE {ox.NamedNode(job.base_iri)} {job.query}" if job.base_iri else job.query
+        query = (dialect.with_base(job.query, ox.NamedNode(job.base_iri).value)
+                 if job.base_iri else job.query)
         try:
             try:
                 response = self.store.query_response(query, accept, **ask)
