@@ -8,8 +8,10 @@ docs give (docs/remote-stores.md), measured in ../shared/reference/virtuoso.md.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Iterator
@@ -133,7 +135,8 @@ def virtuoso_server(directory: Path) -> Iterator[Virtuoso]:
     ini.write_text(INI.format(dir=directory, sql=sql, http=http), encoding="utf-8")
     log = (directory / "stdout.log").open("wb")
     process = subprocess.Popen([command, "+foreground", "+configfile", str(ini)],
-                               cwd=directory, stdout=log, stderr=subprocess.STDOUT)
+                               cwd=directory, stdout=log, stderr=subprocess.STDOUT,
+                               preexec_fn=_die_with_parent)
     server = Virtuoso(f"http://127.0.0.1:{http}", directory, sql)
     try:
         _wait_until_up(server, process)
@@ -148,6 +151,16 @@ def virtuoso_server(directory: Path) -> Iterator[Virtuoso]:
             process.kill()
             process.wait()
         log.close()
+
+
+def _die_with_parent() -> None:
+    """Linux: SIGTERM to Virtuoso when the process that started it dies, even when that one
+    is killed before it could stop Virtuoso itself (no database left running)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def _wait_until_up(server: Virtuoso, process: subprocess.Popen) -> None:
