@@ -11,8 +11,9 @@ UI_STAMP := service/static/yasgui/.built
 YASGUI_BUILD := ui/node_modules/@triply/yasgui/build
 CHROMIUM := /usr/bin/chromium
 WRK := /usr/bin/wrk
+VIRTUOSO := /usr/bin/virtuoso-t
 
-.PHONY: venv ui browser seccomp test lint serve bench clean
+.PHONY: venv ui browser seccomp virtuoso test lint serve bench clean
 
 venv: $(STAMP)
 
@@ -45,6 +46,14 @@ $(CHROMIUM):
 seccomp:
 	@ldconfig -p | grep -q libseccomp.so.2 || { $(SUDO) apt-get update -q && $(APT_INSTALL) libseccomp2; }
 
+# Debian's Virtuoso 7 (virtuoso-t, isql-vt: no service is set up), the second SPARQL server the
+# remote-store tests start from a private directory (tests/virtuoso.py).
+virtuoso: $(VIRTUOSO)
+
+$(VIRTUOSO):
+	$(SUDO) apt-get update -q
+	$(APT_INSTALL) virtuoso-opensource-7-bin
+
 $(WRK):
 	$(SUDO) apt-get update -q
 	$(APT_INSTALL) wrk
@@ -52,7 +61,7 @@ $(WRK):
 lint: venv
 	$(BIN)/ruff check .
 
-test: venv ui browser seccomp
+test: venv ui browser seccomp virtuoso
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 

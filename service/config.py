@@ -90,6 +90,12 @@ def _hosts(raw: str) -> frozenset[str]:
     return frozenset(h.strip().lower() for h in raw.split(",") if h.strip())
 
 
+def _engine(raw: str) -> str:
+    if raw not in ("auto", "standard", "virtuoso"):
+        raise ValueError("must be auto, standard or virtuoso")
+    return raw
+
+
 _count = _number(int)
 _seconds = _number(float)
 
@@ -115,6 +121,11 @@ SETTINGS: tuple[Setting, ...] = (
             "default graph (Oxigraph's); empty for servers whose default graph is that union "
             "already (Virtuoso, GraphDB, Neptune, or Fuseki with `unionDefaultGraph`).",
             keep_empty=True),
+    Setting("QANTAR_STORE_ENGINE", "auto",
+            "Which server the remote store is, for what servers read their own way "
+            "(service.remote_dialect): `virtuoso`, `standard` (Oxigraph, Fuseki, GraphDB), or "
+            "`auto`: Virtuoso when its answers say `Server: Virtuoso`, else standard.",
+            _engine),
     Setting("QANTAR_STATE_DIR", "var",
             "Where the remote store's import journal is kept (in `remote-store` inside it).",
             _absolute),
@@ -184,6 +195,7 @@ class Settings:
     store_gsp: str | None
     store_auth: str | None
     store_union: str
+    store_engine: str
     state_dir: Path
     base_iri: str
     data_dir: Path

@@ -1,17 +1,19 @@
 """The store on an existing SPARQL 1.1 server, through the standard protocols only.
 
 Query, Update and the Graph Store HTTP Protocol, at URLs given by configuration (Oxigraph
-server: ``/query``, ``/update``, ``/store``), with optional basic or bearer authentication,
-timeouts and one reused HTTP session. Answers come back as pyoxigraph objects (parsed with
-pyoxigraph's own result and RDF parsers) of the types service.store names, so the rest of
-Qantar cannot tell the two stores apart. What the protocols cannot promise (one transaction
-across several requests) is done with one SPARQL Update wherever possible; see ``load_graph``
-for imports.
+server: ``/query``, ``/update``, ``/store``), with optional basic, digest or bearer
+authentication, timeouts and one reused HTTP session. What a server reads its own way
+(Virtuoso) is asked in the form its dialect gives (service.remote_dialect), chosen here and
+nowhere else. Answers come back as pyoxigraph objects (parsed with pyoxigraph's own result and
+RDF parsers) of the types service.store names, so the rest of Qantar cannot tell the stores
+apart. What the protocols cannot promise (one transaction across several requests) is done
+with one SPARQL Update wherever possible; see ``load_graph`` for imports.
 """
 
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, TypeVar
 
@@ -32,6 +34,7 @@ from service.errors import (
 )
 from service.formats import N_TRIPLES, READABLE_RDF, SPARQL_JSON, SPARQL_XML, by_media_type
 from service.protected import PROTECTED_GRAPHS, reaches_unnamed_graphs
+from service.remote_dialect import RESULTS_OR_TRIPLES, Dialect, choose
 from service.sparql.dataset import has_dataset_clause
 from service.store import QueryResult, Triples, clear_dataset
 from service.xml_safety import check_xml
@@ -41,7 +44,12 @@ _T = TypeVar("_T")
 #: Triples per request when uploading in chunks.
 CHUNK_TRIPLES = 100_000
 #: What every SPARQL 1.1 server writes, for any kind of query.
-ANSWERS_ANY_SERVER_WRITES = f"{SPARQL_JSON.media_type}, {N_TRIPLES.media_type};q=0.9"
+ANSWERS_ANY_SERVER_WRITES = RESULTS_OR_TRIPLES
+#: Seconds the list of graphs is reused between this store's own writes (other writers' new
+#: graphs show within this time).
+GRAPHS_FRESH = 1.0
+#: Characters of a server's error text repeated in our messages (some echo the whole request).
+ERROR_TEXT = 500
 
 
 class RemoteStore:
@@ -52,7 +60,8 @@ class RemoteStore:
     def __init__(self, query_url: str, update_url: str | None = None,
                  gsp_url: str | None = None, auth: str | None = None, timeout: float = 30.0,
                  write_timeout: float = 120.0,
-                 union_parameter: str | None = "union-default-graph") -> None:
+                 union_parameter: str | None = "union-default-graph",
+                 engine: str = "auto") -> None:
         self.query_url = query_url
         self.update_url = update_url or _sibling(query_url, "update")
         self.gsp_url = gsp_url or _sibling(query_url, "store")
@@ -60,6 +69,9 @@ class RemoteStore:
         # deleting is slow on some servers (Oxigraph drops about 8,000 triples a second)
         self.write_timeout = write_timeout
         self.union_parameter = union_parameter
+        self.engine = engine
+        self._dialect: Dialect | None = None
+        self._graphs: tuple[float, list[str]] | None = None
         self.session = requests.Session()
         if auth:
             scheme, _, credentials = auth.partition(" ")
@@ -84,11 +96,25 @@ class RemoteStore:
         return cls(settings.store_url, settings.store_update, settings.store_gsp,
                    settings.store_auth, timeout=settings.query_timeout,
                    write_timeout=settings.write_timeout,
-                   union_parameter=settings.store_union or None)
+                   union_parameter=settings.store_union or None,
+                   engine=settings.store_engine)
 
     @property
     def path(self) -> str:  # for messages
         return self.query_url
+
+    @property
+    def dialect(self) -> Dialect:
+        """How this server is asked (service.remote_dialect): as configured, or found from its
+        ``Server`` header at the first use (not at start: the server may be down then)."""
+        if self._dialect is None:
+            header = ""
+            if self.engine == "auto":
+                response = self._request("GET", self.query_url, params={"query": "ASK {}"},
+                                         headers={"Accept": SPARQL_JSON.media_type})
+                header = response.headers.get("Server", "")
+            self._dialect = choose(self.engine, header)
+        return self._dialect
 
     # -- HTTP ---------------------------------------------------------------------------------
 
@@ -106,7 +132,7 @@ class RemoteStore:
             text = response.text.strip()
             if text.startswith("error at "):  # Oxigraph's parser: say it as we do
                 raise BadQuery.syntax(text)
-            raise BadQuery(f"the SPARQL server refused the request: {text}")
+            raise BadQuery(f"the SPARQL server refused the request: {_shortened(text)}")
         if response.status_code == 406:
             raise RemoteNotAcceptable(response.text.strip())
         if response.status_code == 404 and method in ("GET", "DELETE", "HEAD"):
@@ -114,7 +140,7 @@ class RemoteStore:
         if response.status_code >= 300:
             kind = RemoteServerError if response.status_code >= 500 else StoreUnavailable
             raise kind(f"the SPARQL server at {url} answered {response.status_code}: "
-                       f"{response.text.strip()[:300]}")
+                       f"{_shortened(response.text.strip())}")
         return response
 
     def query_response(self, sparql: str, accept: str, *, union: bool = True,
@@ -124,20 +150,33 @@ class RemoteStore:
         params: list[tuple[str, str]] = [("default-graph-uri", g) for g in default_graphs]
         params += [("named-graph-uri", g) for g in named_graphs]
         # a query with its own FROM / FROM NAMED keeps it (the union parameter would override it)
-        if union and not params and self.union_parameter and not has_dataset_clause(sparql):
-            params.append((self.union_parameter, "true"))
+        if not params and not has_dataset_clause(sparql):
+            params = self._dataset(union)
         # a form POST: every SPARQL 1.1 server takes it (Virtuoso hangs on a direct POST)
         return self._request("POST", self.query_url, data=[("query", sparql), *params],
                              headers={"Accept": accept}, timeout=timeout, stream=True)
+
+    def _dataset(self, union: bool) -> list[tuple[str, str]]:
+        """The protocol's parameters for the store's own dataset: every graph as the default
+        graph (``union``), or the default graph alone, with the named graphs."""
+        default = self.dialect.default_graph
+        if default is None:
+            union_asked = union and self.union_parameter
+            return [(self.union_parameter, "true")] if union_asked else []
+        # named explicitly: the server's default graph (every graph, its own included) is not ours
+        graphs = self.graphs()
+        defaults = [*graphs, default] if union else [default]
+        return ([("default-graph-uri", g) for g in defaults]
+                + [("named-graph-uri", g) for g in graphs])
 
     # -- the store interface ------------------------------------------------------------------
 
     def query(self, sparql: str, use_default_graph_as_union: bool = True) -> QueryResult:
         """Solutions, a boolean, or triples, of the types every store answers with."""
-        response = self.query_response(sparql, ANSWERS_ANY_SERVER_WRITES,
+        response = self.query_response(sparql, self.dialect.accept(sparql),
                                        union=use_default_graph_as_union)
         kind = response.headers.get("Content-Type", "").split(";")[0].strip()
-        body = response.content
+        body = self.dialect.fix_results(response.content, kind)
         results = by_media_type(kind, (SPARQL_JSON, SPARQL_XML))
         rdf = by_media_type(kind, READABLE_RDF)
         try:
@@ -174,15 +213,52 @@ class RemoteStore:
         """One SPARQL Update request (one transaction on Oxigraph, Fuseki, GraphDB)."""
         if base_iri:  # resolve relative IRIs against our endpoint, not the server's
             sparql = f"BASE {ox.NamedNode(base_iri)} {sparql}"
+        form: list[tuple[str, str]] = [("update", sparql)]
+        default = self.dialect.default_graph
+        self._graphs = None
         try:
-            self._request("POST", self.update_url, data=[("update", sparql)],
-                          timeout=self.write_timeout)
+            if default is None:
+                self._request("POST", self.update_url, data=form, timeout=self.write_timeout)
+                return
+            try:  # the default graph the update writes and reads is ours
+                self._request("POST", self.update_url, data=[*form, ("using-graph-uri", default)],
+                              timeout=self.write_timeout)
+            except BadQuery as err:
+                # the update says USING or WITH itself, which the protocol forbids beside the
+                # parameter: the server's parse decided; send it as it is
+                if "violates restrictions on allowed graph names" not in str(err):
+                    raise
+                self._request("POST", self.update_url, data=form, timeout=self.write_timeout)
         except RemoteServerError as err:  # Oxigraph answers 500 when an operation fails
             raise BadQuery(f"the update failed on the SPARQL server: {err}") from err
 
     def graphs(self) -> list[str]:
-        rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", False)
-        return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
+        dialect = self.dialect
+        if dialect.default_graph is None:
+            rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", False)
+            return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
+        # every query names the graphs on such a server (``_dataset``): the list is reused
+        cached = self._graphs
+        if cached is not None and time.monotonic() - cached[0] < GRAPHS_FRESH:
+            return list(cached[1])
+        # its answer to GRAPH ?g { } is one empty row; this form lists created graphs too
+        rows = self.query_rows("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        graphs = sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)
+                        and not dialect.is_system_graph(row["g"].value)
+                        and row["g"].value != dialect.default_graph)
+        self._graphs = (time.monotonic(), graphs)
+        return list(graphs)
+
+    def query_rows(self, sparql: str) -> ox.QuerySolutions:
+        """A SELECT on the server's own dataset (every graph it has), for listing graphs."""
+        response = self._request("POST", self.query_url, data=[("query", sparql)],
+                                 headers={"Accept": SPARQL_JSON.media_type})
+        body = self.dialect.fix_results(response.content, SPARQL_JSON.media_type)
+        try:
+            return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+        except (SyntaxError, ValueError) as err:
+            raise StoreUnavailable(f"the SPARQL server at {self.query_url} answered something "
+                                   f"that is not valid SPARQL JSON results: {err}") from err
 
     def triple_count(self, graph: str | None = None) -> int:
         """Triples in ``graph``, or in the whole store (every graph) when ``graph`` is None."""
@@ -196,21 +272,37 @@ class RemoteStore:
     def graph_exists(self, graph: str | None) -> bool:
         if graph is None:
             return True
+        if self.dialect.default_graph is not None:  # ASK { GRAPH <g> { } } is true for any IRI
+            return ox.NamedNode(graph).value in self.graphs()
         return bool(self.query(f"ASK {{ GRAPH {ox.NamedNode(graph)} {{ }} }}", False))
 
     def default_graph_is_empty(self) -> bool:
         return not bool(self.query("ASK { ?s ?p ?o }", False))
 
     def dump(self, graph: str | None, mime: str, output: BinaryIO | None = None) -> bytes | None:
-        params = {"default": ""} if graph is None else {"graph": graph}
-        response = self._request("GET", self.gsp_url, params=params, headers={"Accept": mime},
-                                 stream=output is not None)
+        try:
+            response = self._request("GET", self.gsp_url, params=self._gsp_params(graph),
+                                     headers={"Accept": mime}, stream=output is not None)
+        except NotFound:
+            if graph is not None or self.dialect.default_graph is None:
+                raise
+            # our default graph, a named graph on this server, does not exist until written
+            return _deliver_bytes(ox.serialize([], format=_rdf_format(mime)), output)
         return _deliver(response, mime, output)
 
     def dump_dataset(self, mime: str, output: BinaryIO | None = None) -> bytes | None:
-        response = self._request("GET", self.gsp_url, headers={"Accept": mime},
-                                 stream=output is not None)
-        return _deliver(response, mime, output)
+        if self.dialect.default_graph is None:
+            response = self._request("GET", self.gsp_url, headers={"Accept": mime},
+                                     stream=output is not None)
+            return _deliver(response, mime, output)
+        # the server's dataset is not ours (its default graph is every graph): graph by graph
+        quads: list[ox.Quad] = []
+        for graph in [None, *self.graphs()]:
+            name = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
+            data = self.dump(graph, N_TRIPLES.media_type) or b""
+            quads += [ox.Quad(t.subject, t.predicate, t.object, name)
+                      for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
+        return _deliver_bytes(ox.serialize(quads, format=_rdf_format(mime)), output)
 
     def replace_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool:
         """GSP PUT: the server replaces the graph in one request."""
@@ -224,11 +316,36 @@ class RemoteStore:
         return created
 
     def add_quads(self, quads: list[ox.Quad]) -> None:
-        self.update("INSERT DATA { " + _quads_block(quads) + " }")
+        if self.dialect.inserts_blank_nodes:
+            self.update("INSERT DATA { " + _quads_block(quads) + " }")
+            return
+        for graph, triples in _by_graph(quads).items():  # one Graph Store POST per graph
+            self._put_or_post("POST", graph, _ntriples_bytes(triples))
 
     def replace_dataset(self, quads: list[ox.Quad]) -> None:
         # the protected graphs, which are not the client's, stay (service.protected)
-        self.update(clear_dataset(self.graphs()) + "INSERT DATA { " + _quads_block(quads) + " }")
+        if self.dialect.inserts_blank_nodes:
+            self.update(clear_dataset(self.graphs())
+                        + "INSERT DATA { " + _quads_block(quads) + " }")
+            return
+        self.update(clear_dataset(self.graphs()).rstrip().rstrip(";"))
+        self.add_quads(quads)
+
+    def replace_graphs(self, graphs: dict[str, list[ox.Triple]]) -> None:
+        """Make each of ``graphs`` hold exactly its triples: one SPARQL Update (one transaction
+        on Oxigraph, Fuseki, GraphDB), or, where INSERT DATA refuses blank nodes, one Graph
+        Store PUT per graph (each one replaces its graph whole)."""
+        if not self.dialect.inserts_blank_nodes:
+            for graph, triples in graphs.items():
+                self._put_or_post("PUT", graph, _ntriples_bytes(triples))
+            return
+        operations = []
+        for graph, triples in graphs.items():
+            name = ox.NamedNode(graph)
+            operations.append(f"DROP SILENT GRAPH {name} ;\nCREATE GRAPH {name} ;\n"
+                              f"INSERT DATA {{ GRAPH {name} {{\n"
+                              f"{_ntriples_bytes(triples).decode('utf-8')}}} }}")
+        self.update(" ;\n".join(operations))
 
     def drop_graph(self, graph: str | None) -> bool:
         if graph is None:
@@ -236,7 +353,9 @@ class RemoteStore:
             return True
         if not self.graph_exists(graph):
             return False
-        self.update(f"DROP GRAPH {ox.NamedNode(graph)}")
+        # SILENT: Virtuoso refuses DROP GRAPH of a graph the Graph Store Protocol created
+        # ("not explicitly created"), and drops it silently
+        self.update(f"DROP SILENT GRAPH {ox.NamedNode(graph)}")
         return True
 
     def create_graph(self, graph: str) -> None:
@@ -277,9 +396,15 @@ class RemoteStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def _gsp_params(self, graph: str | None) -> dict[str, str]:
+        if graph is not None:
+            return {"graph": graph}
+        default = self.dialect.default_graph
+        return {"default": ""} if default is None else {"graph": default}
+
     def _put_or_post(self, method: str, graph: str | None, data: bytes) -> None:
-        params = {"default": ""} if graph is None else {"graph": graph}
-        self._request(method, self.gsp_url, params=params, data=data,
+        self._graphs = None
+        self._request(method, self.gsp_url, params=self._gsp_params(graph), data=data,
                       headers={"Content-Type": "application/n-triples"},
                       timeout=self.write_timeout)
 
@@ -296,6 +421,32 @@ def _deliver(response: requests.Response, mime: str, output: BinaryIO | None) ->
     for chunk in response.iter_content(1 << 16):
         output.write(chunk)
     return None
+
+
+def _deliver_bytes(data: bytes, output: BinaryIO | None) -> bytes | None:
+    if output is None:
+        return data
+    output.write(data)
+    return None
+
+
+def _rdf_format(mime: str) -> ox.RdfFormat:
+    fmt = by_media_type(mime, READABLE_RDF)
+    if fmt is None:
+        raise KeyError(mime)
+    return fmt.rdf
+
+
+def _shortened(text: str) -> str:
+    return text if len(text) <= ERROR_TEXT else text[:ERROR_TEXT] + " …"
+
+
+def _by_graph(quads: Iterable[ox.Quad]) -> dict[str | None, list[ox.Triple]]:
+    graphs: dict[str | None, list[ox.Triple]] = {}
+    for quad in quads:
+        key = None if isinstance(quad.graph_name, ox.DefaultGraph) else quad.graph_name.value
+        graphs.setdefault(key, []).append(ox.Triple(quad.subject, quad.predicate, quad.object))
+    return graphs
 
 
 def _ntriples_bytes(triples: Iterable[ox.Triple]) -> bytes:

@@ -81,6 +81,7 @@ class Store(Protocol):
     def add_quads(self, quads: list[ox.Quad]) -> None: ...
     def replace_dataset(self, quads: list[ox.Quad]) -> None: ...
     def drop_graph(self, graph: str | None) -> bool: ...
+    def replace_graphs(self, graphs: dict[str, list[ox.Triple]]) -> None: ...
 
     # lifetime
     def flush(self) -> None: ...
@@ -424,6 +425,13 @@ class EmbeddedStore:
             return False
         self._oxi.remove_graph(name)
         return True
+
+    def replace_graphs(self, graphs: dict[str, list[ox.Triple]]) -> None:
+        """Make each of ``graphs`` hold exactly its triples, in one transaction."""
+        operations = [f"DROP SILENT GRAPH {ox.NamedNode(g)} ;\nCREATE GRAPH {ox.NamedNode(g)} ;\n"
+                      f"INSERT DATA {{ GRAPH {ox.NamedNode(g)} {{ {_ntriples(triples)} }} }}"
+                      for g, triples in graphs.items()]
+        self.update(" ;\n".join(operations))
 
     def _create(self, name: ox.NamedNode | ox.DefaultGraph, triples: list[ox.Triple]) -> None:
         if triples:

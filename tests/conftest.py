@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +20,8 @@ from service.config import REPO_ROOT, Settings
 from service.loader import load_bundle
 from service.store import EmbeddedStore
 from tests.browser import browser_page, chromium_browser  # noqa: F401 (fixtures)
-from tests.live import WRITE_TOKEN, LiveServer, copy_store, serve
+from tests.live import QANTAR, WRITE_TOKEN, LiveServer, copy_store, serve, start_server
+from tests.virtuoso import Virtuoso, require, virtuoso_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_BUNDLE = FIXTURES / "bundle"
@@ -164,4 +167,34 @@ def live_empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LiveS
     if request.param == "remote":
         store.mkdir()
     with serve_on(request.param, store, bundle=False, QANTAR_WRITE_TOKEN=WRITE_TOKEN) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
+    """A real Virtuoso 7 of this session (tests/virtuoso.py) with the bundle loaded by
+    `qantar load` under the documented settings (docs/remote-stores.md)."""
+    require()
+    base = tmp_path_factory.mktemp("virtuoso")
+    with virtuoso_server(base / "db") as server:
+        env = {**virtuoso_env(server, base), "PATH": os.environ.get("PATH", "")}
+        done = subprocess.run([QANTAR, "load"], env={**os.environ, **env},
+                              capture_output=True, text=True, timeout=600, check=False)
+        assert done.returncode == 0, done.stderr[-3000:]
+        yield server
+
+
+def virtuoso_env(server: Virtuoso, base: Path) -> dict[str, str]:
+    """The QANTAR_* settings of a service on ``server`` (state kept under ``base``)."""
+    return {**server.env(), "QANTAR_DATA_DIR": str(REPO_ROOT),
+            "QANTAR_STATE_DIR": str(base / "state")}
+
+
+@pytest.fixture(scope="session")
+def live_virtuoso(virtuoso: Virtuoso) -> Iterator[LiveServer]:
+    """`qantar serve` on the session's Virtuoso, writable (tests write graphs of their own)."""
+    env = {**virtuoso_env(virtuoso, virtuoso.directory.parent), "QANTAR_QUERY_WORKERS": "2",
+           "QANTAR_THREADS": "8", "QANTAR_WRITE_TOKEN": WRITE_TOKEN,
+           "QANTAR_QUERY_TIMEOUT": "20"}
+    with start_server(env) as server:
         yield server

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from service.imports.vocabulary import DCAT, IMPORT, SPDX, VOID
@@ -77,7 +77,7 @@ def record_graph(record: ImportRecord) -> Graph:
     started = Literal(record.started.isoformat(), datatype=XSD.dateTime)
     g.add((activity, PROV.startedAtTime, started))
     g.add((activity, PROV.endedAtTime, stamp))
-    agent = BNode()
+    agent = URIRef(f"{record.iri}/agent")  # an IRI: see the checksum below
     g.add((agent, RDF.type, PROV.SoftwareAgent))
     g.add((agent, RDFS.label, Literal(record.agent)))
     g.add((activity, PROV.wasAssociatedWith, agent))
@@ -108,7 +108,9 @@ def record_graph(record: ImportRecord) -> Graph:
         g.add((node, RDFS.label, Literal(source.name)))
         g.add((node, DCAT.byteSize, Literal(source.size, datatype=XSD.nonNegativeInteger)))
         g.add((node, DCAT.mediaType, Literal(source.media_type)))
-        checksum = BNode()
+        # an IRI, not a blank node: INSERT DATA with blank nodes is refused by some servers
+        # (Virtuoso), and the record is one SPARQL Update on every store
+        checksum = URIRef(f"{node}/checksum")
         g.add((node, SPDX.checksum, checksum))
         g.add((checksum, RDF.type, SPDX.Checksum))
         g.add((checksum, SPDX.algorithm, SPDX.checksumAlgorithm_sha256))

@@ -12,23 +12,28 @@ from service.store import Store
 
 SUBJECT, OBJECT, RIVAL = str(QANTAR.relationSubject), str(QANTAR.relationObject), str(QANTAR.rival)
 
+# ``?prop rdfs:subPropertyOf* ?side`` for each side, one branch per side: the path starts from a
+# constant, which every engine runs (Virtuoso refuses a ``*`` path whose ends are both variables
+# where it compiles it, a VALUES of several sides included: "transitive start not given").
+SIDE_OF_PROP = " UNION ".join(
+    f"{{ ?prop rdfs:subPropertyOf* {side} BIND({side} AS ?side) }}"
+    for side in ("qantar:relationSubject", "qantar:relationObject", "qantar:rival"))
+
 # Every party of every relation, with its side: the active party (tail of the arrow), the
 # passive one (head), or a rival. Sides come from the ontology's sub-property hierarchy, so a
 # new kind of relation shows up without code changes.
 PARTIES = PROLOGUE + """
 SELECT ?rel ?type ?party ?side WHERE {
-  VALUES ?side { qantar:relationSubject qantar:relationObject qantar:rival }
   ?rel a ?type . ?type rdfs:subClassOf qantar:PowerRelation .
-  ?rel ?prop ?party . ?prop rdfs:subPropertyOf* ?side .
+  ?rel ?prop ?party . """ + SIDE_OF_PROP + """
 }"""
 
 # One relation's parties (for the summary on the relation's own page).
 PARTIES_OF_RELATION = PROLOGUE + """
 SELECT ?rel ?type ?party ?side WHERE {
   VALUES ?rel { }
-  VALUES ?side { qantar:relationSubject qantar:relationObject qantar:rival }
   ?rel a ?type . ?type rdfs:subClassOf qantar:PowerRelation .
-  ?rel ?prop ?party . ?prop rdfs:subPropertyOf* ?side .
+  ?rel ?prop ?party . """ + SIDE_OF_PROP + """
 }"""
 
 # The properties that name a party of a relation (holder, appointed by, rival ...), from the
@@ -36,8 +41,7 @@ SELECT ?rel ?type ?party ?side WHERE {
 # rdfs:subPropertyOf* for every statement of a busy entity.
 PARTY_PROPERTIES = PROLOGUE + """
 SELECT DISTINCT ?prop WHERE {
-  VALUES ?side { qantar:relationSubject qantar:relationObject qantar:rival }
-  ?prop rdfs:subPropertyOf* ?side .
+  """ + SIDE_OF_PROP + """
 }"""
 
 # The relations ``?x`` is a party of, with the property naming each party's part, for the

@@ -73,13 +73,17 @@ class RemoteQueryRunner:
         """Run ``job`` on the remote store; yields its messages. Raises QueryTimeout, BadQuery
         (the server refused the query) or StoreUnavailable."""
         deadline = time.monotonic() + timeout
+        dialect = self.store.dialect
         accept = ", ".join(filter(None, [job.results_type, job.graph_type and
                                          f"{job.graph_type};q=0.9"]))
+        if not dialect.passes_answers_through:  # read and rewritten (service.remote_dialect)
+            accept = dialect.accept(job.query)
         ask = dict(union=self._union(job), default_graphs=job.default_graphs,
                    named_graphs=job.named_graphs, timeout=timeout)
         # relative IRIs resolve against our endpoint, not the server (same line: line numbers
         # in error messages stay right)
-        query = f"BASE {ox.NamedNode(job.base_iri)} {job.query}" if job.base_iri else job.query
+        query = (dialect.with_base(job.query, ox.NamedNode(job.base_iri).value)
+                 if job.base_iri else job.query)
         try:
             try:
                 response = self.store.query_response(query, accept, **ask)
@@ -91,7 +95,10 @@ class RemoteQueryRunner:
         with response:
             mime = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if job.row_cap:
-                yield _rows(response.content, mime, job.row_cap)
+                yield _rows(dialect.fix_results(response.content, mime), mime, job.row_cap)
+                return
+            if not dialect.passes_answers_through:
+                yield from _converted(dialect.fix_results(response.content, mime), mime, job)
                 return
             if mime in (job.results_type, job.graph_type):
                 triples = mime == job.graph_type and by_media_type(mime, RDF_FORMATS)

@@ -119,3 +119,37 @@ def without_union(qantar: Backend) -> Backend:
     """The same Qantar server, its queries sent with ``union-default-graph=false``."""
     return Backend("qantar-no-union", qantar.query_url + "?union-default-graph=false",
                    qantar.update_url, qantar.store_url, dict(qantar.headers))
+
+
+class GraphByGraph(Backend):
+    """A backend whose server ignores ``DROP ALL`` (Virtuoso answers 200 and drops nothing):
+    emptied by dropping each graph by name, and its default graph."""
+
+    def reset(self) -> None:
+        response = self.request("GET", self.query_url, params={
+            "query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
+            headers={"Accept": "application/sparql-results+json"})
+        graphs = [row["g"]["value"] for row in response.json()["results"]["bindings"]]
+        drops = [f"DROP SILENT GRAPH <{g}>" for g in graphs if g != PROVENANCE]
+        self.update(" ;\n".join(["DROP SILENT DEFAULT", *drops]))
+
+
+PROVENANCE = "https://w3id.org/qantar/graph/provenance"
+
+
+@contextmanager
+def qantar_on_virtuoso(directory: Path) -> Iterator[Backend]:
+    """`qantar serve` (empty, writable) on a Virtuoso of its own (tests/virtuoso.py), with the
+    settings docs/remote-stores.md gives."""
+    from service.config import REPO_ROOT
+    from tests.live import QANTAR, start_server
+    from tests.virtuoso import virtuoso_server
+
+    with virtuoso_server(directory / "virtuoso") as virtuoso, start_server(
+        {**virtuoso.env(), "QANTAR_DATA_DIR": str(REPO_ROOT),
+         "QANTAR_STATE_DIR": str(directory / "state"), "QANTAR_WRITE_TOKEN": WRITE_TOKEN,
+         "QANTAR_QUERY_TIMEOUT": "20", "QANTAR_QUERY_WORKERS": "2", "QANTAR_THREADS": "8"},
+        [QANTAR, "serve", "--no-bundle"],
+    ) as live:
+        yield GraphByGraph("qantar-virtuoso", live.sparql, live.sparql, live.store,
+                           headers={"Authorization": f"Bearer {WRITE_TOKEN}"})

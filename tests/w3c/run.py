@@ -4,6 +4,7 @@
     .venv/bin/python -m tests.w3c.run -v           # and the name and reason of each failure
     .venv/bin/python -m tests.w3c.run --numbers    # numbers of one datatype compared by value
     .venv/bin/python -m tests.w3c.run --union      # also Qantar with union-default-graph=false
+    .venv/bin/python -m tests.w3c.run --virtuoso   # also Qantar on Virtuoso (tests/virtuoso.py)
 
 The pytest modules tests/test_w3c_*.py run the same harness and assert on it.
 """
@@ -17,19 +18,28 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from tests.w3c import http_tests, query_eval
-from tests.w3c.backends import Backend, oxigraph_server, qantar_server, without_union
+from tests.w3c.backends import (
+    Backend,
+    oxigraph_server,
+    qantar_on_virtuoso,
+    qantar_server,
+    without_union,
+)
 from tests.w3c.suites import QUERY_SUITES, missing_reason
 
 
 @contextmanager
-def servers(union_check: bool = False) -> Iterator[dict[str, Backend]]:
-    """Qantar and the native Oxigraph server (and Qantar without the union default graph)."""
+def servers(union_check: bool = False, virtuoso: bool = False) -> Iterator[dict[str, Backend]]:
+    """Qantar and the native Oxigraph server (and Qantar without the union default graph, and
+    Qantar on Virtuoso)."""
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         qantar = stack.enter_context(qantar_server(Path(tmp) / "qantar"))
         native = stack.enter_context(oxigraph_server(Path(tmp) / "oxigraph"))
         found = {"qantar": qantar, "oxigraph": native}
         if union_check:
             found["no-union"] = without_union(qantar)
+        if virtuoso:
+            found["virtuoso"] = stack.enter_context(qantar_on_virtuoso(Path(tmp) / "v"))
         yield found
 
 
@@ -53,13 +63,15 @@ def main() -> int:
     parser.add_argument("--union", action="store_true",
                         help="also run Qantar with union-default-graph=false and list the "
                         "tests whose outcome the union default graph changes")
+    parser.add_argument("--virtuoso", action="store_true",
+                        help="also run Qantar on a Virtuoso started here (tests/virtuoso.py)")
     parser.add_argument("suites", nargs="*", help="only these sub-suites")
     args = parser.parse_args()
     reason = missing_reason()
     if reason:
         print(reason)
         return 2
-    with servers(args.union) as found:
+    with servers(args.union, args.virtuoso) as found:
         totals = {name: [0, 0] for name in found}
         print(f"{'sub-suite':24}" + "".join(f" {name:>9}" for name in found))
         for suite, runner in all_suites(args.numbers):

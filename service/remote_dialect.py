@@ -1,0 +1,139 @@
+"""What differs between SPARQL 1.1 servers, in one place: the remote store's dialect.
+
+``RemoteStore`` speaks the standard protocols; where a server reads them its own way, the
+dialect says how to ask it so that the store still behaves as the interface promises. The
+standard dialect (Oxigraph server, Fuseki, GraphDB) changes nothing. ``Virtuoso`` (measured on
+7.2.5, docs/remote-stores.md) gets, through the same protocols:
+
+- Qantar's default graph as one named graph (``DEFAULT_GRAPH``), since Virtuoso's default graph
+  is every graph: queries get it as ``default-graph-uri``, updates as ``using-graph-uri``, the
+  Graph Store as ``?graph=``; the union of all graphs is asked for by listing them, which also
+  keeps Virtuoso's own system graphs out of every answer;
+- graphs listed from ``GRAPH ?g { ?s ?p ?o }`` (``GRAPH ?g { }`` answers one empty row, and
+  ``ASK { GRAPH <g> { } }`` is true for every IRI) without the system graphs;
+- data with blank nodes sent by the Graph Store Protocol (``INSERT DATA`` refuses them);
+- its blank nodes in JSON results (``nodeID://b10023``) renamed to labels every parser reads,
+  and its booleans there (``"1"``) written in their canonical form (``"true"``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import lru_cache
+
+from service.sparql.rdflib_parse import parse_query_tree
+
+#: What every SPARQL 1.1 server writes, for any kind of query, most wanted first.
+RESULTS_OR_TRIPLES = "application/sparql-results+json, application/n-triples;q=0.9"
+
+
+class Dialect:
+    """A standard SPARQL 1.1 server: the protocols as written."""
+
+    name = "standard"
+    #: the named graph that stands for Qantar's default graph, where the server has none
+    default_graph: str | None = None
+    #: whether ``INSERT DATA`` may carry blank nodes
+    inserts_blank_nodes = True
+    #: whether the server's answers may be passed on to clients as they are
+    passes_answers_through = True
+
+    def is_system_graph(self, iri: str) -> bool:
+        """A graph of the server's own, which Qantar never lists or shows."""
+        return False
+
+    def accept(self, query: str) -> str:
+        """The Accept header for an answer Qantar reads (any query form)."""
+        return RESULTS_OR_TRIPLES
+
+    def with_base(self, query: str, base_iri: str) -> str:
+        """``query`` with relative IRIs resolved against ``base_iri`` (our endpoint), on the
+        same line, so that line numbers in the server's messages stay right."""
+        return f"BASE <{base_iri}> {query}"
+
+    def fix_results(self, body: bytes, media_type: str) -> bytes:
+        """The server's query results as every parser reads them."""
+        return body
+
+
+class Virtuoso(Dialect):
+    """OpenLink Virtuoso 7 (see the module docstring)."""
+
+    name = "virtuoso"
+    default_graph = "urn:x-qantar:default-graph"
+    inserts_blank_nodes = False
+    passes_answers_through = False
+
+    #: the graphs a fresh Virtuoso 7.2 holds (its RDF views, LDP and endpoint descriptions)
+    SYSTEM_GRAPHS = frozenset({
+        "http://www.openlinksw.com/schemas/virtrdf#",
+        "http://www.w3.org/ns/ldp#",
+        "http://www.w3.org/2002/07/owl#",
+        "http://localuriqaserver/sparql",
+        "http://localuriqaserver/DAV/",
+    })
+    #: a Virtuoso without [URIQA] DefaultHost names its own graphs under this
+    SYSTEM_PREFIXES = ("http://localhost:8890/",)
+
+    def is_system_graph(self, iri: str) -> bool:
+        return iri in self.SYSTEM_GRAPHS or iri.startswith(self.SYSTEM_PREFIXES)
+
+    def accept(self, query: str) -> str:
+        """One media type: Virtuoso ignores q-values and answers a CONSTRUCT as SPARQL JSON
+        results when that comes first (and a SELECT as RDF when N-Triples does)."""
+        triples = _gives_triples(query)
+        return "application/n-triples" if triples else "application/sparql-results+json"
+
+    def with_base(self, query: str, base_iri: str) -> str:
+        """Virtuoso refuses a second BASE (and any BASE after a PREFIX): a query that declares
+        its own base, which wins anyway, is sent as it is."""
+        return query if _declares_base(query) else super().with_base(query, base_iri)
+
+    def fix_results(self, body: bytes, media_type: str) -> bytes:
+        """Blank nodes ``nodeID://b10023`` as ``b10023``; booleans, which Virtuoso's JSON
+        writes ``"1"`` and ``"0"`` (its N-Triples ``"true"``), in the canonical form."""
+        if "json" not in media_type or (b"nodeID://" not in body and BOOLEAN.encode() not in body):
+            return body
+        answer = json.loads(body)
+        for row in answer.get("results", {}).get("bindings", []):
+            for term in row.values():
+                if term.get("type") == "bnode":
+                    term["value"] = _BLANK_LABEL.sub("", term["value"])
+                elif term.get("datatype") == BOOLEAN and term.get("value") in _BOOLEANS:
+                    term["value"] = _BOOLEANS[term["value"]]
+        return json.dumps(answer).encode("utf-8")
+
+
+_BLANK_LABEL = re.compile(r"^nodeID://")
+BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_BOOLEANS = {"1": "true", "0": "false"}
+
+
+@lru_cache(maxsize=1024)
+def _gives_triples(query: str) -> bool:
+    """Whether ``query`` is a CONSTRUCT or DESCRIBE, by its parse (a text rdflib cannot parse
+    is sent for results: the server's own error then says what is wrong)."""
+    try:
+        form = parse_query_tree(query)[1].name
+    except Exception:  # noqa: BLE001 - any parse failure
+        return False
+    return form in ("ConstructQuery", "DescribeQuery")
+
+
+@lru_cache(maxsize=1024)
+def _declares_base(query: str) -> bool:
+    """Whether the prologue of ``query`` has a BASE, by its parse."""
+    try:
+        prologue = parse_query_tree(query)[0]
+    except Exception:  # noqa: BLE001 - any parse failure: the server's parser will say
+        return False
+    return any(getattr(part, "name", None) == "Base" for part in prologue)
+
+
+def choose(setting: str, server_header: str) -> Dialect:
+    """The dialect the settings name, or (``auto``) the one the server's ``Server`` header
+    shows."""
+    if setting == "virtuoso" or (setting == "auto" and server_header.startswith("Virtuoso")):
+        return Virtuoso()
+    return Dialect()

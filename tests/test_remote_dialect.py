@@ -1,0 +1,67 @@
+"""The remote store's dialects (service.remote_dialect): which one a server gets, and how
+Virtuoso's answers are made readable. (On a real Virtuoso: tests/test_virtuoso.py.)"""
+
+from __future__ import annotations
+
+import json
+
+import pyoxigraph as ox
+
+from service.remote_dialect import RESULTS_OR_TRIPLES, Dialect, Virtuoso, choose
+
+#: An answer as Virtuoso 7.2.5 writes it (measured): blank nodes and a boolean.
+VIRTUOSO_JSON = json.dumps({"head": {"link": [], "vars": ["s", "o"]}, "results": {
+    "distinct": False, "ordered": True, "bindings": [
+        {"s": {"type": "bnode", "value": "nodeID://b10001"},
+         "o": {"type": "typed-literal", "value": "1",
+               "datatype": "http://www.w3.org/2001/XMLSchema#boolean"}}]}}).encode()
+
+
+def test_virtuoso_is_found_from_its_server_header_or_named_in_the_settings() -> None:
+    assert choose("auto", "Virtuoso/07.20.3229 (Linux) x86_64-pc-linux-gnu").name == "virtuoso"
+    assert choose("auto", "Oxigraph/0.5.2").name == "standard"
+    assert choose("virtuoso", "").name == "virtuoso"
+    assert choose("standard", "Virtuoso/07.20.3229").name == "standard"
+
+
+def test_pyoxigraph_refuses_virtuoso_blank_nodes_as_they_come() -> None:
+    try:
+        list(ox.parse_query_results(VIRTUOSO_JSON, format=ox.QueryResultsFormat.JSON))
+    except (SyntaxError, ValueError):
+        return
+    raise AssertionError("pyoxigraph now reads nodeID:// blank nodes: the fix may go")
+
+
+def test_virtuoso_blank_nodes_and_booleans_are_read_as_rdf_says() -> None:
+    fixed = Virtuoso().fix_results(VIRTUOSO_JSON, "application/sparql-results+json")
+    row = next(iter(ox.parse_query_results(fixed, format=ox.QueryResultsFormat.JSON)))
+    assert row["s"] == ox.BlankNode("b10001")
+    assert row["o"] == ox.Literal("true", datatype=ox.NamedNode(
+        "http://www.w3.org/2001/XMLSchema#boolean"))
+
+
+def test_the_standard_dialect_leaves_answers_as_they_are() -> None:
+    assert Dialect().fix_results(VIRTUOSO_JSON, "application/sparql-results+json") \
+        == VIRTUOSO_JSON
+    assert Dialect().accept("CONSTRUCT WHERE { ?s ?p ?o }") == RESULTS_OR_TRIPLES
+
+
+def test_virtuoso_is_asked_for_one_type_by_the_query_form() -> None:
+    assert Virtuoso().accept("CONSTRUCT WHERE { ?s ?p ?o }") == "application/n-triples"
+    assert Virtuoso().accept("DESCRIBE <urn:x>") == "application/n-triples"
+    assert Virtuoso().accept("SELECT * { ?s ?p ?o }") == "application/sparql-results+json"
+    assert Virtuoso().accept("ASK {}") == "application/sparql-results+json"
+
+
+def test_virtuoso_system_graphs_are_not_ours() -> None:
+    assert Virtuoso().is_system_graph("http://www.openlinksw.com/schemas/virtrdf#")
+    assert Virtuoso().is_system_graph("http://localuriqaserver/sparql")
+    assert not Virtuoso().is_system_graph("https://w3id.org/qantar/graph/ontology")
+
+
+def test_a_query_with_its_own_base_is_sent_to_virtuoso_without_ours() -> None:
+    own = "BASE <http://example.org/> SELECT * { <a> ?p ?o }"
+    assert Virtuoso().with_base(own, "http://qantar/") == own
+    assert Virtuoso().with_base("SELECT * { <a> ?p ?o }", "http://qantar/") \
+        == "BASE <http://qantar/> SELECT * { <a> ?p ?o }"
+    assert Dialect().with_base(own, "http://qantar/") == "BASE <http://qantar/> " + own
