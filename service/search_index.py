@@ -17,10 +17,18 @@ that record (``mark_stale``, called by service.store). A service that starts fin
 of the generation just before its own (its writer publishes the unchanged store as the next
 one) and keeps the index; otherwise it builds it again, as it always does for a remote store,
 whose content only the server knows.
+
+Several service processes (``QANTAR_WORKERS``) share the one index: a process that writes
+appends what its write changed to a log beside the index (``changes.jsonl``), one process at
+a time brings the index up to date (an exclusive ``flock``, which is also tantivy's one
+writer), and it records the generation it reached (``indexed.json``); a process that finds the
+index at its generation already only reloads it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -48,6 +56,12 @@ _LAYOUT = 2
 #: Present while the index matches the store it is beside: written when a service has brought
 #: it up to date, removed by the first write of anyone to that store (service.store).
 STATE_FILE = "qantar-state.json"
+#: What each write of this run changed (one JSON line per published generation).
+CHANGES_FILE = "changes.jsonl"
+#: The generation the index reflects in this run (written after each catch-up).
+INDEXED_FILE = "indexed.json"
+#: Held exclusively by the process bringing the index up to date.
+LOCK_FILE = ".qantar-index.lock"
 
 
 # Letters that carry no Unicode decomposition but that people type without their mark: Kazakh
@@ -112,7 +126,8 @@ def index_dir(store_path: Path) -> Path:
 def mark_stale(store_path: Path) -> None:
     """The store at ``store_path`` is about to change: its index no longer matches it until
     a service brings it up to date (any process, any command that writes calls this)."""
-    (index_dir(store_path) / STATE_FILE).unlink(missing_ok=True)
+    for name in (STATE_FILE, INDEXED_FILE):
+        (index_dir(store_path) / name).unlink(missing_ok=True)
 
 
 #: Store methods that write names only into the graph named by their first argument.
@@ -205,20 +220,50 @@ class SearchIndex:
 
     def changed(self, generation: int, graphs: Iterable[str] | None) -> None:
         """A write published ``generation``, changing the names of ``graphs`` only (None: it
-        may have changed any)."""
+        may have changed any); the other processes read it from the shared log."""
+        entry = None if graphs is None else frozenset(graphs)
         with self._lock:
-            self._pending[generation] = None if graphs is None else frozenset(graphs)
+            self._pending[generation] = entry
+            self.path.mkdir(parents=True, exist_ok=True)
+            line = json.dumps({"generation": generation,
+                               "graphs": None if entry is None else sorted(entry)})
+            with open(self.path / CHANGES_FILE, "a", encoding="utf-8") as log:
+                log.write(line + "\n")  # one short append: whole lines, even side by side
 
     def at(self, store: Store, generation: int, keep: bool) -> tantivy.Searcher:
         """A searcher over the index of ``store`` as published at ``generation``; ``keep``: an
         index left by an earlier run may be kept if nothing wrote the store since."""
         with self._lock:
             if self.generation != generation:
-                self._catch_up(store, generation, keep)
+                with self._exclusive():
+                    self._catch_up(store, generation, keep)
             assert self._index is not None
             return self._index.searcher()
 
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """One process at a time brings the shared index up to date."""
+        self.path.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
     def _catch_up(self, store: Store, generation: int, keep: bool) -> None:
+        indexed = self._read_json(INDEXED_FILE).get("generation")
+        if indexed == generation and self._index is not None:
+            self._reached(generation)  # another process brought it here
+            return
+        if indexed == generation and self._read_state().get("layout") == _LAYOUT:
+            self._open()
+            self._reached(generation)
+            return
+        if self.generation is None and isinstance(indexed, int) and self._index is not None:
+            self.generation = indexed  # an index this process opened, another one advanced
+        elif isinstance(indexed, int) and self.generation is not None:
+            self.generation = max(self.generation, indexed)
         graphs = self._changes_since(generation)
         if self._index is None:
             self._open()
@@ -232,6 +277,10 @@ class SearchIndex:
         elif graphs:
             self._reindex(store, sorted(graphs))
         self._write_state(generation)
+        self._write_json(INDEXED_FILE, {"generation": generation})
+        self._reached(generation)
+
+    def _reached(self, generation: int) -> None:
         self.generation = generation
         self._pending = {g: c for g, c in self._pending.items() if g > generation}
         assert self._index is not None
@@ -242,12 +291,29 @@ class SearchIndex:
         write in between may have changed anything (or is not known here)."""
         if self.generation is None:
             return None
+        logged = self._logged_changes()
         graphs: set[str] = set()
         for g in range(self.generation + 1, generation + 1):
-            if g not in self._pending or self._pending[g] is None:
+            change = self._pending.get(g, logged.get(g))
+            if change is None:
                 return None
-            graphs |= self._pending[g]  # type: ignore[operator]
+            graphs |= change
         return graphs
+
+    def _logged_changes(self) -> dict[int, frozenset[str] | None]:
+        """What the shared log says each generation's write changed."""
+        changes: dict[int, frozenset[str] | None] = {}
+        try:
+            lines = (self.path / CHANGES_FILE).read_text(encoding="utf-8").splitlines()
+        except OSError:
+            return changes
+        for line in lines:
+            with contextlib.suppress(ValueError, KeyError, TypeError):
+                entry = json.loads(line)
+                graphs = entry["graphs"]
+                changes[int(entry["generation"])] = (None if graphs is None
+                                                     else frozenset(graphs))
+        return changes
 
     def _open(self) -> None:
         state = self._read_state()
@@ -261,6 +327,7 @@ class SearchIndex:
     def _rebuild(self, store: Store) -> None:
         assert self._index is not None
         self._state_path().unlink(missing_ok=True)  # a rebuild cut short is not trusted
+        (self.path / CHANGES_FILE).unlink(missing_ok=True)  # what came before is all in it
         writer = self._index.writer(_WRITER_HEAP, 1)
         writer.delete_all_documents()
         self._add(writer, self._names(store, None))
@@ -314,13 +381,19 @@ class SearchIndex:
         return self.path / STATE_FILE
 
     def _read_state(self) -> dict:
-        try:
-            return json.loads(self._state_path().read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
+        return self._read_json(STATE_FILE)
 
     def _write_state(self, generation: int) -> None:
-        tmp = self._state_path().with_suffix(".tmp")
-        tmp.write_text(json.dumps({"layout": _LAYOUT, "generation": generation}),
-                       encoding="utf-8")
-        os.replace(tmp, self._state_path())
+        self._write_json(STATE_FILE, {"layout": _LAYOUT, "generation": generation})
+
+    def _read_json(self, name: str) -> dict:
+        try:
+            value = json.loads((self.path / name).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    def _write_json(self, name: str, value: dict) -> None:
+        tmp = self.path / (name + ".tmp")
+        tmp.write_text(json.dumps(value), encoding="utf-8")
+        os.replace(tmp, self.path / name)

@@ -157,3 +157,38 @@ def test_a_store_changed_while_the_service_was_down_is_indexed_again(store: Path
         assert hits(again.test_client(), "Testov") == [PERSON]
     finally:
         again.extensions["qantar"].close()
+
+
+def test_processes_share_one_index_through_the_change_log(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two service processes (two SearchIndex objects, as two QANTAR_WORKERS have them): the
+    one that did not write reads the writer's change log and re-indexes only that graph, and
+    once one has brought the index to a generation the other only reloads it."""
+    data = EmbeddedStore(tmp_path / "data")
+    path = index_dir(tmp_path / "data")  # its writes mark the index stale, as a store's do
+    base = "https://w3id.org/qantar/"
+    one, other = SearchIndex(path, base), SearchIndex(path, base)
+    rebuilt: list[str] = []
+    reindexed: list[list[str]] = []
+    rebuild, reindex = SearchIndex._rebuild, SearchIndex._reindex
+    monkeypatch.setattr(SearchIndex, "_rebuild",
+                        lambda self, store: (rebuilt.append("x"), rebuild(self, store))[1])
+    monkeypatch.setattr(SearchIndex, "_reindex", lambda self, store, graphs: (
+        reindexed.append(graphs), reindex(self, store, graphs))[1])
+
+    def found(index: SearchIndex, generation: int, word: str) -> int:
+        searcher = index.at(data, generation, keep=True)
+        query = index._index.parse_query(word, ["words"])
+        return searcher.search(query, 10).count
+
+    assert found(one, 1, "testov") == 0
+    assert found(other, 1, "testov") == 0
+    assert rebuilt == ["x"], "the second process rebuilt an index the first had just built"
+    data.update(f"INSERT DATA {{ GRAPH <{GRAPH}> {{ <{PERSON}> "
+                "<http://www.w3.org/2000/01/rdf-schema#label> 'Zhanbolat Testov'@en } }")
+    one.changed(2, {GRAPH})  # the writing process logs what its write changed
+    assert found(other, 2, "testov") == 1
+    assert reindexed == [[GRAPH]] and rebuilt == ["x"]
+    assert found(one, 2, "testov") == 1
+    assert reindexed == [[GRAPH]], "the writing process re-indexed what the other had done"
+    data.close()
