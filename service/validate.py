@@ -1,9 +1,16 @@
-"""Run SHACL (pyshacl) and turn its report graph into plain, sorted findings."""
+"""Run SHACL and turn its results into plain, sorted findings.
+
+Two engines, one kind of finding: the shapes compiled to SPARQL on Oxigraph
+(service.compiled_shapes, for data of any size: ``validate_oxigraph``) and pyshacl (the
+reference, and the fallback for any shape the compiler does not translate: ``validate_graph``).
+tests/test_compiled_shapes.py holds the two to the same findings.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -11,6 +18,7 @@ from rdflib.namespace import RDF, SH
 from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
 from rdflib.term import Node
 
+from service.compiled_shapes import Result, compile_shapes, run_checks
 from service.namespaces import PREFIXES, shorten
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
@@ -45,6 +53,64 @@ def validate_graph(
     )
     results = report.subjects(RDF.type, SH.ValidationResult)
     return sorted((_finding(report, r) for r in results), key=Finding.sort_key)
+
+
+def validate_oxigraph(
+    store: ox.Store, shapes: Graph, *, focus_graph: bool = False,
+    default_graph: list[ox.NamedNode] | None = None,
+) -> list[Finding]:
+    """Validate what ``store`` holds (the union of its graphs, or ``default_graph``).
+
+    ``focus_graph``: only the nodes marked in compiled_shapes.FOCUS_GRAPH are focus nodes and
+    the data is the default graph alone. When a shape uses something the compiler does not
+    translate, the whole validation falls back to pyshacl over a copy of the data (slow, but
+    never a silently skipped constraint).
+    """
+    compiled = compile_shapes(shapes)
+    if compiled.unsupported:
+        return _pyshacl_fallback(store, shapes, focus_graph, default_graph)
+    results = run_checks(store, compiled.checks, focus_graph=focus_graph,
+                         default_graph=default_graph)
+    return sorted((_compiled_finding(r) for r in results), key=Finding.sort_key)
+
+
+def _compiled_finding(result: Result) -> Finding:
+    check = result.check
+    return Finding(focus=rdflib_term(result.focus), path=check.path, message=check.message,
+                   severity=check.severity,
+                   value=rdflib_term(result.value) if result.value is not None else None)
+
+
+def rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+    """A pyoxigraph term as rdflib's (a plain string stays plain, as rdflib parses it)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    if datatype == "http://www.w3.org/2001/XMLSchema#string":
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(datatype))
+
+
+def _pyshacl_fallback(store: ox.Store, shapes: Graph, focus_graph: bool,
+                      default_graph: list[ox.NamedNode] | None) -> list[Finding]:
+    from service.compiled_shapes import FOCUS_GRAPH  # noqa: PLC0415 (one use)
+
+    data, focus = Graph(), None
+    if focus_graph:
+        quads = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        focus = [rdflib_term(q.subject) for q in
+                 store.quads_for_pattern(None, None, None, ox.NamedNode(FOCUS_GRAPH))]
+    else:
+        graphs = default_graph if default_graph is not None else None
+        quads = (q for q in store if graphs is None or q.graph_name in graphs)
+    payload = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES)
+    if payload:
+        data.parse(data=payload, format="nt")
+    return validate_graph(data, shapes, focus_nodes=focus)
 
 
 def conforms(findings: list[Finding]) -> bool:
