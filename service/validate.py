@@ -9,6 +9,7 @@ tests/test_compiled_shapes.py holds the two to the same findings.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path as FilePath
 
 import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
@@ -18,8 +19,10 @@ from rdflib.namespace import RDF, SH
 from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
 from rdflib.term import Node
 
-from service.compiled_shapes import Result, compile_shapes, run_checks
+from service.compiled_shapes import FOCUS_GRAPH, Result, compile_shapes, run_checks
 from service.namespaces import PREFIXES, shorten
+from service.rdf_files import load_files
+from service.store import Store
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
@@ -97,8 +100,6 @@ def rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
 
 def _pyshacl_fallback(store: ox.Store, shapes: Graph, focus_graph: bool,
                       default_graph: list[ox.NamedNode] | None) -> list[Finding]:
-    from service.compiled_shapes import FOCUS_GRAPH  # noqa: PLC0415 (one use)
-
     data, focus = Graph(), None
     if focus_graph:
         quads = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
@@ -187,3 +188,33 @@ def _show(term: Node | Path, prefixes: dict[str, str]) -> str:
     if isinstance(term, BNode):
         return "[blank node]"
     return term.n3()
+
+
+def validate_files(paths: list[FilePath], ontology: Graph, shapes: Graph) -> list[Finding]:
+    """RDF files (with the ontology beside them), parsed by Oxigraph and validated there: what
+    a file says is then what a store would hold (numbers as the store keeps them)."""
+    store = ox.Store()
+    load_files(store, paths, ontology)
+    return validate_oxigraph(store, shapes)
+
+
+def validate_store(store: Store, shapes: Graph) -> list[Finding]:
+    """Everything ``store`` holds (every graph, embedded or remote), copied into memory once:
+    validation reads it many times, and a copy is what a remote store allows."""
+    copy = ox.Store()
+    payload = store.dump_dataset("application/n-quads")
+    if payload:
+        copy.bulk_load(payload, format=ox.RdfFormat.N_QUADS)
+    return validate_oxigraph(copy, shapes)
+
+
+def validate_focus(data: list[bytes], focus: list[str], shapes: Graph) -> list[Finding]:
+    """N-Triples ``data`` (an import and its context) with only the ``focus`` nodes (IRIs)
+    held to the shapes: the import's own nodes, the rest is context."""
+    copy = ox.Store()
+    for payload in data:
+        if payload:
+            copy.bulk_load(payload, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+    mark = ox.NamedNode(FOCUS_GRAPH)
+    copy.bulk_extend(ox.Quad(ox.NamedNode(f), mark, mark, mark) for f in focus)
+    return validate_oxigraph(copy, shapes, focus_graph=True)
