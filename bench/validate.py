@@ -62,10 +62,12 @@ def store_of(quads: Path) -> Path:
     return store
 
 
-def timed(args: list[str], env: dict[str, str], timeout: float) -> tuple[str, str, str]:
-    """Run ``qantar ARGS`` under GNU time: (seconds, peak MB, outcome)."""
+def timed(args: list[str], env: dict[str, str], timeout: float) -> tuple[str, str, str, str]:
+    """Run ``qantar ARGS`` under GNU time: (wall seconds, CPU seconds, peak MB, outcome).
+
+    CPU seconds (user + system) say more than wall time on a machine other jobs keep busy."""
     qantar = str(Path(sys.executable).parent / "qantar")  # the installed command
-    command = ["/usr/bin/time", "-f", "%e %M", qantar, *args]
+    command = ["/usr/bin/time", "-f", "%e %M %U %S", qantar, *args]
     if not Path("/usr/bin/time").is_file():
         command = command[3:]
     started = time.perf_counter()
@@ -73,14 +75,15 @@ def timed(args: list[str], env: dict[str, str], timeout: float) -> tuple[str, st
         run = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout,
                              check=False)
     except subprocess.TimeoutExpired:
-        return f"> {timeout:.0f}", "", "did not finish"
+        return f"> {timeout:.0f}", "", "", "did not finish"
     seconds = time.perf_counter() - started
-    peak = ""
+    peak = cpu = ""
     last = run.stderr.strip().splitlines()[-1:] if run.stderr.strip() else []
-    if last and len(parts := last[0].split()) == 2 and parts[1].isdigit():
+    if last and len(parts := last[0].split()) == 4 and parts[1].isdigit():
         peak = f"{int(parts[1]) / 1024:.0f}"
+        cpu = f"{float(parts[2]) + float(parts[3]):.1f}"
     summary = run.stdout.splitlines()[0] if run.stdout else run.stderr.strip()[:80]
-    return f"{seconds:.1f}", peak, f"exit {run.returncode}: {summary}"
+    return f"{seconds:.1f}", cpu, peak, f"exit {run.returncode}: {summary}"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -101,14 +104,14 @@ def main(argv: list[str] | None = None) -> None:
                 ("file, pyshacl", ["validate", "--engine", "pyshacl", str(quads)],
                  args.pyshacl_timeout)]
         for label, command, timeout in runs:
-            seconds, peak, outcome = timed(command, env, timeout)
-            rows.append((f"{triples:,}", label, seconds, peak, outcome))
+            rows.append((f"{triples:,}", label, *timed(command, env, timeout)))
             print(" | ".join(rows[-1]), flush=True)
     load = os.getloadavg()
     stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M")
     lines = [f"# qantar validate, {stamp} UTC", "",
-             f"`python -m bench.validate` on {os.cpu_count()} CPUs, load {load[0]:.1f}.", "",
-             "| triples | what | seconds | peak MB | outcome |", "|--:|---|--:|--:|---|"]
+             f"`python -m bench.validate` on {os.cpu_count()} CPUs, load {load[0]:.1f} at the "
+             "end.", "",
+             "| triples | what | wall s | CPU s | peak MB | outcome |", "|--:|---|--:|--:|--:|---|"]
     lines += [f"| {' | '.join(row)} |" for row in rows]
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"validate-{stamp}.md"
