@@ -88,3 +88,33 @@ def _rdflib_position(err: Exception) -> tuple[int | None, int | None]:
     if hasattr(err, "lineno") and hasattr(err, "colno"):  # json.JSONDecodeError
         return err.lineno, err.colno  # type: ignore[attr-defined]
     return None, None
+
+
+def load_files(store: ox.Store, paths: list[Path], graph: Graph | None = None) -> None:
+    """Bulk-load ``paths`` (and ``graph``, e.g. the ontology) into ``store``'s default graph.
+
+    Oxigraph's own parser, about eight times rdflib's speed: what a million-triple file needs.
+    A file that does not parse raises UnreadableInput with its line and column.
+    """
+    if graph is not None and len(graph):
+        store.bulk_load(graph.serialize(format="nt", encoding="utf-8"),
+                        format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+    for path in paths:
+        path = Path(path)
+        fmt = rdf_format(path)
+        if not path.is_file():
+            raise UnreadableInput(path, "no such file")
+        if fmt is RDF_XML:
+            with path.open("rb") as raw:
+                try:
+                    check_xml(raw)
+                except UnsafeXml as err:
+                    raise UnreadableInput(path, err.message, err.line, err.column) from None
+        try:
+            store.bulk_load(path=str(path), format=fmt.rdf, base_iri=path.resolve().as_uri(),
+                            to_graph=None if fmt.named_graphs else ox.DefaultGraph())
+        except SyntaxError as err:
+            message = _OX_LOCATION.sub("", str(err.msg))
+            raise UnreadableInput(path, message, err.lineno, err.offset) from None
+        except (OSError, ValueError) as err:
+            raise UnreadableInput(path, str(err)) from None

@@ -1,9 +1,17 @@
-"""Run SHACL (pyshacl) and turn its report graph into plain, sorted findings."""
+"""Run SHACL and turn its results into plain, sorted findings.
+
+Two engines, one kind of finding: the shapes compiled to SPARQL on Oxigraph
+(service.compiled_shapes, for data of any size: ``validate_oxigraph``) and pyshacl (the
+reference, and the fallback for any shape the compiler does not translate: ``validate_graph``).
+tests/test_compiled_shapes.py holds the two to the same findings.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path as FilePath
 
+import pyoxigraph as ox
 from pyshacl import validate as shacl_validate
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
@@ -11,7 +19,10 @@ from rdflib.namespace import RDF, SH
 from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
 from rdflib.term import Node
 
+from service.compiled_shapes import FOCUS_GRAPH, Result, compile_shapes, run_checks
 from service.namespaces import PREFIXES, shorten
+from service.rdf_files import load_files
+from service.store import Store
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 
@@ -45,6 +56,62 @@ def validate_graph(
     )
     results = report.subjects(RDF.type, SH.ValidationResult)
     return sorted((_finding(report, r) for r in results), key=Finding.sort_key)
+
+
+def validate_oxigraph(
+    store: ox.Store, shapes: Graph, *, focus_graph: bool = False,
+    default_graph: list[ox.NamedNode] | None = None,
+) -> list[Finding]:
+    """Validate what ``store`` holds (the union of its graphs, or ``default_graph``).
+
+    ``focus_graph``: only the nodes marked in compiled_shapes.FOCUS_GRAPH are focus nodes and
+    the data is the default graph alone. When a shape uses something the compiler does not
+    translate, the whole validation falls back to pyshacl over a copy of the data (slow, but
+    never a silently skipped constraint).
+    """
+    compiled = compile_shapes(shapes)
+    if compiled.unsupported:
+        return _pyshacl_fallback(store, shapes, focus_graph, default_graph)
+    results = run_checks(store, compiled.checks, focus_graph=focus_graph,
+                         default_graph=default_graph)
+    return sorted((_compiled_finding(r) for r in results), key=Finding.sort_key)
+
+
+def _compiled_finding(result: Result) -> Finding:
+    check = result.check
+    return Finding(focus=rdflib_term(result.focus), path=check.path, message=check.message,
+                   severity=check.severity,
+                   value=rdflib_term(result.value) if result.value is not None else None)
+
+
+def rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+    """A pyoxigraph term as rdflib's (a plain string stays plain, as rdflib parses it)."""
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    datatype = term.datatype.value
+    if datatype == "http://www.w3.org/2001/XMLSchema#string":
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(datatype))
+
+
+def _pyshacl_fallback(store: ox.Store, shapes: Graph, focus_graph: bool,
+                      default_graph: list[ox.NamedNode] | None) -> list[Finding]:
+    data, focus = Graph(), None
+    if focus_graph:
+        quads = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        focus = [rdflib_term(q.subject) for q in
+                 store.quads_for_pattern(None, None, None, ox.NamedNode(FOCUS_GRAPH))]
+    else:
+        graphs = default_graph if default_graph is not None else None
+        quads = (q for q in store if graphs is None or q.graph_name in graphs)
+    payload = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES)
+    if payload:
+        data.parse(data=payload, format="nt")
+    return validate_graph(data, shapes, focus_nodes=focus)
 
 
 def conforms(findings: list[Finding]) -> bool:
@@ -121,3 +188,33 @@ def _show(term: Node | Path, prefixes: dict[str, str]) -> str:
     if isinstance(term, BNode):
         return "[blank node]"
     return term.n3()
+
+
+def validate_files(paths: list[FilePath], ontology: Graph, shapes: Graph) -> list[Finding]:
+    """RDF files (with the ontology beside them), parsed by Oxigraph and validated there: what
+    a file says is then what a store would hold (numbers as the store keeps them)."""
+    store = ox.Store()
+    load_files(store, paths, ontology)
+    return validate_oxigraph(store, shapes)
+
+
+def validate_store(store: Store, shapes: Graph) -> list[Finding]:
+    """Everything ``store`` holds (every graph, embedded or remote), copied into memory once:
+    validation reads it many times, and a copy is what a remote store allows."""
+    copy = ox.Store()
+    payload = store.dump_dataset("application/n-quads")
+    if payload:
+        copy.bulk_load(payload, format=ox.RdfFormat.N_QUADS)
+    return validate_oxigraph(copy, shapes)
+
+
+def validate_focus(data: list[bytes], focus: list[str], shapes: Graph) -> list[Finding]:
+    """N-Triples ``data`` (an import and its context) with only the ``focus`` nodes (IRIs)
+    held to the shapes: the import's own nodes, the rest is context."""
+    copy = ox.Store()
+    for payload in data:
+        if payload:
+            copy.bulk_load(payload, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+    mark = ox.NamedNode(FOCUS_GRAPH)
+    copy.bulk_extend(ox.Quad(ox.NamedNode(f), mark, mark, mark) for f in focus)
+    return validate_oxigraph(copy, shapes, focus_graph=True)
