@@ -40,9 +40,12 @@ def test_settings_cannot_change_after_reading() -> None:
 
 
 def test_every_field_is_a_declared_setting_but_the_remote_stores_url() -> None:
+    """...and the shared writer's socket, which `qantar serve` sets for its own processes."""
     declared = [s.field for s in SETTINGS]
     assert len(declared) == len(set(declared))
-    assert {f.name for f in dataclasses.fields(Settings)} == {*declared, "store_url"}
+    assert {f.name for f in dataclasses.fields(Settings)} == {*declared, "store_url",
+                                                              "writer_socket"}
+    assert Settings.from_env({}).writer_socket == ""  # never read from the environment
 
 
 def test_every_declared_default_is_a_valid_value() -> None:
