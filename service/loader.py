@@ -21,7 +21,7 @@ from service.config import Settings
 from service.errors import InvalidData
 from service.namespaces import PROVENANCE_GRAPH
 from service.rdf_files import parse_file
-from service.search_index import mark_stale
+from service.search_records import mark_stale
 from service.store import Store
 from service.validate import conforms, format_report, validate_graph
 

@@ -43,6 +43,7 @@ import tantivy
 from anyascii import anyascii
 
 from service.protected import graphs_named_by
+from service.search_records import INDEXED_FILE, STATE_FILE
 from service.store import Store
 from service.writer import READS
 
@@ -53,13 +54,8 @@ _BATCH = 10_000
 _WRITER_HEAP = 64_000_000
 #: The shape of the index on disk; another value means: build it again.
 _LAYOUT = 2
-#: Present while the index matches the store it is beside: written when a service has brought
-#: it up to date, removed by the first write of anyone to that store (service.store).
-STATE_FILE = "qantar-state.json"
 #: What each write of this run changed (one JSON line per published generation).
 CHANGES_FILE = "changes.jsonl"
-#: The generation the index reflects in this run (written after each catch-up).
-INDEXED_FILE = "indexed.json"
 #: Held exclusively by the process bringing the index up to date.
 LOCK_FILE = ".qantar-index.lock"
 
@@ -115,19 +111,6 @@ def _schema() -> tantivy.Schema:
                            index_option="freq")
     builder.add_unsigned_field("len", stored=False, indexed=False, fast=True)
     return builder.build()
-
-
-def index_dir(store_path: Path) -> Path:
-    """Where the index of ``store_path`` lives: beside it (the remote store's state directory
-    for a remote store)."""
-    return store_path.with_name(store_path.name + ".search")
-
-
-def mark_stale(store_path: Path) -> None:
-    """The store at ``store_path`` is about to change: its index no longer matches it until
-    a service brings it up to date (any process, any command that writes calls this)."""
-    for name in (STATE_FILE, INDEXED_FILE):
-        (index_dir(store_path) / name).unlink(missing_ok=True)
 
 
 #: Store methods that write names only into the graph named by their first argument.

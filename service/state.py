@@ -22,7 +22,8 @@ from service.backends import open_service
 from service.config import Settings
 from service.errors import WriteTimeout
 from service.rdf_files import parse_file
-from service.search_index import ChangeRecorder, SearchIndex, index_dir
+from service.search_index import ChangeRecorder, SearchIndex
+from service.search_records import index_dir
 from service.sparql.cache import ResponseCache
 from service.store import QueryRunner, Store
 

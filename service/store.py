@@ -21,6 +21,7 @@ from rdflib import Graph
 from service.errors import BadQuery, NotFound
 from service.formats import READABLE_RDF, by_media_type
 from service.protected import PROTECTED_GRAPHS, PROVENANCE, refusal
+from service.search_records import mark_stale
 from service.sparql.dataset import StoreView, query_dataset
 from service.sparql.messages import Message
 
@@ -146,8 +147,6 @@ def _changes(method: Callable[..., R]) -> Callable[..., R]:
     beside it (service.search_index), whichever process or command writes (one unlink)."""
     @functools.wraps(method)
     def writing(self: EmbeddedStore, *args: Any, **kwargs: Any) -> R:
-        from service.search_index import mark_stale  # it imports this module
-
         mark_stale(self.path)
         return method(self, *args, **kwargs)
 

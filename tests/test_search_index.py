@@ -14,7 +14,8 @@ from flask.testing import FlaskClient
 
 from service.app import create_app
 from service.config import REPO_ROOT, Settings
-from service.search_index import SearchIndex, index_dir
+from service.search_index import SearchIndex
+from service.search_records import index_dir
 from service.store import EmbeddedStore
 from tests.live import copy_store
 
