@@ -151,7 +151,7 @@ SETTINGS: tuple[Setting, ...] = (
             shown="empty: no limit"),
     Setting("QANTAR_QUERY_WORKERS", str(max(2, os.cpu_count() or 2)),
             "Processes evaluating SPARQL queries (a stuck one is killed at the time limit), in "
-            "all: with several `QANTAR_WORKERS`, each has its share (rounded up).",
+            "each of the `QANTAR_WORKERS` processes.",
             _count, shown="the number of CPUs, at least 2"),
     Setting("QANTAR_MAX_BODY", str(16 * 1024 * 1024),
             "The largest request body accepted, in bytes, whatever the transfer encoding (413 "

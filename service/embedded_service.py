@@ -36,11 +36,11 @@ class EmbeddedService:
                        if settings.writer_socket
                        else StoreWriter(settings.store, sandboxed=not settings.fetch_allow))
         self._readers = Readers(settings.store, grace=max(60.0, 2 * settings.query_timeout))
-        # QANTAR_QUERY_WORKERS in all: with several service processes, each has its share;
-        # a quarter of the request threads may wait for a busy worker, the rest stay free for
-        # pages; with hosts allowed, LOAD and SERVICE must reach them, outside the sandbox
-        processes = settings.server_processes if settings.writer_socket else 1
-        self._pool = QueryPool(settings.store, -(-settings.query_workers // processes),
+        # QANTAR_QUERY_WORKERS in each service process (with fewer, one runaway query would
+        # hold every query sent to its process); a quarter of the request threads may wait for
+        # a busy worker, the rest stay free for pages; with hosts allowed, LOAD and SERVICE
+        # must reach them, outside the sandbox
+        self._pool = QueryPool(settings.store, settings.query_workers,
                                queue_limit=max(1, settings.threads // 4))
         self._federation = (QueryPool(settings.store, 2, sandboxed=False)
                             if settings.fetch_allow else None)

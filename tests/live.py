@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import signal
 import socket
@@ -170,3 +171,43 @@ def copy_store(template: Path, target: Path) -> Path:
     """A private copy of a closed store directory, which a test may write to."""
     shutil.copytree(template, target)
     return target
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid``, whichever of their threads started them."""
+    found: list[int] = []
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        with contextlib.suppress(OSError):
+            for task in Path(f"/proc/{current}/task").iterdir():
+                children = [int(c) for c in (task / "children").read_text().split()]
+                found += children
+                pending += children
+    return found
+
+
+def evaluators(server: LiveServer) -> list[int]:
+    """The processes of `qantar serve` that evaluate SPARQL: the store's writer and the query
+    workers, wherever they sit in the tree (under the one Granian worker, or the writer beside
+    several), that is every spawned process but the Granian workers its log names."""
+    assert server.process is not None
+    granian = {int(pid) for pid in re.findall(r"Spawning worker-\d+ with PID: (\d+)",
+                                              server.output())}
+    found = []
+    for pid in descendants(server.process.pid):
+        with contextlib.suppress(OSError):
+            if pid not in granian and b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+    return found
+
+
+def holds_the_store(pid: int, store: Path) -> bool:
+    """Whether ``pid`` has the live store open (its RocksDB lock): the writer."""
+    lock = str(store / "LOCK")
+    with contextlib.suppress(OSError):
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                if os.readlink(fd) == lock:
+                    return True
+    return False

@@ -13,7 +13,14 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.live import WRITE_TOKEN, LiveServer, copy_store, serve
+from tests.live import (
+    WRITE_TOKEN,
+    LiveServer,
+    copy_store,
+    evaluators,
+    holds_the_store,
+    serve,
+)
 
 AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 TOKAYEV = "https://w3id.org/qantar/id/person/kassym-jomart-tokayev"
@@ -189,14 +196,6 @@ def test_the_sandbox_stops_what_the_engine_would_fetch(listener: Listener) -> No
     assert listener.connections >= 1  # the control: the engine does connect when allowed to
 
 
-def _children(pid: int) -> list[int]:
-    """Direct children of ``pid``, whichever of its threads started them."""
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found += [int(c) for c in (task / "children").read_text().split()]
-    return found
-
-
 def _seccomp_mode(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("Seccomp:"):
@@ -208,20 +207,20 @@ def test_the_processes_that_evaluate_sparql_run_in_the_sandbox(
     tmp_path: Path, bundle_store_template: Path
 ) -> None:
     store = copy_store(bundle_store_template, tmp_path / "store")
-    with serve(store, QANTAR_QUERY_WORKERS="2") as server:
-        assert requests.get(server.sparql, params={"query": "ASK { ?s ?p ?o }"}).ok
-        assert server.process is not None
-        # qantar serve > the Granian worker (serves HTTP) > the writer and the query workers;
-        # a worker loads its filter first thing, but may still be starting when listed: poll
-        deadline = time.monotonic() + 15
+    with serve(store, QANTAR_QUERY_WORKERS="2", QANTAR_WORKERS="2") as server:
+        # the writer (beside the two Granian workers) and each worker's query worker, started
+        # by its first query; a worker loads its filter first thing, but may still be starting
+        # when listed: poll, with queries on fresh connections to reach both
+        deadline = time.monotonic() + 30
         while True:
-            evaluators = [pid for worker in _children(server.process.pid)
-                          for pid in _children(worker)
-                          if "spawn_main" in Path(f"/proc/{pid}/cmdline").read_text()]
-            modes = {pid: _seccomp_mode(pid) for pid in evaluators}
+            assert requests.get(server.sparql, params={"query": "ASK { ?s ?p ?o }"},
+                                headers={"Connection": "close"}).ok
+            modes = {pid: _seccomp_mode(pid) for pid in evaluators(server)}
+            writers = [pid for pid in modes if holds_the_store(pid, server.settings.store)]
             if (len(modes) >= 3 and set(modes.values()) == {2}) or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
+    assert len(writers) == 1, modes
     assert len(modes) >= 3, modes  # the writer and two query workers
     assert set(modes.values()) == {2}, modes  # 2: a seccomp filter is loaded
 
@@ -256,7 +255,9 @@ def test_an_explosive_query_times_out_while_other_requests_stay_prompt(
     with serve(store, QANTAR_QUERY_TIMEOUT="3", QANTAR_QUERY_WORKERS="2",
                QANTAR_CACHE_BYTES="0") as server:
         point = f"SELECT ?p ?o WHERE {{ <{TOKAYEV}> ?p ?o }}"
-        requests.get(server.sparql, params={"query": point})  # workers warm
+        for _ in range(8):  # fresh connections: every worker process starts its query workers
+            requests.get(server.sparql, params={"query": point},
+                         headers={"Connection": "close"})
         outcome: dict[str, object] = {}
 
         def explode() -> None:
