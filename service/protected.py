@@ -68,12 +68,20 @@ def reaches_unnamed_graphs(update: str, base_iri: str | None = None) -> bool:
     return False
 
 
+#: The longest update whose graphs are found by parsing it (characters).
+PARSE_LIMIT = 16_384
+
+
 def graphs_named_by(update: str, base_iri: str | None = None) -> set[str] | None:
     """Every IRI the SPARQL Update mentions anywhere in its parse (a superset of the named
     graphs it can write), or None when it can write graphs it does not name (DROP/CLEAR ALL or
     NAMED, a variable graph in a template) or cannot be parsed: then it may change any graph.
     Writes to the default graph are not counted: they name no graph. Relative IRIs are
-    resolved against ``base_iri``, as the engine resolves them."""
+    resolved against ``base_iri``, as the engine resolves them. rdflib's parser is slow (minutes
+    for a few thousand triples of INSERT DATA), so a longer update counts as one that may
+    change any graph: the index is then rebuilt, instead of the write waiting on the parse."""
+    if len(update) > PARSE_LIMIT:
+        return None
     try:
         tree = parse_update(f"BASE {ox.NamedNode(base_iri)}\n{update}" if base_iri else update)
     except Exception:  # noqa: BLE001 - cannot be bounded
