@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import queue
 import threading
 import uuid
@@ -133,9 +134,14 @@ def _rdf(dump: Callable[[BinaryIO], object], fmt: Format) -> Response:
     """A streamed answer: the store serialises in a thread into a small queue of chunks.
 
     A whole-dataset download need not fit in memory, and HEAD (for which werkzeug never
-    iterates the body) serialises nothing.
+    iterates the body) serialises nothing. A GET starts its answer only once the first chunk
+    (or the error) is there, so that a graph gone meanwhile is a clean 404, not a 200 cut off.
     """
-    return Response(_streamed(dump), content_type=fmt.content_type, headers={"Vary": "Accept"})
+    body = _streamed(dump)
+    if request.method == "GET":
+        first = next(body, b"")  # raises the dump's error while a status can still say it
+        body = itertools.chain((first,), body)
+    return Response(body, content_type=fmt.content_type, headers={"Vary": "Accept"})
 
 
 class _Abandoned(Exception):
@@ -167,6 +173,8 @@ class _QueueWriter(io.RawIOBase):
 
 
 def _streamed(dump: Callable[[BinaryIO], object]) -> Iterator[bytes]:
+    """The dump's bytes; an error after the first of them is raised, so the server aborts the
+    connection instead of ending a partial graph as if it were whole."""
     chunks: queue.Queue = queue.Queue(maxsize=64)
     abandoned = threading.Event()
     done = object()
@@ -177,7 +185,7 @@ def _streamed(dump: Callable[[BinaryIO], object]) -> Iterator[bytes]:
         try:
             dump(writer)
             writer.flush()
-        except Exception as err:  # reaches the client as a body cut short
+        except Exception as err:
             outcome = err
         with contextlib.suppress(_Abandoned):
             _hand_over(chunks, abandoned, outcome)

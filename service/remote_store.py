@@ -13,8 +13,10 @@ with one SPARQL Update wherever possible; see ``load_graph`` for imports.
 from __future__ import annotations
 
 import io
+import threading
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import BinaryIO, TypeVar
 
 import pyoxigraph as ox
@@ -72,6 +74,11 @@ class RemoteStore:
         self.engine = engine
         self._dialect: Dialect | None = None
         self._graphs: tuple[float, list[str]] | None = None
+        # the list of graphs is kept only when no write of ours began or ended while it was
+        # read (a reader beside a DELETE must not keep the list from before it)
+        self._graphs_lock = threading.Lock()
+        self._writes_seen = 0  # incremented as each write of ours begins and as it ends
+        self._writes_running = 0
         self.session = requests.Session()
         if auth:
             scheme, _, credentials = auth.partition(" ")
@@ -215,22 +222,41 @@ class RemoteStore:
             sparql = f"BASE {ox.NamedNode(base_iri)} {sparql}"
         form: list[tuple[str, str]] = [("update", sparql)]
         default = self.dialect.default_graph
-        self._graphs = None
+        with self._writing():
+            try:
+                self._post_update(form, default)
+            except RemoteServerError as err:  # Oxigraph answers 500 when an operation fails
+                raise BadQuery(f"the update failed on the SPARQL server: {err}") from err
+
+    def _post_update(self, form: list[tuple[str, str]], default: str | None) -> None:
+        if default is None:
+            self._request("POST", self.update_url, data=form, timeout=self.write_timeout)
+            return
+        try:  # the default graph the update writes and reads is ours
+            self._request("POST", self.update_url, data=[*form, ("using-graph-uri", default)],
+                          timeout=self.write_timeout)
+        except BadQuery as err:
+            # the update says USING or WITH itself, which the protocol forbids beside the
+            # parameter: the server's parse decided; send it as it is
+            if "violates restrictions on allowed graph names" not in str(err):
+                raise
+            self._request("POST", self.update_url, data=form, timeout=self.write_timeout)
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Around each write: the list of graphs is read again after it, and a list read while
+        it ran is not kept."""
+        with self._graphs_lock:
+            self._graphs = None
+            self._writes_seen += 1
+            self._writes_running += 1
         try:
-            if default is None:
-                self._request("POST", self.update_url, data=form, timeout=self.write_timeout)
-                return
-            try:  # the default graph the update writes and reads is ours
-                self._request("POST", self.update_url, data=[*form, ("using-graph-uri", default)],
-                              timeout=self.write_timeout)
-            except BadQuery as err:
-                # the update says USING or WITH itself, which the protocol forbids beside the
-                # parameter: the server's parse decided; send it as it is
-                if "violates restrictions on allowed graph names" not in str(err):
-                    raise
-                self._request("POST", self.update_url, data=form, timeout=self.write_timeout)
-        except RemoteServerError as err:  # Oxigraph answers 500 when an operation fails
-            raise BadQuery(f"the update failed on the SPARQL server: {err}") from err
+            yield
+        finally:
+            with self._graphs_lock:
+                self._graphs = None
+                self._writes_seen += 1
+                self._writes_running -= 1
 
     def graphs(self) -> list[str]:
         dialect = self.dialect
@@ -238,7 +264,9 @@ class RemoteStore:
             rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", False)
             return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
         # every query names the graphs on such a server (``_dataset``): the list is reused
-        cached = self._graphs
+        with self._graphs_lock:
+            cached, seen = self._graphs, self._writes_seen
+            quiet = self._writes_running == 0
         if cached is not None and time.monotonic() - cached[0] < GRAPHS_FRESH:
             return list(cached[1])
         # its answer to GRAPH ?g { } is one empty row; this form lists created graphs too
@@ -246,7 +274,9 @@ class RemoteStore:
         graphs = sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)
                         and not dialect.is_system_graph(row["g"].value)
                         and row["g"].value != dialect.default_graph)
-        self._graphs = (time.monotonic(), graphs)
+        with self._graphs_lock:
+            if quiet and seen == self._writes_seen:
+                self._graphs = (time.monotonic(), graphs)
         return list(graphs)
 
     def query_rows(self, sparql: str) -> ox.QuerySolutions:
@@ -403,10 +433,10 @@ class RemoteStore:
         return {"default": ""} if default is None else {"graph": default}
 
     def _put_or_post(self, method: str, graph: str | None, data: bytes) -> None:
-        self._graphs = None
-        self._request(method, self.gsp_url, params=self._gsp_params(graph), data=data,
-                      headers={"Content-Type": "application/n-triples"},
-                      timeout=self.write_timeout)
+        with self._writing():
+            self._request(method, self.gsp_url, params=self._gsp_params(graph), data=data,
+                          headers={"Content-Type": "application/n-triples"},
+                          timeout=self.write_timeout)
 
 
 def _sibling(url: str, name: str) -> str:

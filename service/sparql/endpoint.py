@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from urllib.parse import parse_qsl
 
@@ -24,7 +25,7 @@ from service.errors import (
     FetchFailed,
     Forbidden,
     NotAcceptable,
-    Unavailable,
+    QantarError,
     UnsupportedBody,
     is_disk_error,
 )
@@ -56,6 +57,7 @@ from service.sparql.using import apply_dataset
 from service.sparql.workers import QueryJob
 from service.state import Qantar, qantar
 
+log = logging.getLogger(__name__)
 blueprint = Blueprint("sparql", __name__, template_folder="templates")
 
 FORM = "application/x-www-form-urlencoded"
@@ -230,22 +232,44 @@ def _evaluate(state: Qantar, job: QueryJob, key: tuple) -> Response:
         # this frame) is collected
         messages.close()
         raise
-    return Response(_stream(bytes(body), message, messages), content_type=content_type(mime),
-                    headers={"Vary": "Accept"})
+    return Response(_stream(bytes(body), message, messages, job.query),
+                    content_type=content_type(mime), headers={"Vary": "Accept"})
 
 
-def _stream(head: bytes, pending: Message, messages: Iterator[Message]) -> Iterator[bytes]:
-    """Stream a large answer; a timeout now can only cut it short (the status is already sent)."""
+def _stream(head: bytes, pending: Message, messages: Iterator[Message],
+            query: str) -> Iterator[bytes]:
+    """Stream a large answer. The status is sent by now, so an answer that cannot be finished
+    (the time limit, a failure, a worker gone) is cut: the generator raises, and the server
+    aborts the connection without the final chunk, which every HTTP client reports as an
+    incomplete transfer. Ending it cleanly would pass a part for the whole."""
     yield head
+    sent = len(head)
     message = pending
     try:
         while isinstance(message, Chunk):
             yield message.data
+            sent += len(message.data)
             message = next(messages)
-    except (Unavailable, StopIteration):  # QueryTimeout is one
-        return
+        if isinstance(message, End):
+            return
+        reason = str(message.error) if isinstance(message, Failure) else "no end of answer"
+    except StopIteration:
+        reason = "the answer ended without its end"
+    except QantarError as err:  # QueryTimeout, Unavailable, ...
+        reason = str(err)
+    except Exception as err:  # a remote server's answer broke off, ...
+        reason = f"{type(err).__name__}: {err}"
     finally:
         messages.close()
+    log.warning("answer cut short after %d bytes (%s); the connection is aborted; query: %s",
+                sent, reason, _excerpt(query))
+    raise AnswerFailed(f"answer cut short after {sent} bytes: {reason}")
+
+
+def _excerpt(query: str, limit: int = 300) -> str:
+    """A query on one log line, shortened."""
+    flat = " ".join(query.split())
+    return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
 def _cached_answer(mime: str, body: bytes, etag: str, generation: int) -> Response:
