@@ -38,11 +38,7 @@ BLANK_TURTLE = """@prefix schema: <https://schema.org/> .
 _ORDER_BY_PATH = ("Virtuoso 7.2.5 answers one row or none when ORDER BY meets a * property "
                   "path (without the ORDER BY its rows are the embedded store's)")
 DIFFERENT_ON_VIRTUOSO: dict[str, str] = {
-    "01-offices-over-time": "CONCAT(STR(?unbound), ...) is an error in SPARQL, so COALESCE goes "
-                            "on to 'unknown'; Virtuoso makes it the string '..'",
     "02-almaty-on-5-january": _ORDER_BY_PATH,
-    "08-timeline": "FILTER NOT EXISTS inside an OPTIONAL group: Virtuoso keeps the group's "
-                   "bindings (?notAfter) for events where the filter fails",
     "17-arrested-journalists": "?employer a/rdfs:subClassOf* qantar:MediaOrganization joined "
                                "with the rest of the pattern gives no row on Virtuoso (with "
                                "'a qantar:MediaOrganization' it does)",
