@@ -34,19 +34,6 @@ BLANK_TURTLE = """@prefix schema: <https://schema.org/> .
     schema:address [ schema:addressLocality "Almaty" ; schema:postalCode "050000" ] .
 """
 
-#: The competency questions whose rows differ on Virtuoso, and why (docs/remote-stores.md).
-_ORDER_BY_PATH = ("Virtuoso 7.2.5 answers one row or none when ORDER BY meets a * property "
-                  "path (without the ORDER BY its rows are the embedded store's)")
-DIFFERENT_ON_VIRTUOSO: dict[str, str] = {
-    "02-almaty-on-5-january": _ORDER_BY_PATH,
-    "17-arrested-journalists": "?employer a/rdfs:subClassOf* qantar:MediaOrganization joined "
-                               "with the rest of the pattern gives no row on Virtuoso (with "
-                               "'a qantar:MediaOrganization' it does)",
-    "22-claims-per-claimant": _ORDER_BY_PATH,
-    "24-what-happened-in-nur-sultan": _ORDER_BY_PATH,
-}
-
-
 def remote(virtuoso: Virtuoso) -> RemoteStore:
     env = virtuoso_env(virtuoso, virtuoso.directory.parent)
     return RemoteStore.from_settings(Settings.from_env(env))
@@ -262,13 +249,7 @@ def test_a_client_drop_graph_of_a_graph_insert_data_made(live_virtuoso: LiveServ
                       data={"update": f"DROP SILENT GRAPH <{graph}>"})
 
 
-def _marks(path: Path) -> list[pytest.MarkDecorator]:
-    reason = DIFFERENT_ON_VIRTUOSO.get(path.stem)
-    return [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=_marks(p))
-                                  for p in QUERY_FILES])
+@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
 def test_each_competency_question_answers_on_virtuoso_as_on_the_embedded_store(
     live_virtuoso: LiveServer, path: Path
 ) -> None:
