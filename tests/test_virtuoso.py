@@ -1,8 +1,9 @@
 """The whole service on a real Virtuoso 7 (Debian's 7.2.5, started by the tests from a private
 directory, tests/virtuoso.py) with the settings docs/remote-stores.md gives: `qantar load`,
 import, graphs, export, the pages, search, VoID, conflicts, the SPARQL endpoint, the Graph
-Store, and every competency question, each compared with the embedded store where the two
-should agree. What Virtuoso cannot do is an xfail that names the limit (strict: it must fail)."""
+Store, and every competency question (over the endpoint and through `qantar query`), each
+compared with the embedded store where the two should agree. What Virtuoso cannot do is an
+xfail that names the limit (strict: it must fail)."""
 
 from __future__ import annotations
 
@@ -257,4 +258,14 @@ def test_each_competency_question_answers_on_virtuoso_as_on_the_embedded_store(
                             headers={"Accept": JSON}, timeout=60)
     assert response.status_code == 200, response.text[:500]
     assert_expected(path, rows_of(ox.parse_query_results(response.content,
+                                                         format=ox.QueryResultsFormat.JSON)))
+
+
+@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
+def test_each_competency_question_answers_the_same_through_qantar_query_on_virtuoso(
+    virtuoso: Virtuoso, path: Path
+) -> None:
+    done = qantar(virtuoso, "query", f"@{path.name}", "--format", "json")
+    assert done.returncode == 0, done.stderr[-500:]
+    assert_expected(path, rows_of(ox.parse_query_results(done.stdout.encode(),
                                                          format=ox.QueryResultsFormat.JSON)))
