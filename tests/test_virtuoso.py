@@ -1,8 +1,9 @@
 """The whole service on a real Virtuoso 7 (Debian's 7.2.5, started by the tests from a private
 directory, tests/virtuoso.py) with the settings docs/remote-stores.md gives: `qantar load`,
 import, graphs, export, the pages, search, VoID, conflicts, the SPARQL endpoint, the Graph
-Store, and every competency question, each compared with the embedded store where the two
-should agree. What Virtuoso cannot do is an xfail that names the limit (strict: it must fail)."""
+Store, and every competency question (over the endpoint and through `qantar query`), each
+compared with the embedded store where the two should agree. What Virtuoso cannot do is an
+xfail that names the limit (strict: it must fail)."""
 
 from __future__ import annotations
 
@@ -33,23 +34,6 @@ BLANK_TURTLE = """@prefix schema: <https://schema.org/> .
 <https://example.org/v/{n}> schema:name "Virtuoso test {n}"@en ;
     schema:address [ schema:addressLocality "Almaty" ; schema:postalCode "050000" ] .
 """
-
-#: The competency questions whose rows differ on Virtuoso, and why (docs/remote-stores.md).
-_ORDER_BY_PATH = ("Virtuoso 7.2.5 answers one row or none when ORDER BY meets a * property "
-                  "path (without the ORDER BY its rows are the embedded store's)")
-DIFFERENT_ON_VIRTUOSO: dict[str, str] = {
-    "01-offices-over-time": "CONCAT(STR(?unbound), ...) is an error in SPARQL, so COALESCE goes "
-                            "on to 'unknown'; Virtuoso makes it the string '..'",
-    "02-almaty-on-5-january": _ORDER_BY_PATH,
-    "08-timeline": "FILTER NOT EXISTS inside an OPTIONAL group: Virtuoso keeps the group's "
-                   "bindings (?notAfter) for events where the filter fails",
-    "17-arrested-journalists": "?employer a/rdfs:subClassOf* qantar:MediaOrganization joined "
-                               "with the rest of the pattern gives no row on Virtuoso (with "
-                               "'a qantar:MediaOrganization' it does)",
-    "22-claims-per-claimant": _ORDER_BY_PATH,
-    "24-what-happened-in-nur-sultan": _ORDER_BY_PATH,
-}
-
 
 def remote(virtuoso: Virtuoso) -> RemoteStore:
     env = virtuoso_env(virtuoso, virtuoso.directory.parent)
@@ -284,13 +268,7 @@ def test_a_client_drop_graph_of_a_graph_insert_data_made(live_virtuoso: LiveServ
                       data={"update": f"DROP SILENT GRAPH <{graph}>"})
 
 
-def _marks(path: Path) -> list[pytest.MarkDecorator]:
-    reason = DIFFERENT_ON_VIRTUOSO.get(path.stem)
-    return [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-
-
-@pytest.mark.parametrize("path", [pytest.param(p, id=p.stem, marks=_marks(p))
-                                  for p in QUERY_FILES])
+@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
 def test_each_competency_question_answers_on_virtuoso_as_on_the_embedded_store(
     live_virtuoso: LiveServer, path: Path
 ) -> None:
@@ -298,4 +276,14 @@ def test_each_competency_question_answers_on_virtuoso_as_on_the_embedded_store(
                             headers={"Accept": JSON}, timeout=60)
     assert response.status_code == 200, response.text[:500]
     assert_expected(path, rows_of(ox.parse_query_results(response.content,
+                                                         format=ox.QueryResultsFormat.JSON)))
+
+
+@pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
+def test_each_competency_question_answers_the_same_through_qantar_query_on_virtuoso(
+    virtuoso: Virtuoso, path: Path
+) -> None:
+    done = qantar(virtuoso, "query", f"@{path.name}", "--format", "json")
+    assert done.returncode == 0, done.stderr[-500:]
+    assert_expected(path, rows_of(ox.parse_query_results(done.stdout.encode(),
                                                          format=ox.QueryResultsFormat.JSON)))
