@@ -22,7 +22,8 @@ Several service processes (``QANTAR_WORKERS``) share the one index: a process th
 appends what its write changed to a log beside the index (``changes.jsonl``), one process at
 a time brings the index up to date (an exclusive ``flock``, which is also tantivy's one
 writer), and it records the generation it reached (``indexed.json``); a process that finds the
-index at its generation already only reloads it.
+index at its generation already only reloads it. The index is created, emptied and filled in
+place, never removed: the lock is in its directory, and the other processes have it open.
 """
 
 from __future__ import annotations
@@ -32,7 +33,6 @@ import fcntl
 import json
 import os
 import re
-import shutil
 import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
@@ -52,11 +52,14 @@ _LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _BATCH = 10_000
 #: Memory tantivy's writer may use (bytes) before it writes a segment.
 _WRITER_HEAP = 64_000_000
-#: The shape of the index on disk; another value means: build it again.
+#: How the documents are made; an index recorded with another value is filled again (a
+#: different schema is found by tantivy itself, and the index is created anew in place).
 _LAYOUT = 2
 #: What each write of this run changed (one JSON line per published generation).
 CHANGES_FILE = "changes.jsonl"
-#: Held exclusively by the process bringing the index up to date.
+#: Held exclusively by the process bringing the index up to date. It lives in the index's
+#: directory, so that directory is never removed: a process that removed it would take the lock
+#: file the others wait on with it, and the next to arrive would lock a new file of that name.
 LOCK_FILE = ".qantar-index.lock"
 
 
@@ -236,25 +239,24 @@ class SearchIndex:
 
     def _catch_up(self, store: Store, generation: int, keep: bool) -> None:
         indexed = self._read_json(INDEXED_FILE).get("generation")
-        if indexed == generation and self._index is not None:
+        graphs: set[str] | None
+        if self._index is None:
+            state = self._read_state()
+            trusted = self._open() and state.get("layout") == _LAYOUT
+            if trusted and indexed == generation:
+                self._reached(generation)  # another process of this run brought it here
+                return
+            # an index of what the store held when it was last indexed is kept as it is
+            kept = trusted and keep and state.get("generation") in (generation, generation - 1)
+            graphs = set() if kept else None
+        elif indexed == generation:
             self._reached(generation)  # another process brought it here
             return
-        if indexed == generation and self._read_state().get("layout") == _LAYOUT:
-            self._open()
-            self._reached(generation)
-            return
-        if self.generation is None and isinstance(indexed, int) and self._index is not None:
-            self.generation = indexed  # an index this process opened, another one advanced
-        elif isinstance(indexed, int) and self.generation is not None:
-            self.generation = max(self.generation, indexed)
-        graphs = self._changes_since(generation)
-        if self._index is None:
-            self._open()
-            recorded = self._read_state().get("generation")
-            # an index of what the store held when it was last indexed is kept as it is
-            graphs = set() if keep and recorded in (generation, generation - 1) else None
-        elif self.generation is None:
-            graphs = None
+        else:
+            if isinstance(indexed, int):  # an index this process opened, another one advanced
+                self.generation = (indexed if self.generation is None
+                                   else max(self.generation, indexed))
+            graphs = self._changes_since(generation)
         if graphs is None:
             self._rebuild(store)
         elif graphs:
@@ -298,14 +300,18 @@ class SearchIndex:
                                                      else frozenset(graphs))
         return changes
 
-    def _open(self) -> None:
-        state = self._read_state()
-        if state.get("layout") != _LAYOUT or not tantivy.Index.exists(str(self.path)):
-            shutil.rmtree(self.path, ignore_errors=True)
-            self.path.mkdir(parents=True, exist_ok=True)
+    def _open(self) -> bool:
+        """Open the index, creating it if there is none (tantivy's documented ``reuse=True``),
+        always in place: other processes wait on the lock in this directory and may have the
+        index open, so it is never removed (an index nobody could trust is emptied by
+        ``_rebuild``). Whether there was one to open, which may then be kept."""
+        existed = tantivy.Index.exists(str(self.path))
+        try:
+            self._index = tantivy.Index(self.schema, path=str(self.path), reuse=True)
+        except ValueError:  # another schema (an older Qantar's) or a damaged index
             self._index = tantivy.Index(self.schema, path=str(self.path), reuse=False)
-        else:
-            self._index = tantivy.Index.open(str(self.path))
+            return False
+        return existed
 
     def _rebuild(self, store: Store) -> None:
         assert self._index is not None

@@ -4,17 +4,19 @@ across restarts, rebuilt when the store changed while the service was down, tran
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+import tantivy
 from flask import Flask
 from flask.testing import FlaskClient
 
 from service.app import create_app
 from service.config import REPO_ROOT, Settings
-from service.search_index import SearchIndex
+from service.search_index import LOCK_FILE, SearchIndex
 from service.search_records import index_dir
 from service.store import EmbeddedStore
 from tests.live import copy_store
@@ -24,6 +26,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 GRAPH = "https://w3id.org/qantar/graph/search-test"
 PERSON = "https://w3id.org/qantar/id/person/zhanbolat-testov"
 TOKAYEV = "/page/id/person/kassym-jomart-tokayev"
+BASE = "https://w3id.org/qantar/"
 TURTLE = f"""<{PERSON}> a <https://schema.org/Person> ;
   <http://www.w3.org/2000/01/rdf-schema#label> "Zhanbolat Testov"@en ;
   <http://www.w3.org/2004/02/skos/core#prefLabel> "Жанболат Тестов"@ru .
@@ -192,4 +195,73 @@ def test_processes_share_one_index_through_the_change_log(
     assert reindexed == [[GRAPH]] and rebuilt == ["x"]
     assert found(one, 2, "testov") == 1
     assert reindexed == [[GRAPH]], "the writing process re-indexed what the other had done"
+    data.close()
+
+
+def test_a_process_arriving_while_another_creates_the_index_waits_for_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 23: the first process to bring a new index up removed its directory, lock file
+    and all, so a second arriving then locked a new file of that name and removed the index
+    under the first. Two SearchIndex objects hold separate flocks, as two processes do."""
+    data = EmbeddedStore(tmp_path / "data")
+    data.load_graph(io.BytesIO(TURTLE.encode()), ox.RdfFormat.TURTLE, GRAPH)
+    path = index_dir(tmp_path / "data")
+    one, other = SearchIndex(path, BASE), SearchIndex(path, BASE)
+    building, go = threading.Event(), threading.Event()
+    rebuilt: list[SearchIndex] = []
+    rebuild = SearchIndex._rebuild
+
+    def held_up(self: SearchIndex, store: EmbeddedStore) -> None:
+        rebuilt.append(self)
+        if self is one:  # the first is caught mid-build while the other arrives
+            building.set()
+            go.wait(30)
+        rebuild(self, store)
+
+    monkeypatch.setattr(SearchIndex, "_rebuild", held_up)
+    found: dict[str, int] = {}
+    errors: list[BaseException] = []
+
+    def search(name: str, index: SearchIndex) -> None:
+        try:
+            searcher = index.at(data, 1, keep=True)
+            found[name] = searcher.search(index._index.parse_query("testov", ["words"]),
+                                          10).count
+        except BaseException as error:  # reported below, with the thread's name
+            errors.append(error)
+
+    first = threading.Thread(target=search, args=("one", one))
+    first.start()
+    assert building.wait(30)
+    second = threading.Thread(target=search, args=("other", other))
+    second.start()
+    second.join(1.0)  # long enough to get past a lock it does not share
+    go.set()
+    first.join(60)
+    second.join(60)
+    data.close()
+    assert errors == []
+    assert rebuilt == [one], "the second process built the index while the first did"
+    assert found == {"one": 2, "other": 2}  # his English name and his Russian one
+
+
+def test_an_index_of_another_schema_is_made_again_in_place(tmp_path: Path) -> None:
+    """An older Qantar's index (another schema), even one recorded as current, is created anew
+    and filled, in the same directory: the lock other processes wait on stays where it is."""
+    data = EmbeddedStore(tmp_path / "data")
+    data.load_graph(io.BytesIO(TURTLE.encode()), ox.RdfFormat.TURTLE, GRAPH)
+    path = index_dir(tmp_path / "data")
+    path.mkdir()
+    builder = tantivy.SchemaBuilder()
+    builder.add_text_field("title", stored=True)
+    tantivy.Index(builder.build(), path=str(path))
+    (path / "qantar-state.json").write_text('{"layout": 2, "generation": 1}')
+    (path / "indexed.json").write_text('{"generation": 1}')
+    lock = path / LOCK_FILE
+    lock.touch()
+    before = (path.stat().st_ino, lock.stat().st_ino)
+    index = SearchIndex(path, BASE)
+    searcher = index.at(data, 1, keep=True)
+    assert searcher.search(index._index.parse_query("testov", ["words"]), 10).count == 2
+    assert (path.stat().st_ino, lock.stat().st_ino) == before
     data.close()

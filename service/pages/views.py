@@ -35,6 +35,7 @@ from service.pages.documents import (
     serialize,
     split_document_path,
 )
+from service.pages.instances import instances
 from service.pages.iris import curie, expand_curie
 from service.pages.jsonld import entity_jsonld
 from service.pages.labels import fetch_labels
@@ -296,12 +297,14 @@ def class_page(name: str) -> Response:
     pages = max(1, -(-count.total // size))
     number = min(_page_number(), pages)
     info = catalog.class_info(store, node)
-    members = catalog.instances(store, node, (number - 1) * size, size)
-    p = _presenter({node.value, *info.parents, *info.children, *info.equivalents, *members,
-                    *(t for m in members.values() for t in m.types)})
+    page = instances(store, node, (number - 1) * size, size)
+    listed = [*page.named.values(), *page.unnamed]
+    p = _presenter({node.value, *info.parents, *info.children, *info.equivalents, *page.named,
+                    *(t for m in listed for t in m.types),
+                    *(x for u in page.unnamed for x in (u.owner, *u.path) if x)})
     return respond("pages/class.html", p,
-                   {"info": info, "count": count, "members": members, "page": number,
-                    "pages": pages, "name": name,
+                   {"info": info, "count": count, "members": page.named,
+                    "unnamed": page.unnamed, "page": number, "pages": pages, "name": name,
                     "subclass_counts": {x: counts[x].total for x in info.children
                                         if x in counts}},
                    view="class", json_url=json_url(url_for("pages.class_page",
