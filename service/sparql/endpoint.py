@@ -52,6 +52,7 @@ from service.sparql.description import service_description
 from service.sparql.guard import check_fetches
 from service.sparql.messages import Chunk, End, Failure, Head, Message, Rows, Whole
 from service.sparql.replay import REPLAYABLE
+from service.sparql.syntax_errors import check_query, check_update
 from service.sparql.using import apply_dataset
 from service.sparql.workers import QueryJob
 from service.state import Qantar, qantar
@@ -126,7 +127,7 @@ def _single(values: list[str], name: str) -> str:
 
 def _query(text: str, params: object) -> Response:
     state = qantar()
-    fetches = bool(check_fetches(text, state.settings.fetch_allow, update=False))
+    fetches = bool(_checked_fetches(text, state.settings.fetch_allow))
     html = wants_html(request.accept_mimetypes, params.get("format"))
     results, graph = HTML_VIA if html else choose(request.accept_mimetypes, params.get("format"))
     if results is None and graph is None:
@@ -171,6 +172,16 @@ def choose(accept: object, format_param: str | None) -> tuple[Format | None, For
     if format_param:
         return by_name(format_param, RESULTS_FORMATS), by_name(format_param, RDF_FORMATS)
     return negotiate(accept, RESULTS_FORMATS), negotiate(accept, RDF_FORMATS)
+
+
+def _checked_fetches(text: str, allowed: frozenset[str]) -> list[tuple[str, str]]:
+    """The guard's SERVICE targets. A text rdflib cannot parse is refused (403) only when the
+    engine parses it as a query; else it gets the syntax error that names the mistake."""
+    try:
+        return check_fetches(text, allowed, update=False)
+    except Forbidden:
+        check_query(text, request.base_url)
+        raise
 
 
 def wants_html(accept: object, format_param: str | None) -> bool:
@@ -261,6 +272,8 @@ def _cached_answer(mime: str, body: bytes, etag: str, generation: int) -> Respon
 def _update(text: str, params: object) -> Response:
     state = qantar()
     require_write_token(state.settings)
+    # the engine's parse of the client's own text: a mistake is named where the client wrote it
+    check_update(text, request.base_url)
     text = apply_dataset(text, params.getlist("using-graph-uri"),
                          params.getlist("using-named-graph-uri"))
     targets = check_fetches(text, state.settings.fetch_allow, update=True)
