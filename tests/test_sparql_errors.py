@@ -137,6 +137,23 @@ def test_an_empty_query_says_it_is_empty(live_readonly: LiveServer) -> None:
         assert response.text == f"{QUERY}: it is empty, so there is nothing to run\n"
 
 
+def test_an_unknown_format_is_a_bad_format_parameter_not_a_failed_negotiation(
+    live_readonly: LiveServer,
+) -> None:
+    response = requests.get(live_readonly.sparql,
+                            params={"query": "ASK {}", "format": "yaml"})
+    assert response.status_code == 400
+    assert response.text == (
+        "the format parameter format=yaml names no format this endpoint writes; use one of "
+        "json, xml, csv, tsv, turtle, ntriples, rdfxml, jsonld, nquads, trig or html (or the "
+        "media type of one)\n")
+    # a format it has still answers, and Accept alone still negotiates (406 when nothing fits)
+    assert requests.get(live_readonly.sparql,
+                        params={"query": "ASK {}", "format": "csv"}).status_code == 200
+    assert requests.get(live_readonly.sparql, params={"query": "ASK {}"},
+                        headers={"Accept": "image/png"}).status_code == 406
+
+
 @pytest.fixture(scope="module", params=BACKENDS)
 def writable(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
              bundle_store_template: Path) -> Iterator[LiveServer]:

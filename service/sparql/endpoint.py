@@ -167,11 +167,25 @@ GRAPH_DOWNLOADS = (TURTLE, N_TRIPLES, JSON_LD, RDF_XML)
 def choose(accept: object, format_param: str | None) -> tuple[Format | None, Format | None]:
     """The format of a results answer and of a graph answer (None: nothing fits).
 
-    An explicit ``format`` parameter (short name or media type) wins over ``Accept``.
+    An explicit ``format`` parameter (short name or media type) wins over ``Accept``; one
+    that names no format written here is a mistaken parameter (400), not a failed
+    negotiation (406, which is about Accept).
     """
     if format_param:
-        return by_name(format_param, RESULTS_FORMATS), by_name(format_param, RDF_FORMATS)
+        results = by_name(format_param, RESULTS_FORMATS)
+        graph = by_name(format_param, RDF_FORMATS)
+        if results is None and graph is None:
+            raise BadRequest(unknown_format(format_param))
+        return results, graph
     return negotiate(accept, RESULTS_FORMATS), negotiate(accept, RDF_FORMATS)
+
+
+def unknown_format(value: str) -> str:
+    """Says that ``format=value`` names no format of this endpoint, and which ones it has."""
+    names = [f.short_name for f in (*RESULTS_FORMATS, *RDF_FORMATS, HTML)]
+    shown = value if len(value) <= 40 else value[:40] + "..."
+    return (f"the format parameter format={shown} names no format this endpoint writes; use "
+            f"one of {', '.join(names[:-1])} or {names[-1]} (or the media type of one)")
 
 
 def _checked_fetches(text: str, allowed: frozenset[str]) -> list[tuple[str, str]]:
