@@ -18,7 +18,12 @@ import requests
 from service.errors import BadQuery
 from service.sparql.engine_parse import rejection
 from service.sparql.messages import Failure
-from service.sparql.syntax_errors import from_message, query_error, update_error
+from service.sparql.syntax_errors import (
+    check_update,
+    from_message,
+    query_error,
+    update_error,
+)
 from tests.conftest import BACKENDS, serve_on
 from tests.live import QANTAR, WRITE_TOKEN, LiveServer, copy_store
 from tests.w3c.backends import oxigraph_binary, oxigraph_server
@@ -289,6 +294,14 @@ def test_update_mistakes_in_words(text: str, needle: str | None, mistake: str) -
     err = update_error(text)
     line, column, _ = position(text, needle) if needle else (1, len(text) + 1, text)
     assert str(err).split("\n")[0] == f"{UPDATE} at line {line}, column {column}: {mistake}"
+
+
+def test_an_update_of_declarations_only_has_nothing_to_run() -> None:
+    with pytest.raises(BadQuery) as caught:
+        check_update("PREFIX ex: <http://example.org/>\n# nothing yet\n")
+    assert str(caught.value) == (f"{UPDATE}: it has PREFIX or BASE declarations but no "
+                                 "operation, so there is nothing to run")
+    check_update("INSERT DATA { <http://example.org/a> <http://example.org/b> 'c' } ;")
 
 
 def test_a_remote_oxigraph_message_alone_is_put_in_words() -> None:
