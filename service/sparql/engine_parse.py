@@ -28,7 +28,7 @@ import pyoxigraph as ox
 Operation = Literal["query", "update"]
 
 #: How Oxigraph words a syntax error: "error at 3:12: expected ...".
-_ERROR = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+ERROR = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -62,7 +62,7 @@ def rejection(text: str, operation: Operation, base_iri: str | None = None) -> R
 
 def reading(text: str, message: str) -> Rejection:
     """Oxigraph's message about ``text`` as an offset and a list."""
-    match = _ERROR.match(message)
+    match = ERROR.match(message)
     if match is None:
         return Rejection(len(text), (message,))
     line, column, rest = int(match[1]), int(match[2]), match[3]

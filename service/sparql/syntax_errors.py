@@ -23,6 +23,7 @@ import re
 
 from service.errors import BadQuery
 from service.sparql.engine_parse import (
+    ERROR,
     Operation,
     Rejection,
     expected_items,
@@ -97,7 +98,7 @@ def check_update(text: str, base_iri: str | None = None, *, allow_empty: bool = 
     found = rejection(text, "update", base_iri)
     if found is not None:
         raise _explained(text, "update", found, base_iri)
-    if not allow_empty and _only_prologue(text):
+    if not allow_empty and _only_prologue(text, base_iri):
         raise BadQuery(f"{HEAD['update']}: {_empty_words(text, 'update')}")
 
 
@@ -112,7 +113,7 @@ def explained_or(err: BadQuery, text: str, operation: Operation,
 def from_message(message: str, operation: Operation) -> BadQuery:
     """An Oxigraph message without its text (a remote Oxigraph's answer): its line and column
     and its list in words, without Unicode ranges."""
-    match = re.match(r"error at (\d+):(\d+): (.*)", message, re.DOTALL)
+    match = ERROR.match(message)
     if match is None:
         return BadQuery(f"{HEAD[operation]}: {message}")
     line, column, items = int(match[1]), int(match[2]), expected_items(match[3])
@@ -129,7 +130,7 @@ def _explained(text: str, operation: Operation, error: SyntaxError | str | Rejec
     if _only_blanks(text):
         return BadQuery(f"{head}: {_empty_words(text, operation)}")
     other: Operation = "update" if operation == "query" else "query"
-    if rejection(text, other, base_iri) is None and not _only_prologue(text):
+    if rejection(text, other, base_iri) is None and not _only_prologue(text, base_iri):
         article = {"query": "a query", "update": "an update"}
         return BadQuery(f"{head}: this is {article[other]}, not {article[operation]}; send it "
                         f"as {SEND_AS[other]}")
@@ -160,9 +161,9 @@ def _only_blanks(text: str) -> bool:
     return not text.strip() or rejection("ASK {}\n" + text, "query") is None
 
 
-def _only_prologue(text: str) -> bool:
+def _only_prologue(text: str, base_iri: str | None = None) -> bool:
     """Blanks, comments, PREFIX and BASE only: a query form may follow the text."""
-    return not text.strip() or rejection(text + "\nASK {}", "query") is None
+    return not text.strip() or rejection(text + "\nASK {}", "query", base_iri) is None
 
 
 def _empty_words(text: str, operation: Operation) -> str:
