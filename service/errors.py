@@ -12,7 +12,6 @@ the store send them to the service's process).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import ClassVar
@@ -88,23 +87,13 @@ class UnreadableInput(BadRequest):
 
 class BadQuery(BadRequest):
     """The SPARQL text (or an RDF body, a graph IRI) does not parse or cannot be run; ``line``
-    and ``column`` where the parser says."""
+    and ``column`` where the mistake is (service.sparql.syntax_errors words SPARQL's)."""
 
     def __init__(self, message: str, line: int | None = None,
                  column: int | None = None) -> None:
         super().__init__(message)
         self.line = line
         self.column = column
-
-    @classmethod
-    def syntax(cls, error: str) -> BadQuery:
-        """Oxigraph says "error at 3:2: expected ..."; people read "line 3, column 2"."""
-        match = re.match(r"error at (\d+):(\d+): (.*)", error, re.DOTALL)
-        if match is None:
-            return cls(f"SPARQL syntax error: {error}")
-        line, column, rest = match.groups()
-        return cls(f"SPARQL syntax error at line {line}, column {column}: {rest}",
-                   int(line), int(column))
 
 
 class UnsupportedBody(BadRequest):

@@ -14,9 +14,10 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 from rdflib.term import URIRef, Variable
 
-from service.errors import BadQuery, ProtectedGraph
+from service.errors import ProtectedGraph
 from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH
 from service.sparql.rdflib_parse import parse_update
+from service.sparql.syntax_errors import check_update
 
 PROVENANCE = str(GRAPH["provenance"])
 BUNDLE_GRAPHS = frozenset(str(g) for g in (
@@ -52,7 +53,7 @@ def reaches_unnamed_graphs(update: str, base_iri: str | None = None) -> bool:
     """Whether the update can write graphs it does not name (DROP/CLEAR ALL or NAMED, a
     variable graph in a template), from its parse; True when it cannot be parsed. For stores
     where the effect cannot be checked afterwards (the remote store)."""
-    _raise_syntax_error(update, base_iri)  # the engine's grammar first: a bad update is 400
+    check_update(update, base_iri, allow_empty=True)  # the engine's parse first: 400
     try:
         tree = parse_update(update)
     except Exception:  # noqa: BLE001 - cannot be proved harmless
@@ -95,21 +96,6 @@ def graphs_named_by(update: str, base_iri: str | None = None) -> set[str] | None
             if isinstance(quads, dict) and any(isinstance(g, Variable) for g in quads):
                 return None
     return {str(term) for term in _terms(tree, set()) if isinstance(term, URIRef)}
-
-
-def _raise_syntax_error(update: str, base_iri: str | None) -> None:
-    """Raise BadQuery with Oxigraph's own syntax error, if it has one for ``update``.
-
-    It is run on an empty store in memory; texts that could fetch a URL are not run at all."""
-    lowered = update.lower()
-    if "load" in lowered or "service" in lowered or "\\u" in lowered:
-        return
-    try:
-        ox.Store().update(update, base_iri=base_iri)
-    except SyntaxError as err:
-        raise BadQuery(f"bad SPARQL update: {err.msg}") from None
-    except (OSError, RuntimeError, ValueError):
-        return
 
 
 def _terms(node: object, seen: set[int]) -> Iterator[object]:

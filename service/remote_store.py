@@ -38,6 +38,7 @@ from service.formats import N_TRIPLES, READABLE_RDF, SPARQL_JSON, SPARQL_XML, by
 from service.protected import PROTECTED_GRAPHS, reaches_unnamed_graphs
 from service.remote_dialect import RESULTS_OR_TRIPLES, Dialect, choose
 from service.sparql.dataset import has_dataset_clause
+from service.sparql.syntax_errors import explained_or, from_message
 from service.store import QueryResult, Triples, clear_dataset
 from service.xml_safety import check_xml
 
@@ -138,7 +139,7 @@ class RemoteStore:
         if response.status_code == 400:
             text = response.text.strip()
             if text.startswith("error at "):  # Oxigraph's parser: say it as we do
-                raise BadQuery.syntax(text)
+                raise from_message(text, "update" if url == self.update_url else "query")
             raise BadQuery(f"the SPARQL server refused the request: {_shortened(text)}")
         if response.status_code == 406:
             raise RemoteNotAcceptable(response.text.strip())
@@ -201,8 +202,13 @@ class RemoteStore:
                                f"{kind or 'no format'}, not SPARQL results or RDF")
 
     def answer(self, sparql: str) -> QueryResult:
-        """The query answered as the SPARQL endpoint answers it (same dataset rules)."""
-        return self.query(sparql)
+        """The query answered as the SPARQL endpoint answers it (same dataset rules); a query
+        the server refuses is explained as the embedded store explains it, when Oxigraph's
+        parser refuses it too."""
+        try:
+            return self.query(sparql)
+        except BadQuery as err:
+            raise explained_or(err, sparql, "query") from None
 
     def client_update(self, sparql: str, base_iri: str | None = None) -> None:
         """A client's update. The endpoint has refused one that names a protected graph

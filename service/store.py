@@ -24,6 +24,7 @@ from service.protected import PROTECTED_GRAPHS, PROVENANCE, refusal
 from service.search_records import mark_stale
 from service.sparql.dataset import StoreView, query_dataset
 from service.sparql.messages import Message
+from service.sparql.syntax_errors import query_error, update_error
 
 R = TypeVar("R")
 
@@ -183,7 +184,7 @@ class EmbeddedStore:
             return as_result(self._oxi.query(
                 sparql, use_default_graph_as_union=use_default_graph_as_union))
         except SyntaxError as err:
-            raise BadQuery(f"bad SPARQL query: {err.msg}") from err
+            raise query_error(sparql, err) from err
 
     def answer(self, sparql: str) -> QueryResult:
         """The query answered as the SPARQL endpoint answers it: the dataset decided by
@@ -191,7 +192,7 @@ class EmbeddedStore:
         try:
             return self.evaluate(sparql)
         except SyntaxError as err:
-            raise BadQuery(f"bad SPARQL query: {err.msg}") from err
+            raise query_error(sparql, err) from err
 
     def evaluate(self, sparql: str, *, base_iri: str | None = None,
                  default_graphs: tuple[str, ...] = (), named_graphs: tuple[str, ...] = (),
@@ -241,7 +242,7 @@ class EmbeddedStore:
         try:
             self._oxi.update(sparql, base_iri=base_iri)
         except SyntaxError as err:
-            raise BadQuery(f"bad SPARQL update: {err.msg}") from err
+            raise update_error(sparql, err, base_iri) from err
         except RuntimeError as err:  # e.g. CREATE GRAPH of an existing graph: nothing applied
             raise BadQuery(f"the update failed and changed nothing: {err}") from err
 

@@ -134,7 +134,8 @@ def test_construct_prints_turtle(run) -> None:
 def test_bad_sparql_exits_2_with_the_parser_message(run) -> None:
     result = run("query", "SELEC ?x")
     assert result.exit_code == 2
-    assert "error: bad SPARQL query: error at 1:" in result.output
+    assert ("error: SPARQL syntax error in the query at line 1, column 1: unexpected `SELEC`; "
+            "expected a query form such as SELECT, CONSTRUCT, ASK or DESCRIBE") in result.output
 
 
 @pytest.mark.usefixtures("loaded")
@@ -216,4 +217,5 @@ def test_console_script_exit_codes_separate_violation_syntax_and_query_errors(
     assert qantar(fixture_env, "load").returncode == 0
     bad_query = qantar(fixture_env, "query", "SELEC ?x")
     assert bad_query.returncode == 2
-    assert bad_query.stderr.startswith("error: bad SPARQL query: error at 1:")
+    assert bad_query.stderr.startswith(
+        "error: SPARQL syntax error in the query at line 1, column 1: unexpected `SELEC`")

@@ -61,6 +61,9 @@ def test_every_store_service_implements_every_member(backend: type, member: str)
 BACKEND_MODULES = {"store", "remote_store", "remote_dialect", "backends", "embedded_service",
                    "remote_service", "writer", "writer_host", "snapshots", "sparql/workers",
                    "sparql/remote_runner"}
+#: Opens an empty store of its own, read-only and its directory removed once open, only to
+#: parse updates without running them: no backend either.
+PARSE_ONLY = {"sparql/engine_parse"}
 #: A backend's classes, and opening an Oxigraph store on disk (an empty one in memory, to
 #: parse, is no backend).
 BACKEND_NAMES = re.compile(r"\b(EmbeddedStore|RemoteStore|EmbeddedService|RemoteService"
@@ -75,7 +78,7 @@ def test_no_module_outside_the_backends_names_one() -> None:
     offenders = []
     for path in sorted(root.rglob("*.py")):
         module = path.relative_to(root).with_suffix("").as_posix()
-        if module in BACKEND_MODULES:
+        if module in BACKEND_MODULES | PARSE_ONLY:
             continue
         text = path.read_text(encoding="utf-8")
         offenders += [f"{module}: {m.group()}" for m in BACKEND_NAMES.finditer(text)]

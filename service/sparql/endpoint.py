@@ -53,6 +53,7 @@ from service.sparql.description import service_description
 from service.sparql.guard import check_fetches
 from service.sparql.messages import Chunk, End, Failure, Head, Message, Rows, Whole
 from service.sparql.replay import REPLAYABLE
+from service.sparql.syntax_errors import check_query, check_update
 from service.sparql.using import apply_dataset
 from service.sparql.workers import QueryJob
 from service.state import Qantar, qantar
@@ -128,7 +129,7 @@ def _single(values: list[str], name: str) -> str:
 
 def _query(text: str, params: object) -> Response:
     state = qantar()
-    fetches = bool(check_fetches(text, state.settings.fetch_allow, update=False))
+    fetches = bool(_checked_fetches(text, state.settings.fetch_allow))
     html = wants_html(request.accept_mimetypes, params.get("format"))
     results, graph = HTML_VIA if html else choose(request.accept_mimetypes, params.get("format"))
     if results is None and graph is None:
@@ -168,11 +169,35 @@ GRAPH_DOWNLOADS = (TURTLE, N_TRIPLES, JSON_LD, RDF_XML)
 def choose(accept: object, format_param: str | None) -> tuple[Format | None, Format | None]:
     """The format of a results answer and of a graph answer (None: nothing fits).
 
-    An explicit ``format`` parameter (short name or media type) wins over ``Accept``.
+    An explicit ``format`` parameter (short name or media type) wins over ``Accept``; one
+    that names no format written here is a mistaken parameter (400), not a failed
+    negotiation (406, which is about Accept).
     """
     if format_param:
-        return by_name(format_param, RESULTS_FORMATS), by_name(format_param, RDF_FORMATS)
+        results = by_name(format_param, RESULTS_FORMATS)
+        graph = by_name(format_param, RDF_FORMATS)
+        if results is None and graph is None:
+            raise BadRequest(unknown_format(format_param))
+        return results, graph
     return negotiate(accept, RESULTS_FORMATS), negotiate(accept, RDF_FORMATS)
+
+
+def unknown_format(value: str) -> str:
+    """Says that ``format=value`` names no format of this endpoint, and which ones it has."""
+    names = [f.short_name for f in (*RESULTS_FORMATS, *RDF_FORMATS, HTML)]
+    shown = value if len(value) <= 40 else value[:40] + "..."
+    return (f"the format parameter format={shown} names no format this endpoint writes; use "
+            f"one of {', '.join(names[:-1])} or {names[-1]} (or the media type of one)")
+
+
+def _checked_fetches(text: str, allowed: frozenset[str]) -> list[tuple[str, str]]:
+    """The guard's SERVICE targets. A text rdflib cannot parse is refused (403) only when the
+    engine parses it as a query; else it gets the syntax error that names the mistake."""
+    try:
+        return check_fetches(text, allowed, update=False)
+    except Forbidden:
+        check_query(text, request.base_url)
+        raise
 
 
 def wants_html(accept: object, format_param: str | None) -> bool:
@@ -285,6 +310,8 @@ def _cached_answer(mime: str, body: bytes, etag: str, generation: int) -> Respon
 def _update(text: str, params: object) -> Response:
     state = qantar()
     require_write_token(state.settings)
+    # the engine's parse of the client's own text: a mistake is named where the client wrote it
+    check_update(text, request.base_url)
     text = apply_dataset(text, params.getlist("using-graph-uri"),
                          params.getlist("using-named-graph-uri"))
     targets = check_fetches(text, state.settings.fetch_allow, update=True)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import pyoxigraph as ox
 
 from service.errors import (
+    BadQuery,
     NotAcceptable,
     QueryTimeout,
     RemoteNotAcceptable,
@@ -33,6 +34,7 @@ from service.formats import (
 )
 from service.remote_store import ANSWERS_ANY_SERVER_WRITES, RemoteStore
 from service.sparql.messages import Chunk, End, Failure, Head, Message, Rows
+from service.sparql.syntax_errors import explained_or
 from service.sparql.workers import QueryJob, first_rows
 from service.store import Triples
 from service.xml_safety import UnsafeXml, check_xml
@@ -92,6 +94,8 @@ class RemoteQueryRunner:
                 response = self.store.query_response(query, ANSWERS_ANY_SERVER_WRITES, **ask)
         except RemoteTimeout as err:
             raise QueryTimeout(timeout) from err
+        except BadQuery as err:  # worded as for the embedded store when Oxigraph refuses it too
+            raise explained_or(err, job.query, "query", job.base_iri) from None
         with response:
             mime = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if job.row_cap:

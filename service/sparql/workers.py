@@ -53,6 +53,7 @@ from service.sparql.messages import (
     Rows,
     Whole,
 )
+from service.sparql.syntax_errors import query_error
 from service.store import EmbeddedStore, Triples
 
 #: Output is sent to the request thread in pieces of this size. The first piece is held back
@@ -350,7 +351,7 @@ def _answer(conn: Connection, store: EmbeddedStore, job: QueryJob) -> None:
                                 default_graphs=job.default_graphs,
                                 named_graphs=job.named_graphs, union_default=job.union_default)
     except SyntaxError as err:
-        conn.send(Failure(BadQuery.syntax(str(err))))
+        conn.send(Failure(query_error(job.query, err, job.base_iri)))
         return
     except (OSError, RuntimeError, ValueError) as err:
         conn.send(Failure(evaluation_error(err, job.fetches)))
