@@ -53,7 +53,7 @@ def reaches_unnamed_graphs(update: str, base_iri: str | None = None) -> bool:
     """Whether the update can write graphs it does not name (DROP/CLEAR ALL or NAMED, a
     variable graph in a template), from its parse; True when it cannot be parsed. For stores
     where the effect cannot be checked afterwards (the remote store)."""
-    check_update(update, base_iri, allow_empty=True)  # the engine's parse first: 400
+    check_update(update, base_iri)  # the engine's parse first: 400
     try:
         tree = parse_update(update)
     except Exception:  # noqa: BLE001 - cannot be proved harmless

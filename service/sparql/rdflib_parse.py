@@ -46,4 +46,7 @@ def parse_update(text: str) -> object:
     from rdflib.plugins.sparql.parser import parseUpdate
 
     with _LOCK:
-        return translateUpdate(parseUpdate(text)).algebra
+        parsed = parseUpdate(text)
+        if "request" not in parsed:  # no operation (valid SPARQL); rdflib cannot translate it
+            return []
+        return translateUpdate(parsed).algebra

@@ -91,15 +91,13 @@ def check_query(text: str, base_iri: str | None = None) -> None:
         raise _explained(text, "query", found, base_iri)
 
 
-def check_update(text: str, base_iri: str | None = None, *, allow_empty: bool = False) -> None:
+def check_update(text: str, base_iri: str | None = None) -> None:
     """Raise the BadQuery naming the mistake unless ``text`` parses as an update. An update
-    with no operation parses and does nothing: refused too (a form sent with an empty field),
-    unless ``allow_empty``."""
+    with no operation (empty, comments, PREFIX or BASE only) is valid SPARQL 1.1 and does
+    nothing (W3C syntax-update-38 to 40), so it is not refused."""
     found = rejection(text, "update", base_iri)
     if found is not None:
         raise _explained(text, "update", found, base_iri)
-    if not allow_empty and _only_prologue(text, base_iri):
-        raise BadQuery(f"{HEAD['update']}: {_empty_words(text, 'update')}")
 
 
 def explained_or(err: BadQuery, text: str, operation: Operation,
