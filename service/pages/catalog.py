@@ -191,6 +191,16 @@ class Summary:
     label: str | None = None
     description: str | None = None
 
+    def take(self, row: ox.QuerySolution) -> None:
+        """Add what a row with ``?t``, ``?l`` and ``?d`` says (the first label and description
+        found are kept)."""
+        if row["t"] is not None and row["t"].value not in self.types:
+            self.types.append(row["t"].value)
+        if row["l"] is not None and self.label is None:
+            self.label = row["l"].value
+        if row["d"] is not None and self.description is None:
+            self.description = row["d"].value
+
 
 def summaries(store: Store, iris: list[str]) -> dict[str, Summary]:
     """A summary of each IRI, for result lists and class pages."""
@@ -198,13 +208,7 @@ def summaries(store: Store, iris: list[str]) -> dict[str, Summary]:
     if not iris:
         return found
     for row in store.query(bind(SUMMARIES, x=[ox.NamedNode(i) for i in iris])):
-        entry = found[row["x"].value]
-        if row["t"] is not None and row["t"].value not in entry.types:
-            entry.types.append(row["t"].value)
-        if row["l"] is not None and entry.label is None:
-            entry.label = row["l"].value
-        if row["d"] is not None and entry.description is None:
-            entry.description = row["d"].value
+        found[row["x"].value].take(row)
     return found
 
 

@@ -76,13 +76,7 @@ def unnamed(store: Store, node: ox.NamedNode, offset: int, limit: int) -> list[U
     owners: dict[str, set[tuple[str, tuple[str, ...]]]] = {}
     for row in store.query(limited(bind(UNNAMED, c=node), limit, offset)):
         key = str(row["x"])
-        entry = found.setdefault(key, Unnamed())
-        if row["t"] is not None and row["t"].value not in entry.types:
-            entry.types.append(row["t"].value)
-        if row["l"] is not None and entry.label is None:
-            entry.label = row["l"].value
-        if row["d"] is not None and entry.description is None:
-            entry.description = row["d"].value
+        found.setdefault(key, Unnamed()).take(row)
         owners.setdefault(key, set()).update(_owner(row))
     for key, entry in found.items():
         if owners[key]:
