@@ -17,7 +17,6 @@ from rdflib.term import URIRef, Variable
 from service.errors import ProtectedGraph
 from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH
 from service.sparql.rdflib_parse import parse_update
-from service.sparql.syntax_errors import check_update
 
 PROVENANCE = str(GRAPH["provenance"])
 BUNDLE_GRAPHS = frozenset(str(g) for g in (
@@ -52,8 +51,8 @@ def names_protected_graph(update: str) -> str | None:
 def reaches_unnamed_graphs(update: str, base_iri: str | None = None) -> bool:
     """Whether the update can write graphs it does not name (DROP/CLEAR ALL or NAMED, a
     variable graph in a template), from its parse; True when it cannot be parsed. For stores
-    where the effect cannot be checked afterwards (the remote store)."""
-    check_update(update, base_iri)  # the engine's parse first: 400
+    where the effect cannot be checked afterwards (the remote store). The endpoint has had the
+    engine parse the update before (a syntax error is a 400 there)."""
     try:
         tree = parse_update(update)
     except Exception:  # noqa: BLE001 - cannot be proved harmless

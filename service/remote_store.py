@@ -75,11 +75,11 @@ class RemoteStore:
         self.engine = engine
         self._dialect: Dialect | None = None
         self._graphs: tuple[float, list[str]] | None = None
-        # the list of graphs is kept only when no write of ours began or ended while it was
-        # read (a reader beside a DELETE must not keep the list from before it)
+        # a list of graphs is kept only when no write of ours ended while it was read (a
+        # reader beside a DELETE must not keep the list from before it); one read while a
+        # write runs is dropped when the write ends
         self._graphs_lock = threading.Lock()
-        self._writes_seen = 0  # incremented as each write of ours begins and as it ends
-        self._writes_running = 0
+        self._writes_ended = 0
         self.session = requests.Session()
         if auth:
             scheme, _, credentials = auth.partition(" ")
@@ -250,19 +250,16 @@ class RemoteStore:
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
-        """Around each write: the list of graphs is read again after it, and a list read while
-        it ran is not kept."""
+        """Around each write: the list of graphs is read again after it, and a list whose
+        reading the write's end overlapped is not kept."""
         with self._graphs_lock:
             self._graphs = None
-            self._writes_seen += 1
-            self._writes_running += 1
         try:
             yield
         finally:
             with self._graphs_lock:
                 self._graphs = None
-                self._writes_seen += 1
-                self._writes_running -= 1
+                self._writes_ended += 1
 
     def graphs(self) -> list[str]:
         dialect = self.dialect
@@ -271,8 +268,7 @@ class RemoteStore:
             return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
         # every query names the graphs on such a server (``_dataset``): the list is reused
         with self._graphs_lock:
-            cached, seen = self._graphs, self._writes_seen
-            quiet = self._writes_running == 0
+            cached, ended = self._graphs, self._writes_ended
         if cached is not None and time.monotonic() - cached[0] < GRAPHS_FRESH:
             return list(cached[1])
         # its answer to GRAPH ?g { } is one empty row; this form lists created graphs too
@@ -281,7 +277,7 @@ class RemoteStore:
                         and not dialect.is_system_graph(row["g"].value)
                         and row["g"].value != dialect.default_graph)
         with self._graphs_lock:
-            if quiet and seen == self._writes_seen:
+            if ended == self._writes_ended:
                 self._graphs = (time.monotonic(), graphs)
         return list(graphs)
 
