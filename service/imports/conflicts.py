@@ -10,6 +10,7 @@ graphs or between us and a linked entity; and claims our graph records as disput
 
 from __future__ import annotations
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -112,8 +113,20 @@ class Conflict:
     kind: str  # "figure", "date", "name", "dispute"
     subject: str
     subject_label: str | None
-    aspect: str  # what is disagreed on
+    aspect: str  # what is disagreed on, for readers
     values: list[Value] = field(default_factory=list)
+    key: str = ""  # what is disagreed on, for programs: "label/en", "begin", "end", ...
+
+    @property
+    def anchor(self) -> str:
+        return conflict_anchor(self.kind, self.subject, self.key or self.aspect)
+
+
+def conflict_anchor(kind: str, subject: str, key: str) -> str:
+    """The id of one disagreement on ``/conflicts``, so that a page can link to it: from what
+    it is about, not from the words that show it."""
+    digest = hashlib.sha256(f"{kind} {subject} {key}".encode()).hexdigest()[:16]
+    return f"{kind}-{digest}"
 
 
 def find_conflicts(store: Store) -> list[Conflict]:
@@ -153,7 +166,8 @@ def _figures(store: Store) -> list[Conflict]:
         values = sorted(by_figure.values(), key=lambda v: (v.graph, v.node or ""))
         if len({_number(v.value) for v in values}) > 1:
             aspect = f"{_short(kind)}" + (f" in {_short(place)}" if place else "")
-            conflicts.append(Conflict("figure", about or "", _label(store, about), aspect, values))
+            conflicts.append(Conflict("figure", about or "", _label(store, about), aspect, values,
+                                      key=f"figure/{kind}/{place or ''}"))
     return conflicts
 
 
@@ -195,7 +209,8 @@ def _dates(store: Store) -> list[Conflict]:
         spans = {graph: _interval(known) for graph, known in graphs.items()}
         if any(not _overlap(spans[a], spans[b]) for a in spans for b in spans if a < b):
             conflicts.append(Conflict("date", node, labels.get(node), end, [
-                Value(_said(graphs[graph]), None, None, graph) for graph in sorted(graphs)]))
+                Value(_said(graphs[graph]), None, None, graph) for graph in sorted(graphs)],
+                key=end))
     return conflicts
 
 
@@ -239,7 +254,7 @@ def _office_starts(store: Store) -> list[Conflict]:
             Value(ours, None, None, _v(row, "ours") or "", _v(row, "relation")),
             Value(start, None, None, _v(row, "g") or "", _v(row, "statement"),
                   "Wikidata position held (P39), start time (P580)"),
-        ]))
+        ], key=f"office-start/{_v(row, 'statement')}"))
     return conflicts
 
 
@@ -266,7 +281,7 @@ def _names(store: Store) -> list[Conflict]:
         if len(names) > 1 and len(graphs) > 1:
             conflicts.append(Conflict("name", node, None, f"label ({language or 'no language'})", [
                 Value(name, None, None, graph) for name, gs in sorted(names.items())
-                for graph in sorted(gs)]))
+                for graph in sorted(gs)], key=f"label/{language}"))
     for row in _query(store, LINKED_LABELS):
         theirs = row["theirs"]
         known = _v(row, "known") == "true"
@@ -275,7 +290,8 @@ def _names(store: Store) -> list[Conflict]:
             f"label ({theirs.language or 'no language'}) of the linked {_v(row, 'other')}", [
                 Value(_v(row, "ours") or "", None, None, _v(row, "oursGraph") or ""),
                 Value(theirs.value, None, None, _v(row, "g") or "", _v(row, "other"),
-                      "one of our alternative names" if known else None)]))
+                      "one of our alternative names" if known else None)],
+            key=f"linked-label/{theirs.language or ''}/{_v(row, 'other')}"))
     return conflicts
 
 
@@ -290,7 +306,7 @@ def _disputes(store: Store) -> list[Conflict]:
                       _v(row, "disputed")),
                 Value(_v(row, "quote") or _v(row, "claimLabel") or "", _v(row, "by"),
                       _v(row, "byLabel"), _v(row, "g") or "", _v(row, "claim")),
-            ]))
+            ], key=f"disputed-by/{_v(row, 'claim')}"))
     return conflicts
 
 

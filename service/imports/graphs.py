@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -44,6 +45,17 @@ class GraphInfo:
     validation: str | None = None
     version: str | None = None
     agent: str | None = None
+
+
+def graph_anchor(iri: str) -> str:
+    """The id of a graph's entry on ``/graphs``: stable, and safe as an HTML id and a fragment
+    whatever the IRI holds."""
+    return "graph-" + hashlib.sha256(iri.encode("utf-8")).hexdigest()[:16]
+
+
+def graph_href(iri: str) -> str:
+    """Where a page links a graph: its entry (provenance, size) on ``/graphs``, never off-site."""
+    return "/graphs#" + graph_anchor(iri)
 
 
 def list_graphs(store: Store) -> list[GraphInfo]:
