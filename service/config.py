@@ -90,6 +90,15 @@ def _hosts(raw: str) -> frozenset[str]:
     return frozenset(h.strip().lower() for h in raw.split(",") if h.strip())
 
 
+def _iris(raw: str) -> tuple[str, ...]:
+    """Absolute IRIs separated by spaces or commas, in order."""
+    found = tuple(i for i in re.split(r"[\s,]+", raw) if i)
+    for iri in found:
+        if ":" not in iri or any(c in iri for c in '<>"{}|^`\\'):
+            raise ValueError(f"{iri!r} is not an absolute IRI")
+    return found
+
+
 def _engine(raw: str) -> str:
     if raw not in ("auto", "standard", "virtuoso"):
         raise ValueError("must be auto, standard or virtuoso")
@@ -168,6 +177,12 @@ SETTINGS: tuple[Setting, ...] = (
             "Hosts (`host` or `host:port`, comma-separated) that SPARQL `SERVICE` and `LOAD` "
             "may reach; empty: the server fetches no URL at all.", _hosts,
             shown="empty: nothing"),
+    Setting("QANTAR_GRAPH_ORDER", "",
+            "Named graphs (IRIs separated by spaces or commas) whose names, dates and values "
+            "pages, search and reconciliation show before every other graph's "
+            "(service.precedence); the others keep their order: the bundle's graphs, then "
+            "imported graphs in the order they were first imported.", _iris,
+            shown="empty: the bundle's graphs first, then imports by first import"),
     Setting("QANTAR_HOST", "127.0.0.1", "The interface `qantar serve` listens on."),
     Setting("QANTAR_PORT", "8000", "The port `qantar serve` listens on.", _count),
     Setting("QANTAR_THREADS", "8",
@@ -209,6 +224,7 @@ class Settings:
     cache_bytes: int
     page_size: int
     fetch_allow: frozenset[str]
+    graph_order: tuple[str, ...]
     host: str
     port: int
     threads: int

@@ -21,6 +21,7 @@ from rdflib import Graph
 from service.backends import open_service
 from service.config import Settings
 from service.errors import WriteTimeout
+from service.precedence import GraphRanking, rank_graphs
 from service.rdf_files import parse_file
 from service.search_index import ChangeRecorder, SearchIndex
 from service.search_records import index_dir
@@ -39,6 +40,7 @@ class Qantar:
         self._write_lock = threading.Lock()
         self.service = open_service(settings)
         self.search = SearchIndex(index_dir(settings.store), settings.base_iri)
+        self._ranking: tuple[int, GraphRanking] | None = None
 
     @property
     def store(self) -> Store:
@@ -49,6 +51,16 @@ class Qantar:
     def generation(self) -> int:
         """Counts published writes: the cache's answers belong to one generation."""
         return self.service.generation
+
+    @property
+    def ranking(self) -> GraphRanking:
+        """Which graph's names, dates and values come first (service.precedence), as of the
+        generation readers see: one small query after each write."""
+        generation, cached = self.generation, self._ranking
+        if cached is None or cached[0] != generation:
+            cached = self._ranking = (generation,
+                                      rank_graphs(self.store, self.settings.graph_order))
+        return cached[1]
 
     def runner_for(self, fetches: bool) -> QueryRunner:
         """Where a query runs: outside the sandbox only when it calls allowed SERVICEs."""

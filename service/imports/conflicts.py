@@ -10,12 +10,12 @@ graphs or between us and a linked entity; and claims our graph records as disput
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from service.anchors import conflict_anchor
 from service.namespaces import QANTAR
 from service.store import Store
 
@@ -120,13 +120,6 @@ class Conflict:
     @property
     def anchor(self) -> str:
         return conflict_anchor(self.kind, self.subject, self.key or self.aspect)
-
-
-def conflict_anchor(kind: str, subject: str, key: str) -> str:
-    """The id of one disagreement on ``/conflicts``, so that a page can link to it: from what
-    it is about, not from the words that show it."""
-    digest = hashlib.sha256(f"{kind} {subject} {key}".encode()).hexdigest()[:16]
-    return f"{kind}-{digest}"
 
 
 def find_conflicts(store: Store) -> list[Conflict]:

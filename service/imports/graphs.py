@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
+from service.anchors import graph_anchor, graph_href  # noqa: F401 (the pages' links to /graphs)
 from service.errors import InvalidData, NotFound
 from service.imports.importer import RESERVED_GRAPHS
 from service.namespaces import GRAPH, PROVENANCE_GRAPH, QANTAR
@@ -45,17 +45,6 @@ class GraphInfo:
     validation: str | None = None
     version: str | None = None
     agent: str | None = None
-
-
-def graph_anchor(iri: str) -> str:
-    """The id of a graph's entry on ``/graphs``: stable, and safe as an HTML id and a fragment
-    whatever the IRI holds."""
-    return "graph-" + hashlib.sha256(iri.encode("utf-8")).hexdigest()[:16]
-
-
-def graph_href(iri: str) -> str:
-    """Where a page links a graph: its entry (provenance, size) on ``/graphs``, never off-site."""
-    return "/graphs#" + graph_anchor(iri)
 
 
 def list_graphs(store: Store) -> list[GraphInfo]:

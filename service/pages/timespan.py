@@ -13,9 +13,12 @@ from datetime import date
 
 import pyoxigraph as ox
 
+from service.anchors import conflict_anchor
 from service.namespaces import QANTAR, SEM
 from service.pages.binding import PROLOGUE, bind
+from service.pages.labels import current_ranking
 from service.pages.terms import XSD, show_literal
+from service.precedence import GraphRanking
 from service.store import Store
 
 BEGIN, END = str(SEM.hasBeginTimeStamp), str(SEM.hasEndTimeStamp)
@@ -29,14 +32,15 @@ EXACT, BETWEEN, NOT_BEFORE, NOT_AFTER, NOT_GIVEN = (
 #: Sorts after every ISO date and year.
 LAST = "9999"
 
-# The predicates are filtered, not bound by VALUES (see labels.LABELS for why).
+# The predicates are filtered, not bound by VALUES (see labels.LABELS for why). Each stamp with
+# its graph: a span is read from one graph's stamps, never pieced together from several.
 TIMES = PROLOGUE + """
-SELECT ?x ?p ?t WHERE {
+SELECT ?x ?p ?t ?g WHERE {
   VALUES ?x { }
-  ?x ?p ?t
-  FILTER(?p IN (sem:hasBeginTimeStamp, sem:hasEndTimeStamp, sem:hasEarliestBeginTimeStamp,
-                sem:hasLatestBeginTimeStamp, sem:hasEarliestEndTimeStamp,
-                sem:hasLatestEndTimeStamp, qantar:beginDateUnknown))
+  GRAPH ?g { ?x ?p ?t
+    FILTER(?p IN (sem:hasBeginTimeStamp, sem:hasEndTimeStamp, sem:hasEarliestBeginTimeStamp,
+                  sem:hasLatestBeginTimeStamp, sem:hasEarliestEndTimeStamp,
+                  sem:hasLatestEndTimeStamp, qantar:beginDateUnknown)) }
 }"""
 
 
@@ -113,10 +117,25 @@ class Dating:
 
 
 @dataclass(frozen=True)
+class OtherDating:
+    """Another graph's dating of the same thing, shown beside the one that ranks first;
+    ``disputed`` when the two cannot both be true (``anchor``: its entry on /conflicts)."""
+
+    graph: str
+    span: TimeSpan
+    disputed: bool
+    anchor: str | None = None
+
+
+@dataclass(frozen=True)
 class TimeSpan:
-    """The stamps of one event or relation; ``text`` reads them, ``sort_key`` orders them."""
+    """The stamps of one event or relation, from the graph that ranks first (``graph``), with
+    the other graphs' differing datings (``others``); ``text`` reads them, ``sort_key`` orders
+    them."""
 
     stamps: dict[str, str]
+    graph: str | None = None
+    others: tuple[OtherDating, ...] = ()
 
     @property
     def unknown(self) -> bool:
@@ -189,12 +208,70 @@ class TimeSpan:
         return self.dating.sort_key
 
 
-def fetch_spans(store: Store, iris: Iterable[str]) -> dict[str, TimeSpan]:
-    """The time span of each IRI (an empty span for those without stamps)."""
+#: For each end of a span, the stamps of an exact date, of its lower and of its upper bound.
+SPAN_ENDS = {"begin": (BEGIN, EARLIEST_BEGIN, LATEST_BEGIN), "end": (END, EARLIEST_END, LATEST_END)}
+
+
+def disputed_ends(a: dict[str, str], b: dict[str, str]) -> list[str]:
+    """The ends ("begin", "end") two graphs' stamps disagree on: both say something of it and
+    their days cannot meet (a date inside the other's bounds is no disagreement; a year
+    allows all its days)."""
+    found = []
+    for end, stamps in SPAN_ENDS.items():
+        first, second = _days(a, *stamps), _days(b, *stamps)
+        if first and second and not (first[0] <= second[1] and second[0] <= first[1]):
+            found.append(end)
+    return found
+
+
+def _days(s: dict[str, str], exact: str, earliest: str, latest: str) -> tuple[str, str] | None:
+    """The first and last day an end's stamps allow; None when they say nothing of it."""
+    if exact in s:
+        return _first_day(s[exact]), _last_day(s[exact])
+    if earliest not in s and latest not in s:
+        return None
+    return (_first_day(s[earliest]) if earliest in s else "",
+            _last_day(s[latest]) if latest in s else LAST)
+
+
+def _first_day(value: str) -> str:
+    return value[:10] if len(value) >= 10 else value[:4] + "-01-01"
+
+
+def _last_day(value: str) -> str:
+    return value[:10] if len(value) >= 10 else value[:4] + "-12-31"
+
+
+def fetch_spans(store: Store, iris: Iterable[str],
+                ranking: GraphRanking | None = None) -> dict[str, TimeSpan]:
+    """The time span of each IRI (an empty span for those without stamps): the stamps of the
+    graph that ranks first (service.precedence), with every other graph's differing dating."""
     nodes = sorted(set(iris))
-    stamps: dict[str, dict[str, str]] = {iri: {} for iri in nodes}
+    stamps: dict[str, dict[str, dict[str, str]]] = {iri: {} for iri in nodes}
     if nodes:
         query = bind(TIMES, x=[ox.NamedNode(i) for i in nodes])
         for row in store.query(query):
-            stamps[row["x"].value].setdefault(row["p"].value, row["t"].value)
-    return {iri: TimeSpan(s) for iri, s in stamps.items()}
+            by_graph = stamps[row["x"].value].setdefault(row["g"].value, {})
+            by_graph.setdefault(row["p"].value, row["t"].value)
+    if any(len(graphs) > 1 for graphs in stamps.values()):
+        ranking = ranking if ranking is not None else current_ranking(store)
+    return {iri: _span(iri, graphs, ranking) for iri, graphs in stamps.items()}
+
+
+def _span(iri: str, graphs: dict[str, dict[str, str]], ranking: GraphRanking | None) -> TimeSpan:
+    if not graphs:
+        return TimeSpan({})
+    if len(graphs) == 1 or ranking is None:
+        [(graph, own)] = graphs.items()
+        return TimeSpan(own, graph)
+    ordered = sorted(graphs, key=ranking.rank)
+    first = TimeSpan(graphs[ordered[0]], ordered[0])
+    others = []
+    for graph in ordered[1:]:
+        span = TimeSpan(graphs[graph], graph)
+        if span.text == first.text:
+            continue
+        ends = disputed_ends(first.stamps, span.stamps)
+        anchor = conflict_anchor("date", iri, ends[0]) if ends else None
+        others.append(OtherDating(graph, span, bool(ends), anchor))
+    return TimeSpan(first.stamps, first.graph, tuple(others))
