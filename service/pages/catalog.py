@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from service.namespaces import ONTOLOGY_GRAPH, OWL, RDF, RDFS
 from service.pages.binding import PROLOGUE, bind
+from service.pages.labels import fetch_labels
 from service.pages.timespan import NOT_GIVEN, Dating, fetch_spans
 from service.store import Store
 
@@ -53,11 +54,11 @@ SELECT ?c ?parent WHERE { ?c rdfs:subClassOf ?parent FILTER(?c != ?parent && isI
 SUBCLASSES = PROLOGUE + """
 SELECT ?sub WHERE { VALUES ?c { } ?sub rdfs:subClassOf ?c FILTER(?sub != ?c) }"""
 
+# Names come from labels.fetch_labels (one per resource, by graph precedence), not from here.
 SUMMARIES = PROLOGUE + """
-SELECT ?x ?t ?l ?d WHERE {
+SELECT ?x ?t ?d WHERE {
   VALUES ?x { }
   OPTIONAL { ?x a ?t }
-  OPTIONAL { ?x rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), "en")) }
   OPTIONAL { ?x schema:description ?d FILTER(LANGMATCHES(LANG(?d), "en")) }
 }"""
 
@@ -185,15 +186,15 @@ def class_info(store: Store, node: ox.NamedNode) -> ClassInfo:
 
 @dataclass
 class Summary:
-    """What a list shows of a resource: its types, English label and description."""
+    """What a list shows of a resource: its types, its name and English description."""
 
     types: list[str] = field(default_factory=list)
     label: str | None = None
     description: str | None = None
 
     def take(self, row: ox.QuerySolution) -> None:
-        """Add what a row with ``?t``, ``?l`` and ``?d`` says (the first label and description
-        found are kept)."""
+        """Add what a row with ``?t``, ``?d`` and (for a blank node, which cannot be asked about
+        again) ``?l`` says; the first label and description found are kept."""
         if row["t"] is not None and row["t"].value not in self.types:
             self.types.append(row["t"].value)
         if row["l"] is not None and self.label is None:
@@ -203,12 +204,15 @@ class Summary:
 
 
 def summaries(store: Store, iris: list[str]) -> dict[str, Summary]:
-    """A summary of each IRI, for result lists and class pages."""
+    """A summary of each IRI, for result lists, class pages and reconciliation: named as
+    every page names it (``fetch_labels``)."""
     found = {iri: Summary() for iri in iris}
     if not iris:
         return found
     for row in store.query(bind(SUMMARIES, x=[ox.NamedNode(i) for i in iris])):
         found[row["x"].value].take(row)
+    for iri, label in fetch_labels(store, iris).items():
+        found[iri].label = label.text
     return found
 
 

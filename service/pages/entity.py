@@ -11,16 +11,25 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from service.anchors import conflict_anchor
 from service.namespaces import OWL, QANTAR, RDF, RDFS, SDO, SEM, SKOS
 from service.pages import describe, sections
 from service.pages.binding import PROLOGUE, bind, limited
 from service.pages.claims import HOW_TITLES, ClaimLink, claim_when, fetch_claims
 from service.pages.evidence import Passage, fetch_passages
 from service.pages.iris import IriMap
-from service.pages.labels import fetch_labels
+from service.pages.labels import (
+    READER_LANGUAGES,
+    Label,
+    Naming,
+    best_labels,
+    current_ranking,
+    fetch_labels,
+)
 from service.pages.relations import Relation, Role, fetch_relation, fetch_roles
 from service.pages.terms import Presenter
 from service.pages.timespan import TimeSpan, fetch_spans
+from service.precedence import GraphRanking
 from service.store import Store
 
 #: How many statements about one resource a page reads at most (a safety bound, not a page).
@@ -106,6 +115,28 @@ class Name:
 
 
 @dataclass
+class OtherName:
+    """A name another graph gives the entity, beside the one its page is headed with;
+    ``disputed`` when graphs give different labels in one language (``anchor``: /conflicts)."""
+
+    text: str
+    lang: str | None
+    graph: str
+    disputed: bool = False
+    anchor: str | None = None
+
+
+@dataclass
+class OtherValue:
+    """A figure's value as another graph gives it, beside the value the page shows."""
+
+    value: ox.Literal
+    graph: str
+    disputed: bool = True
+    anchor: str | None = None
+
+
+@dataclass
 class Participant:
     agent: object
     roles: list[str]
@@ -139,6 +170,8 @@ class ClaimView:
     about: list[str]
     places: list[str]
     value: ox.Literal | None
+    value_graph: str | None
+    other_values: list[OtherValue]
     quantity: str | None
     precision: str | None
     unit: str | None
@@ -169,6 +202,8 @@ class EntityPage:
     types: list[str]
     classes: set[str]
     names: list[Name]
+    title_graph: str | None  # the graph the page's heading (its name) comes from
+    other_names: list[OtherName]
     descriptions: list[ox.Literal]
     notes: list[ox.Literal]
     external: list[tuple[str, list[str]]]  # owl:sameAs / skos:exactMatch, with their graphs
@@ -230,6 +265,8 @@ def build(store: Store, iris: IriMap, node: ox.NamedNode, page: int, size: int) 
     def iris_of(predicate: object) -> list[str]:
         return [t.value for t in objects(predicate) if isinstance(t, ox.NamedNode)]
 
+    ranking = current_ranking(store)
+    title, other_names = _title_and_others(node.value, by_predicate, ranking)
     classes = {row["c"].value for row in store.query(bind(SUPERCLASSES, x=node))}
     incoming, incoming_total = describe.incoming(store, node, (page - 1) * size, size)
     total_pages = max(1, -(-incoming_total // size))
@@ -240,6 +277,8 @@ def build(store: Store, iris: IriMap, node: ox.NamedNode, page: int, size: int) 
         types=iris_of(RDF.type),
         classes=classes,
         names=_names(objects(SKOS.prefLabel), objects(SKOS.altLabel), objects(RDFS.label)),
+        title_graph=title.graph if title else None,
+        other_names=other_names,
         descriptions=_literals(objects(SDO.description)),
         notes=_literals(objects(SKOS.editorialNote)),
         external=[(i, sorted({st.graph for st in statements if st.value == ox.NamedNode(i)
@@ -260,7 +299,8 @@ def build(store: Store, iris: IriMap, node: ox.NamedNode, page: int, size: int) 
         span_targets |= {*entity.event.sub_events, *entity.event.part_of, *entity.event.causes,
                          *entity.event.effects}
     if classes & CLAIM_CLASSES:
-        entity.claim = _claim(store, node, objects, iris_of, size)
+        entity.claim = _claim(store, node, objects, iris_of, size,
+                              by_predicate.get(str(QANTAR.value), []), ranking)
     if classes & RELATION_CLASSES:
         entity.relation = fetch_relation(store, node)
     roles = fetch_roles(store, node, size * 4) if entity.is_agent or _is_party(entity) else []
@@ -268,7 +308,7 @@ def build(store: Store, iris: IriMap, node: ox.NamedNode, page: int, size: int) 
     span_targets |= {r.relation for r in roles} | {e.event for e in events}
     if not entity.claim:
         entity.claims, entity.claims_complete = fetch_claims(store, node, size)
-    spans = fetch_spans(store, span_targets)
+    spans = fetch_spans(store, span_targets, ranking)
     if entity.event:
         entity.event.span = spans[node.value]
         for name in ("sub_events", "part_of", "causes", "effects"):
@@ -283,7 +323,9 @@ def build(store: Store, iris: IriMap, node: ox.NamedNode, page: int, size: int) 
     entity.passages = fetch_passages(store, _with_evidence(entity, by_predicate))
     _show_passages(entity)
 
-    presenter = Presenter(iris, fetch_labels(store, _mentioned(entity, statements, incoming)))
+    mentioned = _mentioned(entity, statements, incoming)
+    mentioned |= {o.graph for span in spans.values() for o in span.others}
+    presenter = Presenter(iris, fetch_labels(store, mentioned, ranking))
     for group in entity.incoming:  # the query pages in index order: sort the page by name
         group.items.sort(key=lambda item: _sort_name(presenter, item))
     return entity, presenter
@@ -394,7 +436,63 @@ def _event(store: Store, node: ox.NamedNode, participations: list[describe.State
     )
 
 
-def _claim(store: Store, node: ox.NamedNode, objects, iris_of, size: int) -> ClaimView:
+def _title_and_others(iri: str, by_predicate: dict[str, list[describe.Statement]],
+                      ranking: GraphRanking) -> tuple[Naming | None, list[OtherName]]:
+    """The name the page is headed with (as ``fetch_labels`` chooses it) and the differing
+    names other graphs give in its language, each with its graph."""
+    namings = [Naming(iri, Label(st.value.value, st.value.language or None), st.graph,
+                      st.predicate)
+               for predicate in (str(RDFS.label), str(SKOS.prefLabel))
+               for st in by_predicate.get(predicate, []) if isinstance(st.value, ox.Literal)]
+    title = best_labels(namings, ranking).get(iri)
+    if title is None:
+        return None, []
+    labels_by_lang: dict[str | None, list[Naming]] = defaultdict(list)
+    for n in namings:
+        if n.predicate == str(RDFS.label):
+            labels_by_lang[n.label.lang].append(n)
+    others: dict[tuple[str, str], OtherName] = {}
+    for n in sorted(namings, key=lambda n: n.key(ranking, READER_LANGUAGES)):
+        if (n.graph == title.graph or n.label.text == title.label.text
+                or n.label.lang != title.label.lang or (n.label.text, n.graph) in others):
+            continue
+        rivals = labels_by_lang.get(n.label.lang, [])
+        disputed = (n.predicate == str(RDFS.label) and len({r.label.text for r in rivals}) > 1
+                    and len({r.graph for r in rivals}) > 1)
+        anchor = conflict_anchor("name", iri, f"label/{n.label.lang or ''}") if disputed else None
+        others[(n.label.text, n.graph)] = OtherName(n.label.text, n.label.lang, n.graph,
+                                                    disputed, anchor)
+    return title, list(others.values())
+
+
+def _figure_value(statements: list[describe.Statement], ranking: GraphRanking,
+                  kind: str | None, about: str | None, place: str | None,
+                  ) -> tuple[ox.Literal | None, str | None, list[OtherValue]]:
+    """The value the graph that ranks first gives, and the other graphs' differing values
+    (a figure with two values is a disagreement, listed on /conflicts)."""
+    values = sorted((st for st in statements if isinstance(st.value, ox.Literal)),
+                    key=lambda st: (ranking.rank(st.graph), st.value.value))
+    if not values:
+        return None, None, []
+    first = values[0]
+    anchor = conflict_anchor("figure", about or "", f"figure/{kind}/{place or ''}")
+    others: dict[tuple[str, str], OtherValue] = {}
+    for st in values[1:]:
+        if _number(st.value.value) != _number(first.value.value):
+            others.setdefault((st.value.value, st.graph), OtherValue(st.value, st.graph,
+                                                                     True, anchor))
+    return first.value, first.graph, list(others.values())
+
+
+def _number(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
+def _claim(store: Store, node: ox.NamedNode, objects, iris_of, size: int,
+           value_statements: list[describe.Statement], ranking: GraphRanking) -> ClaimView:
     def first_iri(predicate: object) -> str | None:
         return _one(iris_of(predicate))
 
@@ -405,7 +503,9 @@ def _claim(store: Store, node: ox.NamedNode, objects, iris_of, size: int) -> Cla
     breakdown = [row["f"].value for row in store.query(limited(bind(BREAKDOWN, x=node), size))]
     linked = fetch_claims(store, node, size)[0]
     disputed_by = [c.iri for c in linked.get("disputes", [])]
-    values = [t for t in objects(QANTAR.value) if isinstance(t, ox.Literal)]
+    about, places = iris_of(QANTAR.about), iris_of(QANTAR.concernsPlace)
+    value, value_graph, other_values = _figure_value(
+        value_statements, ranking, first_iri(QANTAR.quantityKind), _one(about), _one(places))
     return ClaimView(
         statuses=iris_of(QANTAR.status),
         claimants=iris_of(QANTAR.claimant),
@@ -417,9 +517,11 @@ def _claim(store: Store, node: ox.NamedNode, objects, iris_of, size: int) -> Cla
         quotes=_literals(objects(QANTAR.quote)),
         when=when,
         when_machine=machine,
-        about=iris_of(QANTAR.about),
-        places=iris_of(QANTAR.concernsPlace),
-        value=_one(values),
+        about=about,
+        places=places,
+        value=value,
+        value_graph=value_graph,
+        other_values=other_values,
         quantity=first_iri(QANTAR.quantityKind),
         precision=first_iri(QANTAR.precision),
         unit=first_iri(QANTAR.unit),
@@ -502,6 +604,9 @@ def _mentioned(entity: EntityPage, statements: list[describe.Statement],
     if entity.relation:
         r = entity.relation
         found |= {r.type, *r.subjects, *r.objects, *r.rivals}
+    found |= {n.graph for n in entity.other_names}
+    if entity.claim:
+        found |= {v.graph for v in entity.claim.other_values}
     found |= {g.iri for g in entity.graphs} | {g.derived_from for g in entity.graphs
                                                 if g.derived_from}
     found |= {x.source for xs in entity.passages.values() for x in xs if x.source}

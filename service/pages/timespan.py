@@ -126,6 +126,15 @@ class OtherDating:
     disputed: bool
     anchor: str | None = None
 
+    @property
+    def text(self) -> str:
+        """The other dating as a reader says it: a begin alone reads "4 January 2022" (not
+        "from 4 January 2022", which would claim it lasted)."""
+        span = self.span
+        if not span.end and span.start:
+            return span.start
+        return span.text
+
 
 @dataclass(frozen=True)
 class TimeSpan:

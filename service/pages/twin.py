@@ -22,12 +22,13 @@ from flask import Response, jsonify, render_template, request
 from service.formats import HTML, JSON, prefers
 from service.pages.terms import Presenter, show_literal
 from service.pages.timeline import Group
-from service.pages.timespan import Dating, TimeSpan
+from service.pages.timespan import Dating, OtherDating, TimeSpan
 
 #: Properties (not fields) of view-model classes that the pages show, carried into the JSON.
 SHOWN_PROPERTIES: dict[type, tuple[str, ...]] = {
     TimeSpan: ("text", "start", "end", "machine"),
     Dating: ("text",),
+    OtherDating: ("text",),
     Group: ("kind",),
 }
 #: Fields that steer the template but are not facts of the page (the superclasses an entity
