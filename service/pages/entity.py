@@ -324,7 +324,8 @@ def build(store: Store, iris: IriMap, node: ox.NamedNode, page: int, size: int) 
     _show_passages(entity)
 
     mentioned = _mentioned(entity, statements, incoming)
-    mentioned |= {o.graph for span in spans.values() for o in span.others}
+    mentioned |= {g for span in spans.values() if span.others
+                  for g in (span.graph, *(o.graph for o in span.others))}
     presenter = Presenter(iris, fetch_labels(store, mentioned, ranking))
     for group in entity.incoming:  # the query pages in index order: sort the page by name
         group.items.sort(key=lambda item: _sort_name(presenter, item))

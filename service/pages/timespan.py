@@ -138,9 +138,9 @@ class OtherDating:
 
 @dataclass(frozen=True)
 class TimeSpan:
-    """The stamps of one event or relation, from the graph that ranks first (``graph``), with
-    the other graphs' differing datings (``others``); ``text`` reads them, ``sort_key`` orders
-    them."""
+    """The stamps of one event or relation, from the graph that ranks first, with the other
+    graphs' differing datings (``others``; ``graph`` names the first graph only then); ``text``
+    reads them, ``sort_key`` orders them."""
 
     stamps: dict[str, str]
     graph: str | None = None
@@ -271,8 +271,8 @@ def _span(iri: str, graphs: dict[str, dict[str, str]], ranking: GraphRanking | N
     if not graphs:
         return TimeSpan({})
     if len(graphs) == 1 or ranking is None:
-        [(graph, own)] = graphs.items()
-        return TimeSpan(own, graph)
+        [own] = graphs.values()
+        return TimeSpan(own)
     ordered = sorted(graphs, key=ranking.rank)
     first = TimeSpan(graphs[ordered[0]], ordered[0])
     others = []
@@ -283,4 +283,4 @@ def _span(iri: str, graphs: dict[str, dict[str, str]], ranking: GraphRanking | N
         ends = disputed_ends(first.stamps, span.stamps)
         anchor = conflict_anchor("date", iri, ends[0]) if ends else None
         others.append(OtherDating(graph, span, bool(ends), anchor))
-    return TimeSpan(first.stamps, first.graph, tuple(others))
+    return TimeSpan(first.stamps, first.graph if others else None, tuple(others))

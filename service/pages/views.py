@@ -366,7 +366,8 @@ def timeline() -> Response:
     spans = fetch_spans(store, iris)
     p = _presenter(set(iris) | {x for f in facts.values()
                                 for x in (*f.places, *f.types, *f.parents)}
-                   | {o.graph for span in spans.values() for o in span.others})
+                   | {g for span in spans.values() if span.others
+                      for g in (span.graph, *(o.graph for o in span.others))})
     by_extension = request.endpoint == "pages.timeline_json"
     return respond("pages/timeline.html", p,
                    {"groups": timeline_groups(chunk), "facts": facts, "spans": spans,
@@ -383,7 +384,8 @@ def relations() -> Response:
     parties = {x for r in found for x in (*r.subjects, *r.objects, *r.rivals)}
     spans = fetch_spans(store, [r.iri for r in found])
     p = _presenter(parties | {r.iri for r in found} | {r.type for r in found}
-                   | {o.graph for span in spans.values() for o in span.others})
+                   | {g for span in spans.values() if span.others
+                      for g in (span.graph, *(o.graph for o in span.others))})
     network = layout(found, {i: p.label(i).text for i in parties | {r.type for r in found}},
                      fetch_offices(store))
     kinds = sorted({r.type for r in found}, key=lambda t: p.label(t).text)
