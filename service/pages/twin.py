@@ -72,11 +72,11 @@ def json_url(path: str) -> str:
 
 def ref(p: Presenter, iri: str) -> dict[str, Any]:
     """An IRI as the page shows it: its label (and the label's language) and its link."""
-    label = p.label(iri)
-    href, external = p.href(iri)
-    out: dict[str, Any] = {"iri": iri, "label": label.text}
-    if label.lang:
-        out["lang"] = label.lang
+    shown = p.iri(iri)  # the page's words: "Wikidata Q200881" for a Wikidata item, say
+    href, external = shown.href, shown.external
+    out: dict[str, Any] = {"iri": iri, "label": shown.text}
+    if shown.lang:
+        out["lang"] = shown.lang
     if href:
         out["url"] = href
     if external:
