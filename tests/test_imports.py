@@ -341,6 +341,20 @@ def test_conflicts_with_imported_graphs_show_each_value_with_its_claimant_and_gr
     assert [sorted(v["value"] for v in c["values"]) for c in office] == [["2018-03-20", "2019"]]
 
 
+def test_conflicts_read_as_words_on_the_command_line(run) -> None:
+    assert run("import", str(OTHER_TEAM), "--graph", "https://example.org/other").exit_code == 0
+    assert run("import", str(WIKIDATA), "--graph", "https://example.org/wikidata").exit_code == 0
+    text = run("conflicts").output
+    assert "[date] Storming of Almaty town hall: beginning" in text
+    assert "  - 4 January 2022, in other (example.org) <https://example.org/other>" in text
+    assert "between 5 and 6 January 2022, in Statements of the NRC article" in text
+    assert "(official figure)" in text and "official-figure" not in text
+    assert "name in English, here and on Wikidata Q1520" in text
+    assert "id:" not in text and "http://www.wikidata.org" not in text
+    data = json.loads(run("conflicts", "--json").output)
+    assert all(c["anchor"] and c["said"] and all(v["text"] for v in c["values"]) for c in data)
+
+
 def test_reloading_the_bundle_keeps_the_imported_graphs(run, store_dir: Path) -> None:
     assert run("import", str(WIKIDATA), "--graph", "https://example.org/wikidata").exit_code == 0
     before = run("export", "--graph", "https://example.org/wikidata").output

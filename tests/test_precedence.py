@@ -143,12 +143,18 @@ def test_a_renamed_entity_keeps_the_bundles_name_and_shows_the_other(merged: Liv
         data = twin(merged, path)["entity"]
         assert data["iri"]["label"] == name
         others = {(n["text"], n["graph"]["iri"]) for n in data["other_names"]}
+        assert all(n["graph"]["url"].startswith("/graphs#graph-") for n in data["other_names"])
         assert (other, OTHER_TEAM if other == "Alma-Ata" else RENAMING) in others
 
 
-def test_the_disputed_link_finds_its_disagreement_on_conflicts(merged: LiveServer) -> None:
-    parsed, _ = page(merged, "/id/place/almaty")
+@pytest.mark.parametrize("path", ["/id/place/almaty", "/id/person/kassym-jomart-tokayev",
+                                  "/id/event/almaty-town-hall-stormed",
+                                  "/id/figure/government-killed"])
+def test_the_disputed_link_finds_its_disagreement_on_conflicts(merged: LiveServer,
+                                                               path: str) -> None:
+    parsed, _ = page(merged, path)
     anchors = {href.split("#", 1)[1] for href, cls, _ in parsed.links if cls == "disputed"}
+    assert anchors
     _, conflicts = page(merged, "/conflicts")
     for anchor in anchors:
         assert f'id="{anchor}"' in conflicts

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shlex
 import sys
@@ -24,7 +23,7 @@ from service.imports.export import export_dataset, with_void
 from service.imports.graphs import drop_graph, list_graphs
 from service.imports.importer import ImportOptions, cli_agent, import_sources
 from service.imports.sources import collect_sources
-from service.namespaces import PROVENANCE_GRAPH, shorten
+from service.namespaces import PROVENANCE_GRAPH
 from service.rdf_files import parse_file
 from service.store import Store
 
@@ -131,18 +130,16 @@ def conflicts_command(ctx: click.Context, as_json: bool, store: Path | None) -> 
     with open_store(settings, read_only=True) as db:
         conflicts = find_conflicts(db)
     if as_json:
-        click.echo(json.dumps([dataclasses.asdict(c) for c in conflicts], indent=2,
-                              ensure_ascii=False))
+        click.echo(json.dumps([c.as_json() for c in conflicts], indent=2, ensure_ascii=False))
         return
     click.echo(f"{len(conflicts)} disagreement{'s' if len(conflicts) != 1 else ''}")
     for conflict in conflicts:
-        subject = conflict.subject_label or shorten(conflict.subject)
-        click.echo(f"\n[{conflict.kind}] {subject}: {conflict.aspect}")
+        click.echo(f"\n[{conflict.kind}] {conflict.subject_label}: {conflict.said}")
         for value in conflict.values:
-            who = f" according to {value.stated_by_label or shorten(value.stated_by)}" \
-                if value.stated_by else ""
+            who = f" according to {value.stated_by_label}" if value.stated_by else ""
             note = f" ({value.note})" if value.note else ""
-            click.echo(f"  - {value.value}{who}{note}  in {shorten(value.graph)}")
+            said = f"“{value.text}”" if conflict.kind == "dispute" else value.text
+            click.echo(f"  - {said}{who}{note}, in {value.graph_label} <{value.graph}>")
 
 
 @click.command(name="export")

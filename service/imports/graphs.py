@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 import pyoxigraph as ox
 
-from service.anchors import graph_anchor, graph_href  # noqa: F401 (the pages' links to /graphs)
+from service.anchors import graph_anchor, graph_href
 from service.errors import InvalidData, NotFound
 from service.imports.importer import RESERVED_GRAPHS
 from service.namespaces import GRAPH, PROVENANCE_GRAPH, QANTAR
+from service.pages.labels import fetch_labels
 from service.store import Store
 
 LISTING = f"PREFIX qantar: <{QANTAR}>\nPREFIX graph: <{GRAPH}>\n" + """
@@ -45,10 +48,37 @@ class GraphInfo:
     validation: str | None = None
     version: str | None = None
     agent: str | None = None
+    label: str = ""  # what pages call the graph (see graph_names)
+    anchor: str = ""  # the id of its entry on /graphs
+    href: str = ""  # where pages link it: that entry
+
+
+def graph_short_name(iri: str) -> str:
+    """A graph's name when nobody labelled it, read off its IRI: "other team (example.org)",
+    never the IRI itself (pages show names, and link the IRI's provenance on /graphs)."""
+    if iri.startswith(str(GRAPH)) and len(iri) > len(str(GRAPH)):
+        return iri[len(str(GRAPH)):].strip("/").replace("-", " ").replace("_", " ")
+    parts = urlsplit(iri)
+    tail = parts.fragment or parts.path.rstrip("/").rsplit("/", 1)[-1]
+    if not parts.netloc:  # urn:x:y, tag:…
+        tail = tail.rsplit(":", 1)[-1]
+    words = tail.replace("-", " ").replace("_", " ").strip()
+    if parts.netloc:
+        return f"{words} ({parts.netloc})" if words else parts.netloc
+    return words or iri
+
+
+def graph_names(store: Store, iris: Iterable[str]) -> dict[str, str]:
+    """What pages call each graph: its label (the metadata and provenance graphs give the
+    bundle's graphs one), else a short form of its IRI."""
+    wanted = set(iris)
+    labels = fetch_labels(store, wanted)
+    return {iri: labels[iri].text if iri in labels else graph_short_name(iri) for iri in wanted}
 
 
 def list_graphs(store: Store) -> list[GraphInfo]:
-    rows = store.query(LISTING)
+    rows = list(store.query(LISTING))
+    names = graph_names(store, [row["g"].value for row in rows])
     infos = []
     for row in rows:
         iri = row["g"].value
@@ -58,7 +88,8 @@ def list_graphs(store: Store) -> list[GraphInfo]:
             iri=iri, triples=int(row["triples"].value), origin=origin,
             imported=_value(row["imported"]), sources=_value(row["sources"]) or None,
             validation=_value(row["validation"]), version=_value(current),
-            agent=_value(row["by"])))
+            agent=_value(row["by"]), label=names[iri], anchor=graph_anchor(iri),
+            href=graph_href(iri)))
     return infos
 
 

@@ -17,7 +17,7 @@ from service.imports.conflicts import find_conflicts
 from service.imports.graphs import list_graphs
 from service.imports.void import void_description
 from service.namespaces import shorten
-from service.pages.iris import IriMap
+from service.pages.iris import IriMap, external_page
 from service.pages.twin import json_url, wants_json
 from service.state import qantar
 
@@ -32,7 +32,7 @@ def _link(iri: str | None) -> str | None:
     if relative:
         return "/" + relative
     # only web links are links: a javascript: or data: IRI in imported data stays text
-    return iri if iri.startswith(("http://", "https://")) else None
+    return external_page(iri) if iri.startswith(("http://", "https://")) else None
 
 
 @blueprint.route("/graphs")
@@ -48,15 +48,17 @@ def graphs() -> Response:
 def conflicts() -> Response:
     """Where the sources disagree, each value with who states it and in which graph."""
     found = find_conflicts(qantar().store)
-    return _view("imports/conflicts.html", "imports.conflicts_json", found, conflicts=found)
+    return _view("imports/conflicts.html", "imports.conflicts_json",
+                 [c.as_json() for c in found], conflicts=found)
 
 
 def _view(template: str, json_endpoint: str, items: list, **model: object) -> Response:
-    """The page, or the list it shows as JSON (by its ``.json`` URL or by Accept)."""
+    """The page, or the list it shows as JSON (by its ``.json`` URL or by Accept): each item
+    as its dataclass, or as the dict it gives."""
     by_extension = request.endpoint == json_endpoint
     twin = json_url(url_for(json_endpoint))
     if wants_json(by_extension):
-        response = jsonify([dataclasses.asdict(i) for i in items])
+        response = jsonify([i if isinstance(i, dict) else dataclasses.asdict(i) for i in items])
     else:
         response = Response(render_template(template, shorten=shorten, link=_link,
                                             json_twin=twin, **model), mimetype="text/html")

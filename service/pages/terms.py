@@ -9,6 +9,8 @@ from datetime import date
 import pyoxigraph as ox
 from flask import url_for
 
+from service.anchors import graph_href
+from service.imports.graphs import graph_short_name
 from service.namespaces import WD
 from service.pages.iris import IriMap, curie, external_page
 from service.pages.labels import Label, fallback_label
@@ -63,21 +65,33 @@ class Presenter:
         return url_for("pages.ontology", _anchor=self.iris.ontology_anchor(iri))
 
     def external_name(self, iri: str) -> str:
-        """A link text for an IRI of another dataset: its label if the graph has one, else
-        "Wikidata Q200881" for a Wikidata item, else the IRI."""
+        """A link text for an IRI of another dataset: "Wikidata Q200881" for a Wikidata item
+        (whatever an import labels it: the link names where it leads), else its label if the
+        graph has one, else the IRI."""
+        if wikidata := wikidata_name(iri):
+            return wikidata
         if iri in self.labels:
             return self.labels[iri].text
-        if iri.startswith(str(WD)):
-            return f"Wikidata {iri[len(str(WD)):]}"
         return iri
+
+    def graph_name(self, iri: str) -> str:
+        """What a page calls a named graph: its label, else a short form of its IRI."""
+        label = self.labels.get(iri)
+        return label.text if label else graph_short_name(iri)
+
+    def graph_href(self, iri: str) -> str:
+        """A graph's provenance: its entry on /graphs (never the graph's IRI, maybe off-site)."""
+        return graph_href(iri)
 
     def class_href(self, iri: str) -> str:
         """The page listing the instances of a class."""
         return url_for("pages.class_page", name=curie(iri))
 
     def iri(self, iri: str) -> Shown:
-        label = self.label(iri)
         href, external = self.href(iri)
+        if wikidata := wikidata_name(iri):  # a link to Wikidata (skos:exactMatch) says so
+            return Shown(wikidata, "iri", None, href, external, iri)
+        label = self.label(iri)
         return Shown(label.text, "iri", label.lang, href, external, iri)
 
     def show(self, term: object) -> Shown:
@@ -88,6 +102,12 @@ class Presenter:
         if isinstance(term, ox.BlankNode):
             return Shown("(unnamed node)", "bnode")
         return Shown(str(term), "literal")
+
+
+def wikidata_name(iri: str) -> str | None:
+    """"Wikidata Q200881" for a Wikidata item's IRI, else None."""
+    local = iri[len(str(WD)):] if iri.startswith(str(WD)) else ""
+    return f"Wikidata {local}" if local[:1] in ("Q", "P", "L") and local[1:].isdigit() else None
 
 
 def show_literal(term: ox.Literal) -> Shown:

@@ -37,6 +37,9 @@ HIDDEN_FIELDS = frozenset({"classes", "claim_titles"})
 #: Fields whose IRI the page names by its local name, not by a label (an ontology term's kind:
 #: "ObjectProperty"), so the JSON gives the IRI itself.
 VERBATIM_FIELDS = frozenset({"kind"})
+#: Fields naming the named graphs a value comes from: shown as the pages show a graph (its name,
+#: and its entry on /graphs), not as a resource.
+GRAPH_FIELDS = frozenset({"graph", "graphs", "title_graph", "value_graph"})
 
 
 def wants_json(json_url: bool = False) -> bool:
@@ -73,11 +76,11 @@ def json_url(path: str) -> str:
 
 def ref(p: Presenter, iri: str) -> dict[str, Any]:
     """An IRI as the page shows it: its label (and the label's language) and its link."""
-    label = p.label(iri)
-    href, external = p.href(iri)
-    out: dict[str, Any] = {"iri": iri, "label": label.text}
-    if label.lang:
-        out["lang"] = label.lang
+    shown = p.iri(iri)  # the page's words: "Wikidata Q200881" for a Wikidata item, say
+    href, external = shown.href, shown.external
+    out: dict[str, Any] = {"iri": iri, "label": shown.text}
+    if shown.lang:
+        out["lang"] = shown.lang
     if href:
         out["url"] = href
     if external:
@@ -99,6 +102,22 @@ def is_iri(text: str) -> bool:
     return text.startswith(("http://", "https://", "urn:")) and not any(c.isspace() for c in text)
 
 
+def graph_ref(p: Presenter, iri: str) -> dict[str, Any]:
+    """A named graph as the pages show it: its name and its entry on /graphs."""
+    return {"iri": iri, "label": p.graph_name(iri), "url": p.graph_href(iri)}
+
+
+def _field(name: str, value: Any, p: Presenter) -> Any:
+    if name in VERBATIM_FIELDS:
+        return value
+    if name in GRAPH_FIELDS and isinstance(value, str) and is_iri(value):
+        return graph_ref(p, value)
+    if name in GRAPH_FIELDS and isinstance(value, list) and all(
+            isinstance(v, str) and is_iri(v) for v in value):
+        return [graph_ref(p, v) for v in value]
+    return encode(value, p)
+
+
 def encode(value: Any, p: Presenter) -> Any:
     """A view model as JSON: IRIs as references, literals with their text, dataclasses as
     objects (with the properties the page shows), sets sorted."""
@@ -113,8 +132,7 @@ def encode(value: Any, p: Presenter) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        out = {f.name: getattr(value, f.name) if f.name in VERBATIM_FIELDS
-               else encode(getattr(value, f.name), p)
+        out = {f.name: _field(f.name, getattr(value, f.name), p)
                for f in dataclasses.fields(value) if f.name not in HIDDEN_FIELDS}
         for name in SHOWN_PROPERTIES.get(type(value), ()):
             out[name] = encode(getattr(value, name), p)

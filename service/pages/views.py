@@ -252,8 +252,8 @@ def home() -> Response:
             for key in ("label", "description", "from"):
                 if row[key] is not None:
                     entry.setdefault(key, row[key].value)
-    p = _presenter({str(cls) for _, cls, _ in ENTRY_POINTS} | {a["from"] for a in about.values()
-                                                               if "from" in a})
+    p = _presenter({str(cls) for _, cls, _ in ENTRY_POINTS} | set(graphs)
+                   | {a["from"] for a in about.values() if "from" in a})
     entries = [{"title": title, "class": curie(str(cls)),
                 "count": counts[str(cls)].total if str(cls) in counts else 0,
                 "url": url_for(view) if view else p.class_href(str(cls))}
