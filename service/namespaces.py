@@ -53,6 +53,7 @@ class QANTAR(DefinedNamespace):
     ForceDeployment: URIRef
     GovernmentBody: URIRef
     Group: URIRef
+    HeldText: URIRef
     InternationalOrganization: URIRef
     Landform: URIRef
     Leadership: URIRef

@@ -53,7 +53,7 @@ def test_imported_disagreements_and_their_graphs_are_on_the_pages(
     assert "<strong>225</strong>" in page and "<strong>146</strong>" in page
     assert "https://example.org/other-team" in page
     imported = next(g for g in graphs.json() if g["iri"] == "https://example.org/other-team")
-    assert imported["origin"] == "import" and imported["triples"] == 21
+    assert imported["origin"] == "import" and imported["triples"] == 15
     assert imported["validation"].startswith("conforms")
 
 
