@@ -65,9 +65,9 @@ def validate_oxigraph(
     """Validate what ``store`` holds (the union of its graphs, or ``default_graph``).
 
     ``focus_graph``: only the nodes marked in compiled_shapes.FOCUS_GRAPH are focus nodes and
-    the data is the default graph alone (or the ``default_graph`` given). When a shape uses
-    something the compiler does not translate, the whole validation falls back to pyshacl over
-    a copy of the data (slow, but never a silently skipped constraint).
+    the data is the default graph alone. When a shape uses something the compiler does not
+    translate, the whole validation falls back to pyshacl over a copy of the data (slow, but
+    never a silently skipped constraint).
     """
     compiled = compile_shapes(shapes)
     if compiled.unsupported:
@@ -102,12 +102,12 @@ def _pyshacl_fallback(store: ox.Store, shapes: Graph, focus_graph: bool,
                       default_graph: list[ox.NamedNode] | None) -> list[Finding]:
     data, focus = Graph(), None
     if focus_graph:
+        quads = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
         focus = [rdflib_term(q.subject) for q in
                  store.quads_for_pattern(None, None, None, ox.NamedNode(FOCUS_GRAPH))]
-    if focus_graph and default_graph is None:
-        quads = store.quads_for_pattern(None, None, None, ox.DefaultGraph())
     else:
-        quads = (q for q in store if default_graph is None or q.graph_name in default_graph)
+        graphs = default_graph if default_graph is not None else None
+        quads = (q for q in store if graphs is None or q.graph_name in graphs)
     payload = ox.serialize((q.triple for q in quads), format=ox.RdfFormat.N_TRIPLES)
     if payload:
         data.parse(data=payload, format="nt")

@@ -4,9 +4,9 @@ our classes.
 Only nodes typed with a class of our ontology are focus nodes, so a Wikidata extract is not
 held to shapes written for the article's data, and the bundled graph (already valid) is not
 validated again. The data is the whole candidate graph, with the ontology and our own graphs
-beside it so that references to our entities resolve; the shapes run compiled to SPARQL
-(service.validate.validate_oxigraph) on the in-memory staging store of
-service.imports.pipeline, so a million-triple import validates in seconds.
+beside it so that references to our entities resolve, in the default graph of an in-memory
+staging store (service.imports.pipeline); the shapes run compiled to SPARQL
+(service.validate.validate_oxigraph), so a million-triple import validates in seconds.
 """
 
 from __future__ import annotations
@@ -19,40 +19,35 @@ from service.namespaces import QANTAR
 from service.store import Store
 from service.validate import Finding, validate_oxigraph
 
-# {ours} is our ontology's namespace: our classes are those whose IRIs start with it.
+# {where} is a graph pattern's opening: "" (a staging store's default graph) or "GRAPH <g>",
+# filled in only with a pyoxigraph-serialised NamedNode (validated, escaped); {ours} is our
+# ontology's namespace: our classes are those whose IRIs start with it.
 FOCUS = """
-SELECT DISTINCT ?node WHERE {{
+SELECT DISTINCT ?node WHERE {{ {where} {{
   ?node a ?class
-  FILTER(isIRI(?node) && STRSTARTS(STR(?class), "{ours}"))
+  FILTER(isIRI(?node) && STRSTARTS(STR(?class), "{ours}")) }}
 }}"""
-# {graph} is filled in only with a pyoxigraph-serialised NamedNode (validated, escaped)
-HAS_FOCUS = """
-ASK {{ GRAPH {graph} {{ ?node a ?class
-  FILTER(isIRI(?node) && STRSTARTS(STR(?class), "{ours}")) }} }}"""
 
 
-def has_focus(store: Store, graph: str) -> bool:
-    """Whether ``graph`` in the store types a node (an IRI) with a class of our ontology."""
-    query = HAS_FOCUS.format(graph=ox.NamedNode(graph), ours=QANTAR)
-    return bool(store.query(query, False))
+def focus_in_staging(data: ox.Store) -> list[ox.NamedNode]:
+    """The nodes (IRIs) the default graph of the staging store ``data`` types with one of our
+    classes (before the context is added to it)."""
+    return [row["node"] for row in data.query(FOCUS.format(where="", ours=QANTAR))]
 
 
-def focus_nodes(data: ox.Store, candidate: list[ox.NamedNode]) -> list[ox.NamedNode]:
-    """The nodes (IRIs) the candidate types with a class of our ontology."""
-    rows = data.query(FOCUS.format(ours=QANTAR), default_graph=candidate)
-    return [row["node"] for row in rows]
+def focus_in_store(store: Store, graph: str) -> list[ox.NamedNode]:
+    """The same, of ``graph`` in the store (a graph `qantar import` has loaded)."""
+    query = FOCUS.format(where=f"GRAPH {ox.NamedNode(graph)}", ours=QANTAR)
+    return [row["node"] for row in store.query(query, False)]
 
 
 def judge_candidate(
-    data: ox.Store, candidate: list[ox.NamedNode], context: ox.NamedNode, shapes: Graph
-) -> tuple[list[Finding] | None, int]:
-    """Findings for the candidate graph (the union of ``candidate`` in the staging store
-    ``data``), with ``context`` beside it; None when nothing in it is of our classes."""
-    focus = focus_nodes(data, candidate)
+    data: ox.Store, focus: list[ox.NamedNode], shapes: Graph
+) -> list[Finding] | None:
+    """Findings for the ``focus`` nodes of the candidate in the default graph of ``data``
+    (with its context); None when nothing in it is of our classes."""
     if not focus:
-        return None, 0
+        return None
     mark = ox.NamedNode(FOCUS_GRAPH)
     data.bulk_extend(ox.Quad(node, mark, mark, mark) for node in focus)
-    findings = validate_oxigraph(data, shapes, focus_graph=True,
-                                 default_graph=[*candidate, context])
-    return findings, len(focus)
+    return validate_oxigraph(data, shapes, focus_graph=True)

@@ -28,7 +28,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from service.errors import BadRequest, InvalidData, UnreadableInput
-from service.imports.checks import has_focus, judge_candidate
+from service.imports.checks import focus_in_staging, focus_in_store, judge_candidate
 from service.imports.provenance import ImportRecord, SourceRecord, record_update, source_iri
 from service.imports.sources import CountingReader, Source
 from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, ONTOLOGY_GRAPH, PROVENANCE_GRAPH
@@ -39,10 +39,8 @@ from service.xml_safety import UnsafeXml, check_xml
 
 #: Graphs whose nodes a candidate's references may resolve to (never focus nodes themselves).
 CONTEXT_GRAPHS = [str(ONTOLOGY_GRAPH), str(ARTICLE_GRAPH), str(EDITORIAL_GRAPH)]
-#: Graphs of the staging store: what was read, the graph as it was (an addition), context.
+#: The staging store's graph of what an upload read (its default graph is the candidate).
 INPUT = ox.NamedNode("urn:qantar:import:input")
-BEFORE = ox.NamedNode("urn:qantar:import:before")
-CONTEXT = ox.NamedNode("urn:qantar:import:context")
 NT = "application/n-triples"
 LENIENT = "violations accepted (lenient)"
 
@@ -52,10 +50,10 @@ Sink = Callable[[BinaryIO, ox.RdfFormat, str], None]
 
 @dataclass
 class Candidate:
-    """The graph as it will be after the write, held in an in-memory staging store."""
+    """The graph as it will be after the write, where it is judged."""
 
-    data: ox.Store  # INPUT, BEFORE (a graph added to), CONTEXT
-    graphs: list[ox.NamedNode]  # the staging graphs whose union is the candidate
+    data: ox.Store  # in memory; its default graph: the candidate and its context
+    focus: list[ox.NamedNode]  # the candidate's nodes of our classes
     triples: int
 
 
@@ -66,12 +64,7 @@ class Staged:
     candidate: Candidate
     sources: list[SourceRecord]
     adds: bool
-
-    def input_triples(self) -> list[ox.Triple]:
-        """What was read, to write in one transaction (an upload: it is in memory anyway)."""
-        return [q.triple for q in
-                self.candidate.data.quads_for_pattern(None, None, None, INPUT)]
-
+    read: list[ox.Triple]  # what to write
 
 @dataclass(frozen=True)
 class Judgement:
@@ -118,44 +111,42 @@ def stage(store: Store, graph: str | None, sources: list[Source], *, base_iri: s
             data.bulk_load(reader, format=fmt, to_graph=INPUT, base_iri=base)
 
     records = [read(sink, source, base_iri) for source in sources]
-    graphs = [INPUT]
+    triples = [q.triple for q in data.quads_for_pattern(None, None, None, INPUT)]
+    data.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
     if adds and store.graph_exists(graph):
         data.bulk_load(store.dump(graph, NT) or b"", format=ox.RdfFormat.N_TRIPLES,
-                       to_graph=BEFORE)
-        graphs.append(BEFORE)
-    candidate = Candidate(data, graphs, _count(data, graphs))
-    return Staged(_with_context(store, candidate), records, adds)
+                       to_graph=ox.DefaultGraph())
+    count = len(list(data.quads_for_pattern(None, None, None, ox.DefaultGraph())))
+    candidate = Candidate(data, focus_in_staging(data), count)
+    return Staged(_with_context(store, candidate), records, adds, triples)
 
 
 def stored_candidate(store: Store, graph: str) -> Candidate:
     """The graph as loaded into the store (by `qantar import`) as a candidate: copied into a
     staging store only when it has nodes of our classes (else there is nothing to judge)."""
-    candidate = Candidate(ox.Store(), [INPUT], store.triple_count(graph))
-    if not has_focus(store, graph):
+    candidate = Candidate(ox.Store(), focus_in_store(store, graph), store.triple_count(graph))
+    if not candidate.focus:
         return candidate
     candidate.data.bulk_load(store.dump(graph, NT) or b"", format=ox.RdfFormat.N_TRIPLES,
-                             to_graph=INPUT)
+                             to_graph=ox.DefaultGraph())
     return _with_context(store, candidate)
 
 
 def _with_context(store: Store, candidate: Candidate) -> Candidate:
-    for context in CONTEXT_GRAPHS:
-        if store.graph_exists(context):
-            candidate.data.bulk_load(store.dump(context, NT) or b"",
-                                     format=ox.RdfFormat.N_TRIPLES, to_graph=CONTEXT)
+    if candidate.focus:  # with nothing to judge, no context is needed
+        for context in CONTEXT_GRAPHS:
+            if store.graph_exists(context):
+                candidate.data.bulk_load(store.dump(context, NT) or b"",
+                                         format=ox.RdfFormat.N_TRIPLES,
+                                         to_graph=ox.DefaultGraph())
     return candidate
-
-
-def _count(data: ox.Store, graphs: list[ox.NamedNode]) -> int:
-    """Triples of the union of ``graphs`` (a triple both read and already there counts once)."""
-    query = "SELECT (COUNT(*) AS ?n) { SELECT DISTINCT ?s ?p ?o { ?s ?p ?o } }"
-    return int(next(iter(data.query(query, default_graph=graphs)))["n"].value)
 
 
 def judge(candidate: Candidate, graph: str | None, shapes: Graph, lenient: bool) -> Judgement:
     """The validation outcome of the candidate; raises InvalidData (nothing written) when it
     breaks the shapes and ``lenient`` (``--lenient``, ``?lenient=true``) is not given."""
-    findings, focus = judge_candidate(candidate.data, candidate.graphs, CONTEXT, shapes)
+    findings = judge_candidate(candidate.data, candidate.focus, shapes)
+    focus = len(candidate.focus)
     if findings is None:
         return Judgement("not validated: no node of the Qantar ontology's classes")
     if conforms(findings):
@@ -199,10 +190,9 @@ def recording(rec: ImportRecord) -> str:
 def write_together(store: Store, graph: str | None, staged: Staged, update: str | None) -> bool:
     """Replace or add to ``graph`` and run ``update`` (the record) in one transaction; True if
     the graph was created."""
-    triples = staged.input_triples()
     if staged.adds:
-        return store.add_to_graph(graph, triples, then=update)
-    return store.replace_graph(graph, triples, then=update)
+        return store.add_to_graph(graph, staged.read, then=update)
+    return store.replace_graph(graph, staged.read, then=update)
 
 
 def current_version(store: Store, graph: str) -> str | None:
