@@ -260,8 +260,7 @@ def _write_graph(graph: str | None, base_iri: str, *, replace: bool) -> bool:
         return upload(state.writing, graph, base_iri, body, replace=replace,
                       shapes=state.shapes, write_token=state.settings.write_token)
     except UnreadableInput as err:
-        fmt = next((f for s, (_, f) in zip(body.sources(), parts, strict=True)
-                    if s.name == err.file), parts[0][1])
+        fmt = {s.name: s.format for s in body.sources()}.get(err.file, parts[0][1])
         where = f"line {err.line} column {err.column}: " if err.line is not None else ""
         raise BadQuery(f"malformed {fmt.name} body: {where}{err.message}", err.line,
                        err.column) from None

@@ -98,8 +98,8 @@ def read(sink: Sink, source: Source, base_iri: str,
 def stage(store: Store, graph: str | None, sources: list[Source], *, base_iri: str,
           adds: bool) -> Staged:
     """Read ``sources`` into a staging store beside a copy of the graph as it is, if ``adds``.
-    A body for one graph may not name graphs of its own (a file's are folded: see
-    EmbeddedStore.load_graph)."""
+    A body for one graph may not name graphs of its own (`qantar import` folds a file's into
+    the graph: the stores' ``load_graph``)."""
     data = ox.Store()
 
     def sink(reader: BinaryIO, fmt: ox.RdfFormat, base: str) -> None:
