@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
+from urllib.parse import quote
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, request
@@ -31,6 +32,7 @@ from service.errors import (
     NotAcceptable,
     NotFound,
     ProtectedGraph,
+    UnreadableInput,
     UnsupportedBody,
 )
 from service.formats import (
@@ -41,10 +43,9 @@ from service.formats import (
     by_media_type,
     negotiate,
 )
-from service.imports.uploads import Upload, now, record_upload, validate_upload
+from service.imports.uploads import Upload, upload
 from service.protected import BUNDLE_GRAPHS, PROTECTED_GRAPHS, refusal
 from service.state import qantar
-from service.xml_safety import UnsafeXml, check_xml
 
 blueprint = Blueprint("graph_store", __name__)
 
@@ -221,8 +222,7 @@ def _put(target: Target) -> Response:
         with qantar().writing() as store:
             store.replace_dataset(quads)
         return Response(status=204)
-    triples = _read_triples(base_iri=target.iri or request.base_url)
-    created = _write_graph(target.iri, triples, replace=True)
+    created = _write_graph(target.iri, target.iri or request.base_url, replace=True)
     return Response(status=201 if created else 204)
 
 
@@ -235,35 +235,43 @@ def _post(target: Target) -> Response:
                 store.add_quads(quads)
             return Response(status=204)
         return _create_graph()
-    triples = _read_triples(base_iri=target.iri or request.base_url)
-    created = _write_graph(target.iri, triples, replace=False)
+    created = _write_graph(target.iri, target.iri or request.base_url, replace=False)
     return Response(status=201 if created else 204)
 
 
 def _create_graph() -> Response:
     """POST of a graph to the store itself: a new graph with a fresh IRI, given in Location."""
     iri = f"{request.host_url}store/{uuid.uuid4().hex}"
-    triples = _read_triples(base_iri=iri)
-    _write_graph(iri, triples, replace=True)
+    _write_graph(iri, iri, replace=True)
     return Response(status=201, headers={"Location": iri})
 
 
-def _write_graph(graph: str | None, triples: list[ox.Triple], *, replace: bool) -> bool:
-    """Validate, then replace or add to ``graph`` in one transaction and record the upload's
-    provenance as for `qantar import` (a named graph only: the default graph has no name to
-    describe). True if the graph was created."""
-    started, state = now(), qantar()
-    lenient = request.args.get("lenient", "").lower() in ("1", "true", "yes")
-    validation, report = validate_upload(state.store, graph, triples, state.shapes, lenient)
-    with state.writing() as store:
-        write = store.replace_graph if replace else store.add_to_graph
-        created = write(graph, triples)
-        if graph is not None:
-            upload = Upload(request.url, request.method, request.full_path.rstrip("?"),
-                            request.remote_addr, request.get_data(), request.mimetype)
-            record_upload(store, graph, upload, state.settings.write_token, started,
-                          validation, report)
-    return created
+def _write_graph(graph: str | None, base_iri: str, *, replace: bool) -> bool:
+    """Replace or add to ``graph`` through the import pipeline (service.imports.uploads):
+    parsed, judged and recorded as `qantar import` does, the change and the provenance record
+    (a named graph only: the default graph has no name to describe) written together. True if
+    the graph was created."""
+    state = qantar()
+    parts = [(data, _checked_format(mime, charset)) for data, mime, charset in _parts()]
+    body = Upload(_url_as_sent(), request.method, request.full_path.rstrip("?"),
+                  request.remote_addr, parts,
+                  lenient=request.args.get("lenient", "").lower() in ("1", "true", "yes"))
+    try:
+        return upload(state.writing, graph, base_iri, body, replace=replace,
+                      shapes=state.shapes, write_token=state.settings.write_token)
+    except UnreadableInput as err:
+        fmt = {s.name: s.format for s in body.sources()}.get(err.file, parts[0][1])
+        where = f"line {err.line} column {err.column}: " if err.line is not None else ""
+        raise BadQuery(f"malformed {fmt.name} body: {where}{err.message}", err.line,
+                       err.column) from None
+
+
+def _url_as_sent() -> str:
+    """The request's URL with its percent-encoding as the client sent it (werkzeug's
+    ``request.url`` decodes it, and ``%3E`` would come back as a ``>`` no IRI may hold)."""
+    path = quote(request.script_root + request.path, safe="/:@!$&'()*+,;=~")
+    query = quote(request.query_string, safe="/:@!$&'()*+,;=~?%")
+    return request.host_url.rstrip("/") + path + (f"?{query}" if query else "")
 
 
 def _unprotected(quads: list[ox.Quad]) -> list[ox.Quad]:
@@ -274,16 +282,6 @@ def _unprotected(quads: list[ox.Quad]) -> list[ox.Quad]:
     return quads
 
 
-def _read_triples(base_iri: str) -> list[ox.Triple]:
-    """Every triple of the body (or of every part of a multipart body), parsed completely."""
-    triples: list[ox.Triple] = []
-    for data, mime, charset in _parts():
-        fmt = _checked_format(mime, charset)
-        quads = _parse(data, fmt, base_iri, without_named_graphs=True)
-        triples.extend(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
-    return triples
-
-
 def _read_quads(base_iri: str) -> list[ox.Quad]:
     quads: list[ox.Quad] = []
     for data, mime, charset in _parts():
@@ -292,7 +290,7 @@ def _read_quads(base_iri: str) -> list[ox.Quad]:
             raise UnsupportedBody(
                 f"the whole dataset is written as TriG, N-Quads or JSON-LD, not {mime}; "
                 "name one graph with ?graph=<IRI> or ?default")
-        quads.extend(_parse(data, fmt, base_iri, without_named_graphs=False))
+        quads.extend(_parse(data, fmt, base_iri))
     return quads
 
 
@@ -324,15 +322,10 @@ def _checked_format(mime: str, charset: str | None) -> ox.RdfFormat:
     return fmt.rdf
 
 
-def _parse(data: bytes, fmt: ox.RdfFormat, base_iri: str,
-           without_named_graphs: bool) -> list[ox.Quad]:
-    if fmt == ox.RdfFormat.RDF_XML:
-        try:
-            check_xml(data)  # before pyoxigraph expands an entity or accepts a cut document
-        except UnsafeXml as err:
-            raise BadQuery(f"malformed RDF_XML body: {err}", err.line, err.column) from None
+def _parse(data: bytes, fmt: ox.RdfFormat, base_iri: str) -> list[ox.Quad]:
+    """A whole dataset's body (TriG, N-Quads, JSON-LD; one graph's goes through
+    service.imports.uploads)."""
     try:
-        return list(ox.parse(data, format=fmt, base_iri=base_iri, rename_blank_nodes=True,
-                             without_named_graphs=without_named_graphs))
+        return list(ox.parse(data, format=fmt, base_iri=base_iri, rename_blank_nodes=True))
     except SyntaxError as err:
         raise BadQuery(f"malformed {fmt.name} body: {err.msg}", err.lineno, err.offset) from None

@@ -336,16 +336,34 @@ class RemoteStore:
                       for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
         return _deliver_bytes(ox.serialize(quads, format=_rdf_format(mime)), output)
 
-    def replace_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool:
-        """GSP PUT: the server replaces the graph in one request."""
+    def replace_graph(self, graph: str | None, triples: list[ox.Triple],
+                      then: str | None = None) -> bool:
+        """GSP PUT: the server replaces the graph in one request (with ``then``: one update)."""
         created = not self.graph_exists(graph)
-        self._put_or_post("PUT", graph, _ntriples_bytes(triples))
+        self._write_graph("PUT", graph, triples, then)
         return created
 
-    def add_to_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool:
+    def add_to_graph(self, graph: str | None, triples: list[ox.Triple],
+                     then: str | None = None) -> bool:
         created = not self.graph_exists(graph)
-        self._put_or_post("POST", graph, _ntriples_bytes(triples))
+        self._write_graph("POST", graph, triples, then)
         return created
+
+    def _write_graph(self, method: str, graph: str | None, triples: list[ox.Triple],
+                     then: str | None) -> None:
+        """The graph change, and ``then`` in the same SPARQL Update request (one transaction
+        on Oxigraph, Fuseki, GraphDB). Where INSERT DATA refuses blank nodes (Virtuoso) the
+        change is a Graph Store request and ``then`` a second one: not one transaction."""
+        if not then or graph is None or not self.dialect.inserts_blank_nodes:
+            self._put_or_post(method, graph, _ntriples_bytes(triples))
+            if then:
+                self.update(then)
+            return
+        name = ox.NamedNode(graph)
+        drop = f"DROP SILENT GRAPH {name} ;\n" if method == "PUT" else ""
+        data = _ntriples_bytes(triples).decode("utf-8")
+        self.update(f"{drop}CREATE SILENT GRAPH {name} ;\n"
+                    f"INSERT DATA {{ GRAPH {name} {{\n{data}}} }} ;\n{then}")
 
     def add_quads(self, quads: list[ox.Quad]) -> None:
         if self.dialect.inserts_blank_nodes:
@@ -411,7 +429,8 @@ class RemoteStore:
         makes it all-or-nothing, as it does for the embedded bulk loader.
         """
         target = None if graph is None else ox.NamedNode(graph).value
-        for chunk in _chunks(ox.parse(input=source, format=fmt, base_iri=base_iri)):
+        quads = ox.parse(input=source, format=fmt, base_iri=base_iri, rename_blank_nodes=True)
+        for chunk in _chunks(quads):
             data = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in chunk],
                                 format=ox.RdfFormat.N_TRIPLES)
             self._put_or_post("POST", target, data)

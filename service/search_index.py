@@ -171,6 +171,13 @@ class ChangeRecorder:
             return
         named = {k: v.value if isinstance(v, ox.NamedNode) else v
                  for k, v in {**dict(enumerate(args)), **kwargs}.items()}
+        then = kwargs.get("then")  # an update in the same transaction (a provenance record)
+        if isinstance(then, str) and then:
+            also = graphs_named_by(then, None)
+            if also is None:
+                self.graphs = None
+                return
+            self.graphs |= also
         if method in _GRAPH_WRITES and isinstance(named.get(0, named.get("graph",
                                                                       named.get("iri"))), str):
             self.graphs.add(named.get(0, named.get("graph", named.get("iri"))))

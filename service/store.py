@@ -54,6 +54,8 @@ class Store(Protocol):
 
     ``graph=None`` names the default graph. Writes that the store cannot make one transaction
     (``add_graph``, ``load_graph``) are made all-or-nothing by the caller (service.journal).
+    ``then`` (of ``replace_graph``, ``add_to_graph``): a SPARQL Update that commits in the same
+    transaction as the graph change, or neither does (an upload's provenance record).
     """
 
     #: where the store is, for messages: a directory or a URL
@@ -78,8 +80,10 @@ class Store(Protocol):
     def create_graph(self, graph: str) -> None: ...
     def load_graph(self, source: BinaryIO, fmt: ox.RdfFormat, graph: str | None,
                    base_iri: str | None = None) -> None: ...
-    def replace_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool: ...
-    def add_to_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool: ...
+    def replace_graph(self, graph: str | None, triples: list[ox.Triple],
+                      then: str | None = None) -> bool: ...
+    def add_to_graph(self, graph: str | None, triples: list[ox.Triple],
+                     then: str | None = None) -> bool: ...
     def add_quads(self, quads: list[ox.Quad]) -> None: ...
     def replace_dataset(self, quads: list[ox.Quad]) -> None: ...
     def drop_graph(self, graph: str | None) -> bool: ...
@@ -316,7 +320,8 @@ class EmbeddedStore:
         makes it all-or-nothing). Quads' own graph names are folded into ``graph``."""
         target = _graph_name(graph)
         if fmt.supports_datasets:
-            quads = ox.parse(input=source, format=fmt, base_iri=base_iri)
+            quads = ox.parse(input=source, format=fmt, base_iri=base_iri,
+                             rename_blank_nodes=True)  # as bulk_load does
             self._oxi.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, target)
                                   for q in quads)
         else:
@@ -348,8 +353,10 @@ class EmbeddedStore:
         return self._oxi.dump(output, format=_rdf_format(mime))
 
     @_changes
-    def replace_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool:
-        """Make ``triples`` the whole content of ``graph`` in one transaction; True if created.
+    def replace_graph(self, graph: str | None, triples: list[ox.Triple],
+                      then: str | None = None) -> bool:
+        """Make ``triples`` the whole content of ``graph`` in one transaction (with ``then``);
+        True if created.
 
         A new graph is one ``extend`` (transactional). An existing one is changed by a single
         SPARQL Update that deletes and inserts only the difference, so a reader never sees it
@@ -359,7 +366,7 @@ class EmbeddedStore:
         """
         name = _graph_name(graph)
         if not self.graph_exists(graph):
-            self._create(name, triples)
+            self._create(name, triples, then)
             return True
         old = [(q.subject, q.predicate, q.object)
                for q in self._oxi.quads_for_pattern(None, None, None, name)]
@@ -378,19 +385,25 @@ class EmbeddedStore:
         inserted = [*(new_ground - old_ground), *new_blank]
         if inserted:
             operations.append(f"INSERT DATA {{ {in_graph.format(_ntriples(inserted))} }}")
+        if then:
+            operations.append(then)
         if operations:
             self.update(" ;\n".join(operations))
         return False
 
     @_changes
-    def add_to_graph(self, graph: str | None, triples: list[ox.Triple]) -> bool:
-        """Add ``triples`` to ``graph`` (created if absent) in one transaction; True if created."""
+    def add_to_graph(self, graph: str | None, triples: list[ox.Triple],
+                     then: str | None = None) -> bool:
+        """Add ``triples`` to ``graph`` (created if absent) in one transaction (with ``then``);
+        True if created."""
         name = _graph_name(graph)
         existed = self.graph_exists(graph)
-        if existed:
-            self._oxi.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+        if not existed:
+            self._create(name, triples, then)
+        elif then:
+            self.update(_inserted(name, triples) + then)
         else:
-            self._create(name, triples)
+            self._oxi.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
         return not existed
 
     @_changes
@@ -433,8 +446,12 @@ class EmbeddedStore:
                       for g, triples in graphs.items()]
         self.update(" ;\n".join(operations))
 
-    def _create(self, name: ox.NamedNode | ox.DefaultGraph, triples: list[ox.Triple]) -> None:
-        if triples:
+    def _create(self, name: ox.NamedNode | ox.DefaultGraph, triples: list[ox.Triple],
+                then: str | None = None) -> None:
+        if then:
+            create = f"CREATE SILENT GRAPH {name} ;\n" if isinstance(name, ox.NamedNode) else ""
+            self.update(create + _inserted(name, triples) + then)
+        elif triples:
             self._oxi.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
         elif isinstance(name, ox.NamedNode):
             self._oxi.add_graph(name)
@@ -456,6 +473,15 @@ def _rdf_format(mime: str) -> ox.RdfFormat:
     if fmt is None:
         raise KeyError(mime)
     return fmt.rdf
+
+
+def _inserted(name: ox.NamedNode | ox.DefaultGraph, triples: list[ox.Triple]) -> str:
+    """``triples`` added to the graph ``name``, as SPARQL Update operations ending in ``;``."""
+    if not triples:
+        return ""
+    data = _ntriples(triples)
+    block = data if isinstance(name, ox.DefaultGraph) else f"GRAPH {name} {{ {data} }}"
+    return f"INSERT DATA {{ {block} }} ;\n"
 
 
 def _has_blank(terms: tuple) -> bool:

@@ -1,60 +1,53 @@
-"""Validation of an imported graph against our shapes, where it describes our classes.
+"""Validation of a graph as it will be after a write, against our shapes, where it describes
+our classes.
 
 Only nodes typed with a class of our ontology are focus nodes, so a Wikidata extract is not
 held to shapes written for the article's data, and the bundled graph (already valid) is not
-validated again. The data is the whole imported graph, with the ontology and our own graphs
-beside it so that references to our entities resolve; the shapes run compiled to SPARQL
-(service.validate.validate_focus), so a million-triple import validates in seconds.
+validated again. The data is the whole candidate graph, with the ontology and our own graphs
+beside it so that references to our entities resolve, in the default graph of an in-memory
+staging store (service.imports.pipeline); the shapes run compiled to SPARQL
+(service.validate.validate_oxigraph), so a million-triple import validates in seconds.
 """
 
 from __future__ import annotations
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import Graph
 
+from service.compiled_shapes import FOCUS_GRAPH
 from service.namespaces import QANTAR
 from service.store import Store
-from service.validate import Finding, validate_focus
+from service.validate import Finding, validate_oxigraph
 
-NT = "application/n-triples"
-
-# {graph} is filled in only with a pyoxigraph-serialised NamedNode (validated, escaped), {ours}
-# with our ontology's namespace: our classes are those whose IRIs start with it.
+# {where} is a graph pattern's opening: "" (a staging store's default graph) or "GRAPH <g>",
+# filled in only with a pyoxigraph-serialised NamedNode (validated, escaped); {ours} is our
+# ontology's namespace: our classes are those whose IRIs start with it.
 FOCUS = """
-SELECT DISTINCT ?node WHERE {{
-  GRAPH {graph} {{ ?node a ?class }}
-  FILTER(STRSTARTS(STR(?class), "{ours}"))
+SELECT DISTINCT ?node WHERE {{ {where} {{
+  ?node a ?class
+  FILTER(isIRI(?node) && STRSTARTS(STR(?class), "{ours}")) }}
 }}"""
 
 
-def focus_nodes(store: Store, graph: str) -> list[URIRef]:
-    query = FOCUS.format(graph=ox.NamedNode(graph), ours=QANTAR)
-    return [URIRef(row["node"].value) for row in store.query(query)
-            if isinstance(row["node"], ox.NamedNode)]
+def focus_in_staging(data: ox.Store) -> list[ox.NamedNode]:
+    """The nodes (IRIs) the default graph of the staging store ``data`` types with one of our
+    classes (before the context is added to it)."""
+    return [row["node"] for row in data.query(FOCUS.format(where="", ours=QANTAR))]
 
 
-def check_imported_graph(
-    store: Store, graph: str, context_graphs: list[str], shapes: Graph
-) -> tuple[list[Finding] | None, int]:
-    """Findings for the imported ``graph`` (None when nothing in it is of our classes)."""
-    focus = focus_nodes(store, graph)
+def focus_in_store(store: Store, graph: str) -> list[ox.NamedNode]:
+    """The same, of ``graph`` in the store (a graph `qantar import` has loaded)."""
+    query = FOCUS.format(where=f"GRAPH {ox.NamedNode(graph)}", ours=QANTAR)
+    return [row["node"] for row in store.query(query, False)]
+
+
+def judge_candidate(
+    data: ox.Store, focus: list[ox.NamedNode], shapes: Graph
+) -> list[Finding] | None:
+    """Findings for the ``focus`` nodes of the candidate in the default graph of ``data``
+    (with its context); None when nothing in it is of our classes."""
     if not focus:
-        return None, 0
-    data = [store.dump(g, NT) or b"" for g in [graph, *context_graphs] if store.graph_exists(g)]
-    return validate_focus(data, [str(f) for f in focus], shapes), len(focus)
-
-
-def check_triples(
-    store: Store, triples: list[ox.Triple], context_graphs: list[str], shapes: Graph
-) -> tuple[list[Finding] | None, int]:
-    """Findings for triples about to be written (a Graph Store upload), before they are."""
-    ours = str(QANTAR)
-    typed = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-    focus = sorted({t.subject.value for t in triples
-                    if t.predicate.value == typed and isinstance(t.object, ox.NamedNode)
-                    and t.object.value.startswith(ours) and isinstance(t.subject, ox.NamedNode)})
-    if not focus:
-        return None, 0
-    data = [ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES) or b""]
-    data += [store.dump(g, NT) or b"" for g in context_graphs if store.graph_exists(g)]
-    return validate_focus(data, focus, shapes), len(focus)
+        return None
+    mark = ox.NamedNode(FOCUS_GRAPH)
+    data.bulk_extend(ox.Quad(node, mark, mark, mark) for node in focus)
+    return validate_oxigraph(data, shapes, focus_graph=True)

@@ -1,9 +1,11 @@
 """Import RDF files into a named graph of their own: bulk speed, all or nothing, with provenance.
 
-Order of work: journal; back up the graph being replaced (N-Triples beside the store); bulk
-load (pyoxigraph's fast path, not one transaction); validate what landed; write the provenance
-record in one transaction; forget the journal. Any failure before the record undoes the import
-(journal.recover), and so does the next opening of the store after a crash.
+The steps are the pipeline every graph write shares (service.imports.pipeline: read, judge,
+record), in the order a file of millions of triples needs: journal; back up the graph being
+replaced (N-Triples beside the store); bulk load (pyoxigraph's fast path, not one transaction);
+judge the graph as loaded; write the provenance record in one transaction; forget the journal.
+A refusal or any failure before the record undoes the import (journal.recover), and so does
+the next opening of the store after a crash.
 """
 
 from __future__ import annotations
@@ -14,25 +16,22 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from rdflib import Graph
 
 from service import journal
 from service.errors import GraphExists, InvalidData, UnreadableInput
-from service.imports.checks import check_imported_graph
-from service.imports.provenance import ImportRecord, SourceRecord, record_update
-from service.imports.sources import CountingReader, Source
-from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, ONTOLOGY_GRAPH, PROVENANCE_GRAPH
+from service.imports.pipeline import judge, read, record, recording, stored_candidate
+from service.imports.provenance import ImportRecord, new_import_iri
+from service.imports.sources import Source
+from service.namespaces import PROVENANCE_GRAPH
 from service.protected import PROTECTED_GRAPHS
-from service.rdf_files import _OX_LOCATION
 from service.store import Store
-from service.validate import conforms, format_report
-from service.xml_safety import UnsafeXml, check_xml
 
 #: Graphs no import writes: the bundle's and the provenance record (service.protected).
 RESERVED_GRAPHS = PROTECTED_GRAPHS
-CONTEXT_GRAPHS = [str(ONTOLOGY_GRAPH), str(ARTICLE_GRAPH), str(EDITORIAL_GRAPH)]
 
 
 @dataclass(frozen=True)
@@ -70,17 +69,14 @@ def import_sources(
     progress: Callable[[int], None] | None = None,
 ) -> ImportRecord:
     """Import ``sources`` into ``options.graph``; returns the provenance record written."""
-    target = check_target(options.graph)
+    check_target(options.graph)
     started = datetime.now(UTC)
     existed = store.graph_exists(options.graph)
     if existed and not options.replace:
         raise GraphExists(f"<{options.graph}> exists already: use --replace to replace it")
-    previous = current_version(store, options.graph) if existed else None
-    record = ImportRecord(graph=options.graph, sources=[], triples=0,
-                          agent=options.agent or cli_agent(), command=options.command,
-                          started=started, ended=started, validation="", previous_version=previous)
+    journal_iri = new_import_iri()
     backup = journal.backup_path(store_path) if existed else None
-    journal.begin(store_path, journal.Entry(options.graph, record.iri,
+    journal.begin(store_path, journal.Entry(options.graph, journal_iri,
                                             str(backup) if backup else None))
     try:
         if existed and backup is not None:
@@ -88,59 +84,20 @@ def import_sources(
                 store.dump(options.graph, "application/n-triples", out)
             store.drop_graph(options.graph)
         store.create_graph(options.graph)
-        for source in sources:
-            record.sources.append(_load(store, source, target, progress))
-        record.triples = store.triple_count(options.graph)
-        findings, focus = check_imported_graph(store, options.graph, CONTEXT_GRAPHS, shapes)
-        if findings is None:
-            record.validation = "not validated: no node of the Qantar ontology's classes"
-        elif conforms(findings):
-            nodes = f"{focus} node{'s' if focus != 1 else ''}"
-            record.validation = f"conforms ({nodes} of our classes checked)"
-        elif options.lenient:
-            record.validation = "violations accepted (--lenient)"
-            record.report = format_report(findings)
-        else:
-            raise InvalidData(f"the import into <{options.graph}> breaks the shapes, so nothing "
-                              f"was imported (--lenient imports it anyway):\n"
-                              + format_report(findings))
-        record.ended = datetime.now(UTC)
-        store.update(record_update(record, str(PROVENANCE_GRAPH)))
+
+        def sink(reader: BinaryIO, fmt: ox.RdfFormat, base: str) -> None:
+            store.load_graph(reader, fmt, options.graph, base_iri=base)
+
+        read_sources = [read(sink, source, options.graph, progress) for source in sources]
+        candidate = stored_candidate(store, options.graph)
+        judgement = judge(candidate, options.graph, shapes, options.lenient)
+        rec = record(store, options.graph, candidate, read_sources, judgement,
+                     agent=options.agent or cli_agent(), command=options.command,
+                     started=started, iri=journal_iri)
+        store.update(recording(rec))
         store.flush()
     except BaseException:
         journal.recover(store, store_path, str(PROVENANCE_GRAPH))
         raise
     journal.commit(store_path)
-    return record
-
-
-def _load(
-    store: Store, source: Source, target: ox.NamedNode,
-    progress: Callable[[int], None] | None,
-) -> SourceRecord:
-    base = Path(source.name).resolve().as_uri() if source.path else None
-    if source.format == ox.RdfFormat.RDF_XML:
-        with source.open() as raw:
-            try:
-                check_xml(raw)  # no entity expansion, no document cut short
-            except UnsafeXml as err:
-                raise UnreadableInput(source.name, err.message, err.line, err.column) from None
-    with source.open() as raw:
-        reader = CountingReader(raw, progress)
-        try:
-            store.load_graph(reader, source.format, target.value, base_iri=base)
-        except SyntaxError as err:
-            message = _OX_LOCATION.sub("", str(err.msg))
-            raise UnreadableInput(source.name, message, err.lineno, err.offset) from None
-        except (OSError, ValueError) as err:
-            raise UnreadableInput(source.name, str(err)) from None
-        reader.drain()
-    return SourceRecord(source.name, reader.digest.hexdigest(), reader.bytes_read,
-                        source.format.media_type)
-
-
-def current_version(store: Store, graph: str) -> str | None:
-    prov, node = ox.NamedNode(str(PROVENANCE_GRAPH)), ox.NamedNode(graph)
-    current = "<http://www.w3.org/ns/dcat#hasCurrentVersion>"
-    rows = list(store.query(f"SELECT ?v WHERE {{ GRAPH {prov} {{ {node} {current} ?v }} }}"))
-    return rows[0]["v"].value if rows else None
+    return rec

@@ -38,7 +38,7 @@ class ImportRecord:
     command: str
     started: datetime
     ended: datetime
-    validation: str  # "conforms", "not validated: ...", "violations accepted (--lenient)"
+    validation: str  # "conforms (...)", "not validated: ...", "violations accepted (lenient)"
     report: str | None = None
     previous_version: str | None = None
     iri: str = field(default_factory=lambda: new_import_iri())

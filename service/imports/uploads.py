@@ -1,74 +1,64 @@
-"""Graph Store Protocol writes as imports: validated like ``qantar import`` and recorded in the
-provenance graph (the URL, a checksum of the body, the size, who by token fingerprint)."""
+"""Graph Store Protocol writes of one graph, as imports: the same pipeline as `qantar import`
+(service.imports.pipeline), written with the provenance record in one transaction. What is
+particular to HTTP is only what the record says of the request: its URL, the client, the
+token by fingerprint, and the method and path as the command."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pyoxigraph as ox
 from rdflib import Graph
 
-from service.errors import InvalidData
-from service.imports.checks import check_triples
-from service.imports.importer import CONTEXT_GRAPHS, current_version
-from service.imports.provenance import ImportRecord, SourceRecord, record_update
+from service.imports.pipeline import judge, record, recording, stage, write_together
+from service.imports.sources import Source
 from service.namespaces import PROVENANCE_GRAPH
-from service.search_index import touching
 from service.store import Store
-from service.validate import conforms, format_report
 
 
 @dataclass(frozen=True)
 class Upload:
-    """What the provenance record says of the request that uploaded (the web layer fills it)."""
+    """A request's body for one graph and what the provenance record says of the request."""
 
-    url: str
+    url: str  # as sent, percent-encoding kept: where the record says the data came from
     method: str
     path: str
     client: str | None
-    body: bytes
-    media_type: str
+    parts: list[tuple[bytes, ox.RdfFormat]]  # the body, or each file of a multipart body
+    lenient: bool = False
+
+    def sources(self) -> list[Source]:
+        if len(self.parts) == 1:
+            return [Source(self.url, self.parts[0][1], len(self.parts[0][0]),
+                           data=self.parts[0][0])]
+        return [Source(f"{self.url}#part-{n}", fmt, len(data), data=data)
+                for n, (data, fmt) in enumerate(self.parts, start=1)]
 
 
-def validate_upload(store: Store, graph: str | None, triples: list[ox.Triple],
-                    shapes: Graph, lenient: bool = False) -> tuple[str, str | None]:
-    """The validation outcome (and report, if ``lenient`` (``?lenient=true``) let violations
-    in); raises InvalidData (422, with the report) when the upload breaks the shapes."""
-    findings, focus = check_triples(store, triples, CONTEXT_GRAPHS, shapes)
-    if findings is None:
-        return "not validated: no node of the Qantar ontology's classes", None
-    if conforms(findings):
-        return f"conforms ({focus} node{'s' if focus != 1 else ''} of our classes checked)", None
-    report = format_report(findings)
-    if lenient:
-        return "violations accepted (lenient=true)", report
-    target = f"<{graph}>" if graph else "the default graph"
-    raise InvalidData(f"the upload into {target} breaks the shapes, so nothing was written "
-                      f"(add ?lenient=true to write it anyway):\n{report}")
+def upload(writing: Callable[[], AbstractContextManager[Store]], graph: str | None,
+           base_iri: str, body: Upload, *, replace: bool, shapes: Graph,
+           write_token: str) -> bool:
+    """Replace or add to ``graph`` with the body, judged as `qantar import` judges a file;
+    the change and its provenance record (a named graph's) commit together or not at all.
+    True if the graph was created. Runs in the write session, so what is judged (a graph
+    added to, the record's previous version) is what is written over."""
+    started = datetime.now(UTC)
+    with writing() as store:
+        staged = stage(store, graph, body.sources(), base_iri=base_iri, adds=not replace)
+        judgement = judge(staged.candidate, graph, shapes, body.lenient)
+        update = None
+        if graph is not None and graph != str(PROVENANCE_GRAPH):
+            update = recording(record(store, graph, staged.candidate, staged.sources, judgement,
+                                      agent=agent(body.client, write_token),
+                                      command=f"HTTP {body.method} {body.path}",
+                                      started=started))
+        return write_together(store, graph, staged, update)
 
 
-def record_upload(store: Store, graph: str, upload: Upload, write_token: str,
-                  started: datetime, validation: str, report: str | None) -> None:
-    """Write the provenance record of an upload into ``graph`` (after the write)."""
-    if graph == str(PROVENANCE_GRAPH):
-        return
+def agent(client: str | None, write_token: str) -> str:
     fingerprint = hashlib.sha256(write_token.encode("utf-8")).hexdigest()[:12]
-    record = ImportRecord(
-        graph=graph,
-        sources=[SourceRecord(upload.url, hashlib.sha256(upload.body).hexdigest(),
-                              len(upload.body), upload.media_type)],
-        triples=store.triple_count(graph),
-        agent=f"Graph Store Protocol client at {upload.client}, write token "
-              f"sha256:{fingerprint}",
-        command=f"HTTP {upload.method} {upload.path}",
-        started=started, ended=datetime.now(UTC), validation=validation, report=report,
-        previous_version=current_version(store, graph),
-    )
-    touching(store, [str(PROVENANCE_GRAPH)])  # the search index re-indexes just that graph
-    store.update(record_update(record, str(PROVENANCE_GRAPH)))
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
+    return f"Graph Store Protocol client at {client}, write token sha256:{fingerprint}"
