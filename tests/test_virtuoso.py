@@ -22,6 +22,8 @@ from service.remote_store import RemoteStore
 from service.store import EmbeddedStore
 from tests.conftest import virtuoso_env
 from tests.live import QANTAR, WRITE_TOKEN, LiveServer
+from tests.multilingual import FIXTURE as MULTILINGUAL
+from tests.multilingual import GRAPH as MULTILINGUAL_GRAPH
 from tests.test_competency import QUERY_FILES, assert_expected, rows_of
 from tests.virtuoso import Virtuoso
 
@@ -287,3 +289,19 @@ def test_each_competency_question_answers_the_same_through_qantar_query_on_virtu
     assert done.returncode == 0, done.stderr[-500:]
     assert_expected(path, rows_of(ox.parse_query_results(done.stdout.encode(),
                                                          format=ox.QueryResultsFormat.JSON)))
+
+
+def test_many_labels_in_an_imported_graph_change_no_question_on_virtuoso(
+    virtuoso: Virtuoso,
+) -> None:
+    """tests/test_competency_labels.py on Virtuoso: labels in two dozen languages and a second
+    English name ("Alma-Ata") in an imported graph change no row of any question. Last in this
+    file, and the graph is dropped again: the views above compare with the embedded store."""
+    with remote(virtuoso) as store:
+        with MULTILINGUAL.open("rb") as source:
+            store.load_graph(source, ox.RdfFormat.TURTLE, MULTILINGUAL_GRAPH)
+        try:
+            for path in QUERY_FILES:
+                assert_expected(path, rows_of(store.answer(path.read_text("utf-8"))))
+        finally:
+            store.drop_graph(MULTILINGUAL_GRAPH)
