@@ -173,11 +173,10 @@ class ChangeRecorder:
                  for k, v in {**dict(enumerate(args)), **kwargs}.items()}
         then = kwargs.get("then")  # an update in the same transaction (a provenance record)
         if isinstance(then, str) and then:
-            also = graphs_named_by(then, None)
-            if also is None:
+            if expected is None:  # nobody said which graphs it writes: it may write any
                 self.graphs = None
                 return
-            self.graphs |= also
+            self.graphs |= expected
         if method in _GRAPH_WRITES and isinstance(named.get(0, named.get("graph",
                                                                       named.get("iri"))), str):
             self.graphs.add(named.get(0, named.get("graph", named.get("iri"))))
@@ -191,8 +190,9 @@ class ChangeRecorder:
 
 
 def touching(store: Store, graphs: Iterable[str]) -> None:
-    """Say that the next update ``store`` is given changes only ``graphs`` (for a store a
-    write records, so that the search index re-indexes just those)."""
+    """Say that the next update ``store`` is given (alone, or as the ``then=`` of a graph
+    write) changes only ``graphs`` (for a store a write records, so that the search index
+    re-indexes just those)."""
     if isinstance(store, ChangeRecorder):
         store.expect(graphs)
 

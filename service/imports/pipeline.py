@@ -33,6 +33,7 @@ from service.imports.provenance import ImportRecord, SourceRecord, record_update
 from service.imports.sources import CountingReader, Source
 from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, ONTOLOGY_GRAPH, PROVENANCE_GRAPH
 from service.rdf_files import _OX_LOCATION
+from service.search_index import touching
 from service.store import Store
 from service.validate import conforms, format_report
 from service.xml_safety import UnsafeXml, check_xml
@@ -190,6 +191,8 @@ def recording(rec: ImportRecord) -> str:
 def write_together(store: Store, graph: str | None, staged: Staged, update: str | None) -> bool:
     """Replace or add to ``graph`` and run ``update`` (the record) in one transaction; True if
     the graph was created."""
+    if update:
+        touching(store, [str(PROVENANCE_GRAPH)])  # the record is written there alone
     if staged.adds:
         return store.add_to_graph(graph, staged.read, then=update)
     return store.replace_graph(graph, staged.read, then=update)
