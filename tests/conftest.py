@@ -7,6 +7,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -112,6 +113,30 @@ class QantarRunner(CliRunner):
 def runner(app: Flask) -> QantarRunner:
     """A runner of ``qantar`` commands on ``app``'s store."""
     return QantarRunner(app.extensions["qantar"].settings)
+
+
+@pytest.fixture
+def store_dir(tmp_path: Path, bundle_store_template: Path) -> Path:
+    """A copy of the bundled store of this test's own, for commands to write."""
+    return copy_store(bundle_store_template, tmp_path / "store")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    exit_code: int
+    output: str
+
+
+@pytest.fixture
+def run(store_dir: Path):
+    """Run ``qantar ARGS`` in process on ``store_dir`` (every command closes the store it
+    opened, which releases its lock); only the exit code and output are kept."""
+
+    def invoke(*args: str) -> Outcome:
+        result = CliRunner().invoke(cli, [*args], env={"QANTAR_STORE": str(store_dir)},
+                                    catch_exceptions=False)
+        return Outcome(result.exit_code, result.output)
+    return invoke
 
 
 #: Every live-service test runs on both stores: the embedded one and a real Oxigraph server.

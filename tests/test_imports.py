@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -54,29 +53,6 @@ BROKEN = {
             "\n <rdf:Description>\n</rdf:RDF>\n", None),
     "jsonld": ('{"@id": "http://example.org/a",\n "http://example.org/p": }', 2),
 }
-
-
-@pytest.fixture
-def store_dir(tmp_path: Path, bundle_store_template: Path) -> Path:
-    return copy_store(bundle_store_template, tmp_path / "store")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    exit_code: int
-    output: str
-
-
-@pytest.fixture
-def run(store_dir: Path):
-    """Run ``qantar ARGS`` in process (every command closes the store it opened, which
-    releases its lock); only the exit code and output are kept."""
-
-    def invoke(*args: str) -> Outcome:
-        result = CliRunner().invoke(cli, [*args], env={"QANTAR_STORE": str(store_dir)},
-                                    catch_exceptions=False)
-        return Outcome(result.exit_code, result.output)
-    return invoke
 
 
 def snapshot(run) -> bytes:

@@ -10,23 +10,20 @@ as sources, and a malformed passage is refused whatever the source.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pytest
 import requests
-from click.testing import CliRunner
 from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 
 from service.bundle import read_bundle
-from service.cli import cli
 from service.config import REPO_ROOT, Settings
 from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, ONTOLOGY_GRAPH, QANTAR
 from service.rdf_files import parse_file
 from service.validate import Finding, validate_focus, validate_graph
-from tests.live import WRITE_TOKEN, LiveServer, copy_store
+from tests.live import WRITE_TOKEN, LiveServer
 
 EXTERNAL = Path(__file__).parent / "fixtures" / "external"
 MONITORING = EXTERNAL / "monitoring-group.ttl"
@@ -146,26 +143,6 @@ def test_a_subclass_of_held_text_needs_passages_too() -> None:
 
 
 # -- `qantar import` ----------------------------------------------------------------------------
-
-@pytest.fixture
-def store_dir(tmp_path: Path, bundle_store_template: Path) -> Path:
-    return copy_store(bundle_store_template, tmp_path / "store")
-
-
-@dataclass(frozen=True)
-class Outcome:
-    exit_code: int
-    output: str
-
-
-@pytest.fixture
-def run(store_dir: Path):
-    def invoke(*args: str) -> Outcome:
-        result = CliRunner().invoke(cli, [*args], env={"QANTAR_STORE": str(store_dir)},
-                                    catch_exceptions=False)
-        return Outcome(result.exit_code, result.output)
-    return invoke
-
 
 def graph_triples(store_dir: Path, graph: str) -> int:
     from service.store import EmbeddedStore
