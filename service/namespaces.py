@@ -57,6 +57,7 @@ class QANTAR(DefinedNamespace):
     InternationalOrganization: URIRef
     Landform: URIRef
     Leadership: URIRef
+    LinkNote: URIRef
     MediaOrganization: URIRef
     NonGovernmentalOrganization: URIRef
     Office: URIRef
@@ -97,6 +98,7 @@ class QANTAR(DefinedNamespace):
     grantor: URIRef
     hasParticipation: URIRef
     holder: URIRef
+    inferredFrom: URIRef
     jurisdiction: URIRef
     locatedIn: URIRef
     member: URIRef
