@@ -208,3 +208,23 @@ def test_the_moves_of_the_power_struggle_agree_with_when_it_broke_out() -> None:
                  "relation/tokayev-appoints-smailov", "relation/smailov-prime-minister"):
         assert _bounds(move) == ("2022-01-03", "2022-01-15"), move
 
+
+
+def test_every_word_of_a_persons_english_name_in_the_article_graph_is_the_articles() -> None:
+    """People are named as the article spells them (Alichan, Darchan); the common spellings
+    (Alikhan, Darkhan) are the editors' and live in the editorial graph."""
+    words = set(re.findall(r"[\w-]+", normalised(article_text())))
+    g = ontology_and_article()
+    people = {s for sub in g.transitive_subjects(RDFS.subClassOf, QANTAR.Person)
+              for s in g.subjects(RDF.type, sub)}
+    strays = [(str(person), str(name)) for person in people
+              for p in (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
+              for name in graphs()[ARTICLE_GRAPH].objects(person, p)
+              if isinstance(name, Literal) and name.language == "en"
+              and not set(re.findall(r"[\w-]+", normalised(str(name)))) <= words]
+    assert len(people) >= 8 and strays == []
+    editorial = graphs()[EDITORIAL_GRAPH]
+    assert (ID["person/alikhan-smailov"], SKOS.altLabel, Literal("Alikhan Smailov", lang="en")) \
+        in editorial
+    assert (ID["person/darkhan-omirbek"], SKOS.altLabel, Literal("Darkhan Omirbek", lang="en")) \
+        in editorial
