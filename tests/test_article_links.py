@@ -154,7 +154,8 @@ def is_named(link: Link) -> bool:
     if link.predicate == QANTAR.claimant and \
             link.target in _about_source(link.statement, SDO.publisher):
         return True
-    if link.target in _instances((QANTAR.Claim,)) and _shares_a_passage(link.statement, link.target):
+    claims = _instances((QANTAR.Claim,))
+    if link.target in claims and _shares_a_passage(link.statement, link.target):
         return True
     return any(re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) for name in names(link.target))
 
@@ -167,7 +168,8 @@ def link_notes() -> dict[tuple[URIRef, URIRef, object], list[str]]:
     for note in editorial.subjects(RDF.type, QANTAR.LinkNote):
         key = (editorial.value(note, RDF.subject), editorial.value(note, RDF.predicate),
                editorial.value(note, RDF.object))
-        notes.setdefault(key, []).extend(str(w) for w in editorial.objects(note, QANTAR.inferredFrom))
+        words = editorial.objects(note, QANTAR.inferredFrom)
+        notes.setdefault(key, []).extend(str(w) for w in words)
     return notes
 
 

@@ -305,3 +305,19 @@ def test_many_labels_in_an_imported_graph_change_no_question_on_virtuoso(
                 assert_expected(path, rows_of(store.answer(path.read_text("utf-8"))))
         finally:
             store.drop_graph(MULTILINGUAL_GRAPH)
+
+
+@pytest.mark.parametrize("path", ["/page/id/group/detainees.json",
+                                  "/page/id/claim/zhovtis-doubts-official-story.json"])
+def test_link_notes_and_what_links_through_them_are_the_same_on_virtuoso(
+    live_virtuoso: LiveServer, client: FlaskClient, path: str
+) -> None:
+    def seen(twin: dict) -> object:
+        entity = twin["entity"]
+        through = sorted((item["subject"].get("iri", "(blank)"),
+                          (item["via"] or [{}])[0].get("iri", ""))
+                         for group in entity["incoming"] for item in group["items"])
+        return unordered(entity["link_notes"]), through
+
+    on_virtuoso = requests.get(live_virtuoso.url + path, timeout=60).json()
+    assert seen(on_virtuoso) == seen(client.get(path).get_json())

@@ -27,11 +27,16 @@ INCOMING_COUNTS = PROLOGUE + """
 SELECT ?p (COUNT(*) AS ?n) WHERE { VALUES ?o { } GRAPH ?g { ?s ?p ?o } } GROUP BY ?p"""
 
 # One slice of one property's links; a blank subject (a participation) comes with the node
-# pointing to it, so that the page can show the event rather than an unnamed node.
+# pointing to it, so that the page can show the event rather than an unnamed node. A link note
+# (qantar:LinkNote, a blank node nothing points to) comes with the statement whose link it notes.
 INCOMING = PROLOGUE + """
 SELECT ?s ?g ?parent ?pp WHERE {
   { SELECT ?s ?g WHERE { VALUES ?o { } VALUES ?p { } GRAPH ?g { ?s ?p ?o } } LIMIT 1 OFFSET 0 }
-  OPTIONAL { ?parent ?pp ?s FILTER(isBlank(?s)) }
+  OPTIONAL {
+    FILTER(isBlank(?s))
+    { ?parent ?pp ?s }
+    UNION { ?s a qantar:LinkNote ; rdf:subject ?parent BIND(qantar:LinkNote AS ?pp) }
+  }
 }"""
 
 # The quads of the RDF document: the resource's statements and its blank nodes' statements,

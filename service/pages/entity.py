@@ -26,6 +26,7 @@ from service.pages.labels import (
     current_ranking,
     fetch_labels,
 )
+from service.pages.link_notes import LinkNote, fetch_link_notes
 from service.pages.relations import Relation, Role, fetch_relation, fetch_roles
 from service.pages.terms import Presenter
 from service.pages.timespan import TimeSpan, fetch_spans
@@ -224,6 +225,7 @@ class EntityPage:
     claims_complete: bool = True
     claim_titles: dict[str, str] = field(default_factory=lambda: dict(HOW_TITLES))
     passages: dict[str, list[Passage]] = field(default_factory=dict)  # by statement node
+    link_notes: list[LinkNote] = field(default_factory=list)  # links its passages do not name
 
     @property
     def own_passages(self) -> list[Passage]:
@@ -322,6 +324,7 @@ def build(store: Store, iris: IriMap, node: ox.NamedNode, page: int, size: int) 
     entity.graphs = _graphs(store, statements, incoming)
     entity.passages = fetch_passages(store, _with_evidence(entity, by_predicate))
     _show_passages(entity)
+    entity.link_notes = fetch_link_notes(store, node)
 
     mentioned = _mentioned(entity, statements, incoming)
     mentioned |= {g for span in spans.values() if span.others
@@ -611,5 +614,8 @@ def _mentioned(entity: EntityPage, statements: list[describe.Statement],
     found |= {g.iri for g in entity.graphs} | {g.derived_from for g in entity.graphs
                                                 if g.derived_from}
     found |= {x.source for xs in entity.passages.values() for x in xs if x.source}
+    for note in entity.link_notes:
+        found |= {note.predicate, note.graph}
+        terms.append(note.target)
     found |= {t.value for t in terms if isinstance(t, ox.NamedNode)}
     return found
