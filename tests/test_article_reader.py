@@ -21,7 +21,7 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from rdflib import RDF
+from rdflib import RDF, URIRef
 
 from service.app import create_app
 from service.config import REPO_ROOT, Settings
@@ -88,6 +88,11 @@ def test_each_position_holds_the_passages_words_in_the_article() -> None:
     wrong = [(key, words[:50]) for key, (words, _) in positioned().items()
              if text[key[0]:key[1]] != words]
     assert wrong == []
+
+
+def test_the_recorded_length_of_the_translation_is_the_articles() -> None:
+    editorial = graphs()[URIRef("https://w3id.org/qantar/graph/editorial")]
+    assert int(editorial.value(TRANSLATION, QANTAR.textLength)) == len(article_text())
 
 
 def test_the_positions_in_the_graph_are_what_the_script_writes() -> None:
@@ -161,7 +166,10 @@ def check_reader(reader: dict, statement_links: dict[str, str]) -> None:
         last = max(last, x["end"])
     gaps = reader["gaps"]
     assert all(g["length"] == g["end"] - g["start"] > 0 for g in gaps)
-    assert covered + sum(g["length"] for g in gaps) == last
+    assert reader["text_length"] is not None and reader["text_length"] >= last
+    assert covered + sum(g["length"] for g in gaps) == reader["text_length"]
+    assert gaps[0]["start"] == 0 or passages[0]["start"] == 0
+    assert gaps[-1]["end"] == reader["text_length"] or last == reader["text_length"]
     if SOURCE.is_file():
         assert all(article_text()[x["start"]:x["end"]] == x["exact"] for x in passages)
 

@@ -33,6 +33,9 @@ SELECT ?x ?g ?exact ?start ?end WHERE {
   }
 } LIMIT 1"""
 
+LENGTH = PROLOGUE + """
+SELECT ?n WHERE { VALUES ?source { } ?source qantar:textLength ?n } LIMIT 1"""
+
 #: How many (passage, statement) rows a reader reads at most (a safety bound).
 CAP = 5000
 
@@ -94,11 +97,12 @@ class Reader:
         return {s for x in self.passages for s in x.statements}
 
 
-def fetch_reader(store: Store, source: str, text_length: int | None = None) -> Reader | None:
+def fetch_reader(store: Store, source: str) -> Reader | None:
     """The reader of ``source``, or None when no passage quotes it."""
     rows = list(store.query(limited(bind(PASSAGES, source=ox.NamedNode(source)), CAP + 1)))
     if not rows:
         return None
+    text_length = _length(store, source)
     found: dict[tuple, ReaderPassage] = {}
     for row in rows[:CAP]:
         exact = row["exact"]
@@ -118,6 +122,15 @@ def fetch_reader(store: Store, source: str, text_length: int | None = None) -> R
     passages = sorted(found.values(), key=lambda x: reading_order(x.start, x.end, x.exact))
     return Reader(source, passages, _gaps(passages, text_length), text_length,
                   truncated=len(rows) > CAP)
+
+
+def _length(store: Store, source: str) -> int | None:
+    for row in store.query(bind(LENGTH, source=ox.NamedNode(source))):
+        try:
+            return max(0, int(row["n"].value))
+        except (AttributeError, ValueError):
+            return None
+    return None
 
 
 def _gaps(passages: list[ReaderPassage], text_length: int | None) -> list[Gap]:
