@@ -120,10 +120,10 @@ def _norm(text: str) -> str:
 def locate(text: str, exact: str, prefix: str, suffix: str) -> tuple[int, int]:
     """Where ``exact`` stands in ``text`` (code points, end exclusive): its one occurrence,
     or the one its prefix and suffix surround; found after normalisation, mapped back."""
+    folded, raw_offsets = _normalised_with_map(text)
     for hay, needle, pre, suf, raw in (
             (text, exact, prefix, suffix, None),
-            (*_normalised_with_map(text)[:1], _norm(exact), _norm(prefix), _norm(suffix),
-             _normalised_with_map(text)[1])):
+            (folded, _norm(exact), _norm(prefix), _norm(suffix), raw_offsets)):
         hits = [m.start() for m in re.finditer(re.escape(needle), hay)]
         if len(hits) > 1:
             hits = [h for h in hits if hay[:h].endswith(pre)

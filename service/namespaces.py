@@ -129,6 +129,7 @@ class QANTAR(DefinedNamespace):
     successor: URIRef
     supervised: URIRef
     supervisor: URIRef
+    textLength: URIRef
     underFlagOf: URIRef
     unit: URIRef
     usedPlatform: URIRef
