@@ -8,10 +8,13 @@ between several; none or several is an error) and writes, beside the quote selec
 ``oa:TextPositionSelector`` with ``oa:start``/``oa:end``: offsets in code points of the text as
 read in UTF-8, the end exclusive.
 
-It edits the Turtle files as text, so comments and layout stay; Turtle itself is only ever read
-by rdflib (each selector block is parsed, and the whole edited file is parsed and compared with
-the original before anything is written). Re-running changes nothing; a passage whose words
-changed gets its position updated. Passages of a source without a text given here are left alone.
+It edits the Turtle files as text, so comments and layout stay. A small scanner only finds where
+the ``[ … ]`` blocks are (skipping strings, IRIs and comments); what a block is (a quote selector,
+its passage's source, a position written before) rdflib decides by parsing it, and the whole
+edited file is parsed and compared with the original (isomorphic but for positions, each position
+holding its quote's words) before anything is written. Re-running changes nothing; a passage
+whose words changed gets its position updated. Passages of a source without a text given here
+(``TEXTS``) are left alone.
 
     .venv/bin/python scripts/passage_positions.py            # update graph/*.ttl
     .venv/bin/python scripts/passage_positions.py --check    # exit 1 if anything would change
