@@ -22,3 +22,11 @@ def conflict_anchor(kind: str, subject: str, key: str) -> str:
     subject, the aspect's machine key: "label/en", "begin"), not from the words that show it."""
     digest = hashlib.sha256(f"{kind} {subject} {key}".encode()).hexdigest()[:16]
     return f"{kind}-{digest}"
+
+
+def passage_anchor(start: int | None, end: int | None, exact: str) -> str:
+    """The id of a passage in a source's reader: where it stands (``passage-<start>-<end>``,
+    W3C offsets), or, when no position is recorded, from its words."""
+    if start is not None and end is not None:
+        return f"passage-{start}-{end}"
+    return "passage-words-" + hashlib.sha256(exact.encode("utf-8")).hexdigest()[:16]

@@ -131,6 +131,7 @@ class QANTAR(DefinedNamespace):
     successor: URIRef
     supervised: URIRef
     supervisor: URIRef
+    textLength: URIRef
     underFlagOf: URIRef
     unit: URIRef
     usedPlatform: URIRef

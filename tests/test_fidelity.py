@@ -71,7 +71,8 @@ def passages(node: URIRef) -> list[tuple[str, str, str, object]]:
     g = graphs()[ARTICLE_GRAPH]
     found = []
     for evidence in g.objects(node, QANTAR.evidence):
-        selector = g.value(evidence, OA.hasSelector)
+        selector = next(s for s in g.objects(evidence, OA.hasSelector)
+                        if (s, RDF.type, OA.TextQuoteSelector) in g)
         found.append((str(g.value(selector, OA.prefix) or ""), str(g.value(selector, OA.exact)),
                       str(g.value(selector, OA.suffix) or ""), g.value(evidence, OA.hasSource)))
     return found

@@ -27,6 +27,7 @@ from service.pages.labels import (
     fetch_labels,
 )
 from service.pages.link_notes import LinkNote, fetch_link_notes
+from service.pages.reader import Reader, fetch_reader
 from service.pages.relations import Relation, Role, fetch_relation, fetch_roles
 from service.pages.terms import Presenter
 from service.pages.timespan import TimeSpan, fetch_spans
@@ -226,6 +227,7 @@ class EntityPage:
     claim_titles: dict[str, str] = field(default_factory=lambda: dict(HOW_TITLES))
     passages: dict[str, list[Passage]] = field(default_factory=dict)  # by statement node
     link_notes: list[LinkNote] = field(default_factory=list)  # links its passages do not name
+    reader: Reader | None = None  # a source's passages in reading order (service.pages.reader)
 
     @property
     def own_passages(self) -> list[Passage]:
@@ -325,14 +327,31 @@ def build(store: Store, iris: IriMap, node: ox.NamedNode, page: int, size: int) 
     entity.passages = fetch_passages(store, _with_evidence(entity, by_predicate))
     _show_passages(entity)
     entity.link_notes = fetch_link_notes(store, node)
+    entity.reader = fetch_reader(store, node.value)
 
     mentioned = _mentioned(entity, statements, incoming)
+    if entity.reader:
+        mentioned |= entity.reader.statements
     mentioned |= {g for span in spans.values() if span.others
                   for g in (span.graph, *(o.graph for o in span.others))}
     presenter = Presenter(iris, fetch_labels(store, mentioned, ranking))
     for group in entity.incoming:  # the query pages in index order: sort the page by name
         group.items.sort(key=lambda item: _sort_name(presenter, item))
+    _link_to_readers(entity, presenter)
     return entity, presenter
+
+
+def _link_to_readers(entity: EntityPage, presenter: Presenter) -> None:
+    """Each passage with a position links to its place in its source's reader; the reader's
+    statements go by their names."""
+    for passage in (x for xs in entity.passages.values() for x in xs):
+        if passage.anchor and passage.source:
+            href, external = presenter.href(passage.source)
+            if href and not external:
+                passage.reader = f"{href}#{passage.anchor}"
+    if entity.reader:
+        for x in entity.reader.passages:
+            x.statements.sort(key=lambda iri: (presenter.label(iri).text.casefold(), iri))
 
 
 def _with_evidence(entity: EntityPage, by_predicate: dict[str, list]) -> set[str]:

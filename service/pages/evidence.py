@@ -13,13 +13,14 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from service.anchors import passage_anchor
 from service.pages.binding import PROLOGUE, bind
 from service.store import Store
 
 # One query for every node a page shows; the passage lives in the same graph as the statement
 # pointing to it, so the graph says where the statement comes from.
 EVIDENCE = PROLOGUE + """
-SELECT ?x ?g ?exact ?source ?prefix ?suffix WHERE {
+SELECT ?x ?g ?exact ?source ?prefix ?suffix ?start ?end WHERE {
   VALUES ?x { }
   GRAPH ?g {
     ?x qantar:evidence ?e .
@@ -28,6 +29,8 @@ SELECT ?x ?g ?exact ?source ?prefix ?suffix WHERE {
     OPTIONAL { ?e oa:hasSource ?source }
     OPTIONAL { ?selector oa:prefix ?prefix }
     OPTIONAL { ?selector oa:suffix ?suffix }
+    OPTIONAL { ?e oa:hasSelector ?position .
+               ?position a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end }
   }
 }"""
 
@@ -46,6 +49,14 @@ class Passage:
     prefix: str | None = None
     suffix: str | None = None
     graphs: list[str] = field(default_factory=list)
+    start: int | None = None  # where it stands in the source (oa:TextPositionSelector)
+    end: int | None = None
+    reader: str | None = None  # its place in the source page's reader, when it has a position
+
+    @property
+    def anchor(self) -> str | None:
+        """Its id in the source's reader, when its position is recorded."""
+        return passage_anchor(self.start, self.end, self.exact) if self.end is not None else None
 
     @property
     def web_source(self) -> str | None:
@@ -59,8 +70,9 @@ def fetch_passages(store: Store, iris: Iterable[str]) -> dict[str, list[Passage]
     """The passages of each IRI that has some, each once, in a stable order.
 
     The same words picked twice (with other context) read the same, so they are shown once.
-    The service does not hold the article's text, so passages are ordered by their words
-    (opening quotation marks aside), not by where they stand in the article.
+    Passages are ordered by where they stand in their source when the data records it (an
+    ``oa:TextPositionSelector``), the others after them by their words (opening quotation
+    marks aside): the service holds no copy of the text.
     """
     nodes = sorted(set(iris))
     found: dict[str, dict[tuple[str, str], Passage]] = {}
@@ -77,15 +89,33 @@ def fetch_passages(store: Store, iris: Iterable[str]) -> dict[str, list[Passage]
                 passage = passages[(source or "", exact.value)] = Passage(
                     exact.value, exact.language or None, source, _value(row["prefix"]),
                     _value(row["suffix"]))
+            if passage.end is None and (span := offsets(row["start"], row["end"])):
+                passage.start, passage.end = span
             if row["g"].value not in passage.graphs:
                 passage.graphs.append(row["g"].value)
     return {iri: sorted(passages.values(), key=_reading_order)
             for iri, passages in found.items()}
 
 
+def offsets(start: object, end: object) -> tuple[int, int] | None:
+    """A position selector's offsets, when both are non-negative integers, start before end."""
+    try:
+        first, last = int(start.value), int(end.value)  # type: ignore[union-attr]
+    except (AttributeError, ValueError):
+        return None
+    return (first, last) if 0 <= first < last else None
+
+
 def _value(term: object) -> str | None:
     return term.value if isinstance(term, ox.Literal) else None
 
 
-def _reading_order(passage: Passage) -> tuple[str, str, str]:
-    return passage.source or "", passage.exact.lstrip(QUOTE_MARKS).casefold(), passage.exact
+def _reading_order(passage: Passage) -> tuple[str, int, int, str, str]:
+    return (passage.source or "", *reading_order(passage.start, passage.end, passage.exact))
+
+
+def reading_order(start: int | None, end: int | None, exact: str) -> tuple[int, int, str, str]:
+    """Positioned passages by where they stand, then the others by their words."""
+    if start is not None and end is not None:
+        return 0, start, str(end).zfill(12), exact
+    return 1, 0, exact.lstrip(QUOTE_MARKS).casefold(), exact
