@@ -23,7 +23,7 @@ from datetime import date
 from functools import cache
 
 import pytest
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SKOS
 
 from service.bundle import read_bundle
@@ -39,6 +39,9 @@ SDO = Namespace("https://schema.org/")
 ID = "https://w3id.org/qantar/id/"
 STATEMENTS = (QANTAR.Event, QANTAR.PowerRelation, QANTAR.Claim)
 TARGETS = (QANTAR.Agent, QANTAR.Place, QANTAR.Claim)
+# As a Namespace, not rdflib's closed XSD (pytest's collection probes module attributes, and the
+# closed namespace warns on every probe).
+XSD = Namespace("http://www.w3.org/2001/XMLSchema#")
 DATES = (XSD.date, XSD.gYear, XSD.gYearMonth)
 #: Properties that may bound a statement by the day its source was published.
 UPPER_BOUNDS = {URIRef("http://semanticweb.cs.vu.nl/2009/11/sem/hasLatestEndTimeStamp"),
