@@ -6,7 +6,9 @@ manifest as ``batchSize``; 413 beyond, as the API allows), at most ``MAX_LIMIT``
 query, ``MAX_PROPERTIES`` properties a query with ``MAX_VALUES`` values each, query text and
 literal values of at most ``SEARCH_TEXT_LIMIT`` characters (service.pages.search), at most
 ``MAX_EXTEND_IDS`` entities and ``MAX_EXTEND_PROPERTIES`` properties in a data extension.
-The batch itself runs under the query time limit (service.reconcile.scoring).
+A request body is at most ``MAX_REQUEST_BYTES`` (413 beyond, before it is parsed: reading a
+form of megabytes of percent-escapes takes seconds of the web process). The batch itself runs
+under the query time limit (service.reconcile.web).
 """
 
 from __future__ import annotations
@@ -19,6 +21,10 @@ from service.errors import BadRequest, BatchTooLarge
 from service.pages.search import check_length
 
 BATCH_SIZE = 50
+#: The largest request body (a form with queries= or extend=): the largest batch the limits
+#: below allow, 50 queries of 20 properties of 20 values of 100 characters, JSON then
+#: percent-encoded, is about 2 MB; 4 MiB leaves room for escapes of non-ASCII text.
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 100
 #: Properties one query may give (each costs a look-up over its candidates)...

@@ -13,7 +13,7 @@ import time
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from service.errors import BadRequest, BatchTimeout, NotFound, UnsupportedBody
+from service.errors import BadRequest, BatchTimeout, BatchTooLarge, NotFound, UnsupportedBody
 from service.pages import describe
 from service.pages.context import get_settings, get_store
 from service.pages.search import current_index
@@ -22,7 +22,14 @@ from service.reconcile import suggest as suggestions
 from service.reconcile.ids import Spaces, term_iri
 from service.reconcile.manifest import manifest
 from service.reconcile.preview import preview as build_preview
-from service.reconcile.queries import MAX_LIMIT, Query, decode, parse_batch, parse_extension
+from service.reconcile.queries import (
+    MAX_LIMIT,
+    MAX_REQUEST_BYTES,
+    Query,
+    decode,
+    parse_batch,
+    parse_extension,
+)
 from service.reconcile.scoring import Context, reconcile
 from service.reconcile.vocabulary import vocabulary
 from service.sparql.endpoint import check_utf8_form
@@ -52,6 +59,12 @@ def _params() -> MultiDict:
     if request.mimetype not in (FORM, "multipart/form-data", ""):
         raise UnsupportedBody(f"unsupported content type {request.mimetype or '(none)'}: send "
                               f"queries= or extend= as {FORM}")
+    size = request.content_length
+    if size is None:  # chunked: the body layer (service.body) has read it whole already
+        size = len(request.get_data(cache=True))
+    if size > MAX_REQUEST_BYTES:
+        raise BatchTooLarge(f"a reconciliation request is at most {MAX_REQUEST_BYTES} bytes; "
+                            f"this one has {size}: send fewer queries at a time")
     if request.mimetype == FORM:
         check_utf8_form(request.get_data(), "the form")
     return request.form
