@@ -322,6 +322,5 @@ def test_an_oversized_reconciliation_batch_is_refused_at_once(probed: LiveServer
         for i in range(50)}
     started = time.monotonic()
     response = requests.post(probed.url + "/reconcile", data={"queries": json.dumps(batch)})
-    assert response.status_code == 413, response.text[:300]
-    assert "at most" in response.text
+    assert response.status_code == 413, response.text[:300]  # here QANTAR_MAX_BODY's own
     assert time.monotonic() - started < 5
