@@ -144,6 +144,13 @@ class TooLarge(QantarError):
         self.limit = limit
 
 
+class BatchTooLarge(QantarError):
+    """A reconciliation batch holds more queries than the manifest's ``batchSize`` (the
+    Reconciliation API's 413)."""
+
+    status = 413
+
+
 # -- not now: 503, try again ------------------------------------------------------------------
 
 
@@ -166,6 +173,17 @@ class QueryTimeout(Unavailable):
     def __init__(self, limit: float) -> None:
         super().__init__(f"the query ran longer than the limit of {limit:g} s; narrow it down "
                          "(LIMIT, more specific patterns)")
+        self.limit = limit
+
+
+class BatchTimeout(Unavailable):
+    """A reconciliation batch ran past the query time limit: no answer is given for any of
+    its queries, rather than some of them."""
+
+    def __init__(self, limit: float, done: int, total: int) -> None:
+        super().__init__(f"the reconciliation batch ran longer than the limit of {limit:g} s "
+                         f"({done} of its {total} queries were done; none is answered); send "
+                         "fewer queries or properties at a time")
         self.limit = limit
 
 

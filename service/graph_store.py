@@ -44,6 +44,7 @@ from service.formats import (
     negotiate,
 )
 from service.imports.uploads import Upload, upload
+from service.imports.writer_id import http_agent
 from service.protected import BUNDLE_GRAPHS, PROTECTED_GRAPHS, refusal
 from service.state import qantar
 
@@ -254,11 +255,12 @@ def _write_graph(graph: str | None, base_iri: str, *, replace: bool) -> bool:
     state = qantar()
     parts = [(data, _checked_format(mime, charset)) for data, mime, charset in _parts()]
     body = Upload(_url_as_sent(), request.method, request.full_path.rstrip("?"),
-                  request.remote_addr, parts,
+                  parts,
                   lenient=request.args.get("lenient", "").lower() in ("1", "true", "yes"))
     try:
         return upload(state.writing, graph, base_iri, body, replace=replace,
-                      shapes=state.shapes, write_token=state.settings.write_token)
+                      shapes=state.shapes,
+                      agent=http_agent(state.settings.store, state.settings.write_token))
     except UnreadableInput as err:
         fmt = {s.name: s.format for s in body.sources()}.get(err.file, parts[0][1])
         where = f"line {err.line} column {err.column}: " if err.line is not None else ""

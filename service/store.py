@@ -255,16 +255,22 @@ class EmbeddedStore:
         """A client's SPARQL Update, which must leave the protected graphs as they were.
 
         The engine decides what an update touches, so the graphs are compared before and
-        after: a change to a graph of the bundle raises ProtectedGraph (the writer then rolls
-        the whole write back); the provenance graph, which is not the client's to drop, is put
-        back as it was after ``DROP ALL`` and the like.
+        after: a change to a protected graph raises ProtectedGraph (the writer then rolls the
+        whole write back, and the client is told: a write undone never answers 204). One
+        change is not the client's doing to refuse: the provenance graph emptied whole, as
+        ``DROP ALL``, ``CLEAR NAMED`` or a delete from every graph empty it, is put back as it
+        was, since the audit trail is not among the graphs "all" means to a client (as it is
+        not in the dataset a query sees), and the rest of the update stands.
         """
         before = {g: self._graph_content(g) for g in PROTECTED_GRAPHS}
         self.update(sparql, base_iri)
         for graph in sorted(PROTECTED_GRAPHS - {PROVENANCE}):
             if self._graph_content(graph) != before[graph]:
                 raise refusal(graph)
-        if self._graph_content(PROVENANCE) != before[PROVENANCE]:
+        after = self._graph_content(PROVENANCE)
+        if after != before[PROVENANCE]:
+            if after:  # written into, or some of it deleted: refused whole
+                raise refusal(PROVENANCE)
             self._restore_graph(PROVENANCE, before[PROVENANCE])
 
     def _graph_content(self, graph: str) -> frozenset[ox.Quad] | None:

@@ -35,7 +35,7 @@ import pyoxigraph as ox
 from service import journal, snapshots
 from service.errors import BadQuery, ProtectedGraph, QantarError, Unavailable, WriteTimeout
 from service.namespaces import PROVENANCE_GRAPH
-from service.processes import exit_with_parent
+from service.processes import exit_with_parent, on_large_stack
 from service.sandbox import forbid_network
 from service.store import EmbeddedStore, QueryResult, Triples
 
@@ -295,6 +295,11 @@ def writer_main(conn: Connection, store_path: str, sandboxed: bool = True,
     exit_with_parent()
     if sandboxed:
         forbid_network()
+    # a deeply nested update parses there, not overflows the main thread's stack
+    on_large_stack(_serve_writes, conn, store_path, listen)
+
+
+def _serve_writes(conn: Connection, store_path: str, listen: str | None) -> None:
     try:
         writer = _Writer(Path(store_path))
         listener = _listen(listen) if listen else None

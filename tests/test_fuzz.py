@@ -13,6 +13,7 @@ tests/test_fuzz.py``.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import urllib.parse
@@ -161,6 +162,69 @@ def test_any_write_body_is_accepted_or_refused_never_a_server_error(
     assert response.status_code < 500, (method, target, ctype, body, response.text[:300])
     if response.status_code >= 400:
         assert response.headers["Content-Type"].startswith("text/plain")
+
+
+# --- the second probe's categories (issue 26): long text, deep nesting, heavy batches ---------
+
+#: Text of any length up to 12,000 characters, made of a piece that is repeated: characters
+#: special to tantivy's query and regex syntax, wide ones, ones that folding lengthens.
+LONG_TEXT = st.builds(lambda piece, times: (piece * times)[:12_000],
+                      st.text(st.sampled_from(list("a+*()[]{}|^$.?\\~-&#\":/ 中ж😀éﷺß")),
+                              min_size=1, max_size=8),
+                      st.integers(min_value=1, max_value=3_000))
+SEARCHES = st.sampled_from([("/search", "q"), ("/search.json", "q"),
+                            ("/reconcile/suggest/entity", "prefix"), ("/id/person/", None)])
+
+
+@pytest.mark.slow
+@FUZZ_SETTINGS
+@given(where=SEARCHES, text=LONG_TEXT)
+def test_any_search_text_is_answered_or_refused_never_a_server_error(
+    fuzzed: LiveServer, where: tuple[str, str | None], text: str
+) -> None:
+    path, name = where
+    if name is None:
+        response = requests.get(fuzzed.url + path + urllib.parse.quote(text, safe=""),
+                                headers={"Accept": "text/html"}, timeout=30)
+    else:
+        response = requests.get(fuzzed.url + path, params={name: text}, timeout=30)
+    assert response.status_code < 500, (path, len(text), response.text[:300])
+    batch = json.dumps({"q": {"query": text}})
+    answer = requests.post(fuzzed.url + "/reconcile", data={"queries": batch}, timeout=30)
+    assert answer.status_code in (200, 400), (len(text), answer.text[:300])
+
+
+@pytest.mark.slow
+@FUZZ_SETTINGS
+@given(depth=st.integers(min_value=0, max_value=20_000),
+       shape=st.sampled_from(["{%s}", "{ FILTER(%s) }", "{ OPTIONAL %s }"]),
+       closed=st.booleans())
+def test_any_nesting_depth_is_answered_or_refused_never_a_server_error(
+    fuzzed: LiveServer, depth: int, shape: str, closed: bool
+) -> None:
+    opening, closing = {"{%s}": ("{", "}"), "{ FILTER(%s) }": ("(", ")"),
+                        "{ OPTIONAL %s }": ("{", "}")}[shape]
+    inner = opening * depth + ("1" if opening == "(" else "") + closing * (depth if closed
+                                                                           else depth // 2)
+    query = "SELECT * WHERE " + shape % inner
+    response = requests.post(fuzzed.sparql, data={"query": query}, timeout=60)
+    assert response.status_code in (200, 400), (shape, depth, closed, response.text[:300])
+
+
+@pytest.mark.slow
+@FUZZ_SETTINGS
+@given(queries=st.integers(min_value=1, max_value=80),
+       properties=st.integers(min_value=0, max_value=60),
+       values=st.integers(min_value=1, max_value=40))
+def test_any_reconciliation_batch_is_answered_or_refused_never_a_server_error(
+    fuzzed: LiveServer, queries: int, properties: int, values: int
+) -> None:
+    batch = {f"q{i}": {"query": "Tokayev", "properties": [
+        {"pid": "rdfs:label", "v": [f"v{j}" for j in range(values)]}
+        for _ in range(properties)]} for i in range(queries)}
+    response = requests.post(fuzzed.url + "/reconcile", data={"queries": json.dumps(batch)},
+                             timeout=120)
+    assert response.status_code in (200, 400, 413, 503), response.text[:300]
 
 
 def _routes() -> object:

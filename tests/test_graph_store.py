@@ -385,7 +385,7 @@ def test_uploads_are_validated_and_recorded_like_imports(gsp: LiveServer) -> Non
           ?read spdx:checksum/spdx:checksumValue ?checksum }} }}"""}).json()
     row = record["results"]["bindings"][0]
     assert row["checksum"]["value"] == hashlib.sha256(body.encode()).hexdigest()
-    assert "write token sha256:" in row["agent"]["value"]
+    assert "holding write token" in row["agent"]["value"]
     assert WRITE_TOKEN not in row["agent"]["value"]
     invalid = ('<https://example.org/f> a <https://w3id.org/qantar/ontology#Figure> ;\n'
                ' <http://www.w3.org/2000/01/rdf-schema#label> "A figure"@en .\n')

@@ -38,7 +38,9 @@ HOSTILE = """
     skos:altLabel "</script><script>alert('alt')</script>"@en ;
     skos:prefLabel "<b onmouseover=alert('ru')>Мэллори</b>"@ru ;
     schema:description "<img src=x onerror=alert('description')>"@en ;
-    skos:exactMatch <javascript:alert('link')> .
+    skos:exactMatch <javascript:alert('link')> ;
+    <http://www.w3.org/2002/07/owl#sameAs> <javascript:alert('same')>,
+        <data:text/html,%3Cscript%3Ealert(1)%3C/script%3E>, <https://example.org/mallory> .
 
 <https://w3id.org/qantar/id/claim/mallory-says> a qantar:Claim ;
     rdfs:label "Mallory says <script>alert('claim')</script>"@en ;
@@ -121,8 +123,21 @@ def test_markup_in_literals_and_urls_shows_as_text(hostile: FlaskClient, path: s
         assert tag not in body
     # a javascript: IRI may show as text, but is never a link nor a URL in the JSON-LD
     assert 'href="javascript:' not in body
+    assert 'href="data:' not in body and 'href="None"' not in body
     if "application/ld+json" in body:
         assert "javascript:" not in str(jsonld_of(body).get("sameAs", ""))
+
+
+def test_unsafe_same_as_values_show_as_text_and_safe_ones_stay_links(
+    hostile: FlaskClient,
+) -> None:
+    body = hostile.get("/page/id/person/mallory", headers=HTML).get_data(as_text=True)
+    external = body[body.index('<p class="external">'):]
+    external = external[:external.index("</p>")]
+    assert 'href="https://example.org/mallory"' in external
+    assert "javascript:alert(&#39;same&#39;)" in external  # shown, as text
+    assert "data:text/html" in external
+    assert external.count('rel="external"') == 1 and 'href="None"' not in external
 
 
 def test_the_escaped_text_is_what_readers_see(hostile: FlaskClient) -> None:

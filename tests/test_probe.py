@@ -5,6 +5,7 @@ queries, missing security headers, misleading errors, and the per-client query l
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import socket
@@ -246,3 +247,80 @@ def test_slow_bodies_from_one_client_cannot_take_every_thread(probed: LiveServer
     finally:
         for sock in slow:
             sock.close()
+
+
+# --- the second probe (issue 26, items 5 to 8) -------------------------------------------------
+
+NESTED = 10_000
+NESTED_QUERY = "SELECT * WHERE " + "{" * NESTED + "}" * NESTED
+NESTED_UPDATE = ("INSERT { <http://example.org/n> <http://example.org/p> 1 } WHERE "
+                 + "{" * NESTED + "}" * NESTED)
+
+
+def test_deeply_nested_queries_and_updates_kill_nothing(probed: LiveServer) -> None:
+    """10,000 nested groups (20 KB) once overflowed the parser's stack and killed the query
+    worker (and, as an update, the web process that checks it): each is answered, however
+    often it is sent, with every process that evaluates SPARQL still the same."""
+    for _ in range(8):  # on fresh connections: every server process starts its query workers
+        requests.get(probed.sparql, params={"query": "ASK { ?s ?p ?o }"},
+                     headers={"Connection": "close"})
+    before = set(evaluators(probed))
+    for _ in range(3):
+        query = requests.post(probed.sparql, data={"query": NESTED_QUERY},
+                              headers={"Accept": "application/sparql-results+json"})
+        assert query.status_code == 200, query.text[:300]
+        assert query.json()["results"]["bindings"] == [{}]
+        broken = requests.post(probed.sparql, data={"query": NESTED_QUERY[:-1]})
+        assert broken.status_code == 400, broken.text[:300]
+        update = requests.post(probed.sparql, data={"update": NESTED_UPDATE}, headers=AUTH)
+        assert update.status_code == 204, update.text[:300]
+        normal = requests.get(probed.sparql, params={"query": "ASK { ?s ?p ?o }"})
+        assert normal.status_code == 200
+    assert before <= set(evaluators(probed))  # none died (and was replaced)
+    assert "Traceback" not in probed.output()
+
+
+def test_a_write_reaching_the_provenance_graph_unnamed_is_403_not_204(
+    probed: LiveServer,
+) -> None:
+    graph = G + "/audited"
+    assert requests.put(probed.store, params={"graph": graph}, data=b"<urn:a> <urn:b> 1 .",
+                        headers={**AUTH, "Content-Type": "text/turtle"}).status_code == 201
+    provenance = "https://w3id.org/qantar/graph/provenance"
+    count = (f"SELECT (COUNT(*) AS ?n) FROM NAMED <{provenance}> "
+             f"WHERE {{ GRAPH <{provenance}> {{ ?s ?p ?o }} }}")
+    before = requests.get(probed.sparql, params={"query": count},
+                          headers={"Accept": "text/csv"}).text
+    update = ("INSERT { GRAPH ?g { <urn:forged> <urn:by> <urn:nobody> } } WHERE { "
+              'BIND(IRI(CONCAT("https://w3id.org/qantar/graph/", "prov", "enance")) AS ?g) }')
+    response = requests.post(probed.sparql, data={"update": update}, headers=AUTH)
+    assert response.status_code == 403 and provenance in response.text
+    assert requests.get(probed.sparql, params={"query": count},
+                        headers={"Accept": "text/csv"}).text == before
+
+
+@pytest.mark.parametrize("path, params", [
+    ("/search", {"q": "x+(" * 3000}), ("/search.json", {"q": "a" * 10_000}),
+    ("/reconcile/suggest/entity", {"prefix": "é" * 600}),
+    ("/reconcile", {"queries": '{"q": {"query": "' + "a" * 10_000 + '"}}'}),
+])
+def test_long_search_text_is_a_400_not_a_500(probed: LiveServer, path: str,
+                                             params: dict) -> None:
+    response = requests.get(probed.url + path, params=params)
+    assert response.status_code == 400 and "at most" in response.text
+    long_id = requests.get(probed.url + "/id/person/" + "a" * 10_000,
+                           headers={"Accept": "text/html"})
+    assert long_id.status_code == 404
+    assert "Traceback" not in probed.output()
+
+
+def test_an_oversized_reconciliation_batch_is_refused_at_once(probed: LiveServer) -> None:
+    """The probe's 50 queries × 1,000 properties × 10 values (11 MB once took 42 s): refused
+    before any work, in well under a second."""
+    batch = {f"q{i}": {"query": "Tokayev", "properties": [
+        {"pid": "rdfs:label", "v": [f"v{j}" for j in range(10)]} for _ in range(1000)]}
+        for i in range(50)}
+    started = time.monotonic()
+    response = requests.post(probed.url + "/reconcile", data={"queries": json.dumps(batch)})
+    assert response.status_code == 413, response.text[:300]  # here QANTAR_MAX_BODY's own
+    assert time.monotonic() - started < 5

@@ -100,12 +100,21 @@ def test_an_update_naming_a_protected_graph_is_refused(uploaded: LiveServer, upd
     'BIND(IRI(CONCAT("https://w3id.org/qantar/graph/", "editorial")) AS ?g) }',
     "DROP ALL",
     "CLEAR NAMED",
+    # the provenance graph reached through GRAPH ?g: written into, or some of it deleted
+    f"INSERT DATA {{ GRAPH <{MINE}> {{ <http://example.org/f> <http://example.org/g> 1 }} }} ; "
+    "INSERT { GRAPH ?g { <http://example.org/a> <http://example.org/b> 1 } } WHERE { "
+    'BIND(IRI(CONCAT("https://w3id.org/qantar/graph/", "provenance")) AS ?g) }',
+    "DELETE { GRAPH ?g { ?s ?p ?o } } WHERE { GRAPH ?g { ?s ?p ?o "
+    'FILTER(STRENDS(STR(?g), "provenance") && isLiteral(?o)) } }',
 ])
 def test_an_update_reaching_a_bundle_graph_unnamed_is_undone_whole(
     uploaded: LiveServer, update: str
 ) -> None:
     before = fingerprint(uploaded)
-    assert_refused(requests.post(uploaded.sparql, data={"update": update}, headers=AUTH))
+    response = requests.post(uploaded.sparql, data={"update": update}, headers=AUTH)
+    assert_refused(response)
+    if "provenance" in update and not uploaded.settings.remote:
+        assert PROVENANCE in response.text  # names the graph the write reached
     assert fingerprint(uploaded) == before
 
 

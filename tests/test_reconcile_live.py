@@ -92,7 +92,7 @@ def test_openrefine_session(live_readonly: LiveServer) -> None:
 
 @pytest.mark.parametrize("data", [
     {"queries": "{oops"},
-    {"queries": json.dumps({f"q{i}": {"query": "x"} for i in range(500)})},
+    {"queries": json.dumps({"q": {"query": "x" * 500}})},
     {"queries": json.dumps({"q": {"query": "x", "limit": 10**9}})},
     {"extend": json.dumps({"ids": "person/masja"})},
 ])

@@ -1,11 +1,11 @@
 """Graph Store Protocol writes of one graph, as imports: the same pipeline as `qantar import`
 (service.imports.pipeline), written with the provenance record in one transaction. What is
-particular to HTTP is only what the record says of the request: its URL, the client, the
-token by fingerprint, and the method and path as the command."""
+particular to HTTP is only what the record says of the request: its URL, the writer by an
+opaque id (service.imports.writer_id: nothing of the token, no client address), and the
+method and path as the command."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -27,7 +27,6 @@ class Upload:
     url: str  # as sent, percent-encoding kept: where the record says the data came from
     method: str
     path: str
-    client: str | None
     parts: list[tuple[bytes, ox.RdfFormat]]  # the body, or each file of a multipart body
     lenient: bool = False
 
@@ -41,7 +40,7 @@ class Upload:
 
 def upload(writing: Callable[[], AbstractContextManager[Store]], graph: str | None,
            base_iri: str, body: Upload, *, replace: bool, shapes: Graph,
-           write_token: str) -> bool:
+           agent: str) -> bool:
     """Replace or add to ``graph`` with the body, judged as `qantar import` judges a file;
     the change and its provenance record (a named graph's) commit together or not at all.
     True if the graph was created. Runs in the write session, so what is judged (a graph
@@ -53,12 +52,8 @@ def upload(writing: Callable[[], AbstractContextManager[Store]], graph: str | No
         update = None
         if graph is not None and graph != str(PROVENANCE_GRAPH):
             update = recording(record(store, graph, staged.candidate, staged.sources, judgement,
-                                      agent=agent(body.client, write_token),
+                                      agent=agent,
                                       command=f"HTTP {body.method} {body.path}",
                                       started=started))
         return write_together(store, graph, staged, update)
 
-
-def agent(client: str | None, write_token: str) -> str:
-    fingerprint = hashlib.sha256(write_token.encode("utf-8")).hexdigest()[:12]
-    return f"Graph Store Protocol client at {client}, write token sha256:{fingerprint}"

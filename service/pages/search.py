@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import tantivy
 from rapidfuzz import fuzz
 
+from service.errors import BadRequest
 from service.pages.context import get_store
 from service.search_index import fold, forms_of
 from service.state import qantar
@@ -46,8 +47,28 @@ class Similar:
 _BATCH = 256
 #: Candidates a similarity search scores at most (the index's best by shared words).
 SIMILAR_CANDIDATES = 2_000
+#: The longest text a search, a suggestion or a reconciliation query may have, in characters
+#: (400 beyond). tantivy refuses a regular expression compiled larger than its limit, which a
+#: pattern of some 250 two-byte or 150 four-byte characters reaches; names are far shorter.
+SEARCH_TEXT_LIMIT = 100
+#: The most UTF-8 bytes of a folded form put in a pattern: folding may lengthen a text (NFKD
+#: decomposes one character into up to 18, transliteration one into several), so forms are
+#: cut here, safely below tantivy's limit, whatever the text was.
+_FORM_BYTES = 4 * SEARCH_TEXT_LIMIT
 #: Characters that mean something in tantivy's (Rust) regular expressions.
 _REGEX_META = frozenset("\\.+*?()|[]{}^$#&-~")
+
+
+def check_length(text: str, what: str = "search text") -> None:
+    """400 for text longer than :data:`SEARCH_TEXT_LIMIT`, saying the limit."""
+    if len(text) > SEARCH_TEXT_LIMIT:
+        raise BadRequest(f"{what} is at most {SEARCH_TEXT_LIMIT} characters; this one has "
+                         f"{len(text)}")
+
+
+def _bounded(form: str) -> str:
+    """``form`` cut to :data:`_FORM_BYTES` bytes (on a character boundary)."""
+    return form.encode("utf-8")[:_FORM_BYTES].decode("utf-8", "ignore").strip()
 
 
 def _literal(text: str) -> str:
@@ -103,9 +124,11 @@ class NameIndex:
         names first (a person called "Tokayev" before a claim whose label starts "Tokayev: …"),
         then the resource's main label before its other names. The index is asked for the
         exact matches, then the prefixes, then the substrings, each shortest first, and stops
-        as soon as no later document can enter the best ``limit``.
+        as soon as no later document can enter the best ``limit``. Text longer than
+        :data:`SEARCH_TEXT_LIMIT` is refused (400).
         """
-        q = fold(query)
+        check_length(query)
+        q = _bounded(fold(query))
         if not q or limit <= 0:
             return []
         schema = self._schema
@@ -141,8 +164,11 @@ class NameIndex:
         best name, scored by rapidfuzz's weighted ratio of the folded forms (edit distance,
         word order and partial matches), so "Tokaiev" finds "Tokayev" and "Misja" stays below
         "Masja" for a query "Masja". The candidates are the names the index finds sharing a
-        word with the query, give or take two edits (or a word's beginning)."""
+        word with the query, give or take two edits (or a word's beginning). Text longer
+        than :data:`SEARCH_TEXT_LIMIT` is refused (400)."""
+        check_length(query)
         folded, forms = forms_of(query)
+        folded, forms = _bounded(folded), tuple(_bounded(f) for f in forms)
         if not folded:
             return []
         should = []

@@ -41,7 +41,7 @@ from service.pages.jsonld import entity_jsonld
 from service.pages.labels import fetch_labels
 from service.pages.network import layout
 from service.pages.relations import fetch_offices, fetch_relations
-from service.pages.search import NameIndex, current_index
+from service.pages.search import SEARCH_TEXT_LIMIT, NameIndex, current_index
 from service.pages.terms import Presenter
 from service.pages.timeline import group as timeline_groups
 from service.pages.timespan import fetch_spans
@@ -164,6 +164,7 @@ def _not_found(path: str, what: str | None = None) -> Response:
     if not _wants_html():
         raise NotFound(f"nothing is known about {iri} here", headers=VARY)
     term = path.rstrip("/").rsplit("/", 1)[-1].replace("-", " ").replace("_", " ")
+    term = term[:SEARCH_TEXT_LIMIT]  # a hint of what the path may have meant: its start will do
     hits = _names().search(term, AUTOCOMPLETE_LIMIT)
     summaries = catalog.summaries(get_store(), [h.iri for h in hits])
     p = _presenter({h.iri for h in hits} | {t for s in summaries.values() for t in s.types})

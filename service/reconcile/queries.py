@@ -2,8 +2,13 @@
 checked against what the 0.2 schemas allow, every mistake a 400 that says what is wrong.
 
 Limits keep one request cheap: at most ``BATCH_SIZE`` queries in a batch (announced in the
-manifest as ``batchSize``), at most ``MAX_LIMIT`` candidates a query, at most
+manifest as ``batchSize``; 413 beyond, as the API allows), at most ``MAX_LIMIT`` candidates a
+query, ``MAX_PROPERTIES`` properties a query with ``MAX_VALUES`` values each, query text and
+literal values of at most ``SEARCH_TEXT_LIMIT`` characters (service.pages.search), at most
 ``MAX_EXTEND_IDS`` entities and ``MAX_EXTEND_PROPERTIES`` properties in a data extension.
+A request body is at most ``MAX_REQUEST_BYTES`` (413 beyond, before it is parsed: reading a
+form of megabytes of percent-escapes takes seconds of the web process). The batch itself runs
+under the query time limit (service.reconcile.web).
 """
 
 from __future__ import annotations
@@ -12,11 +17,20 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from service.errors import BadRequest
+from service.errors import BadRequest, BatchTooLarge
+from service.pages.search import check_length
 
 BATCH_SIZE = 50
+#: The largest request body (a form with queries= or extend=): the largest batch the limits
+#: below allow, 50 queries of 20 properties of 20 values of 100 characters, JSON then
+#: percent-encoded, is about 2 MB; 4 MiB leaves room for escapes of non-ASCII text.
+MAX_REQUEST_BYTES = 4 * 1024 * 1024
 DEFAULT_LIMIT = 5
 MAX_LIMIT = 100
+#: Properties one query may give (each costs a look-up over its candidates)...
+MAX_PROPERTIES = 20
+#: ...and values one property may give.
+MAX_VALUES = 20
 MAX_EXTEND_IDS = 500
 MAX_EXTEND_PROPERTIES = 50
 TYPE_STRICT = ("any", "should", "all")
@@ -67,8 +81,8 @@ def parse_batch(data: Any) -> dict[str, Query]:
         raise BadRequest("queries= must be a JSON object of queries by key, e.g. "
                          '{"q0": {"query": "Tokayev"}}')
     if len(data) > BATCH_SIZE:
-        raise BadRequest(f"a batch holds at most {BATCH_SIZE} queries (batchSize in the "
-                         f"manifest); this one has {len(data)}")
+        raise BatchTooLarge(f"a batch holds at most {BATCH_SIZE} queries (batchSize in the "
+                            f"manifest); this one has {len(data)}")
     return {key: _query(key, value) for key, value in data.items()}
 
 
@@ -82,6 +96,8 @@ def _query(key: str, value: Any) -> Query:
     text = value.get("query")
     if text is not None and (not isinstance(text, str) or not text.strip()):
         raise BadRequest(f"query {key!r}: query must be a non-empty string")
+    if text is not None:
+        check_length(text.strip(), f"query {key!r}: the query text")
     properties = _properties(key, value.get("properties", []))
     if text is None and not properties:
         raise BadRequest(f"query {key!r} needs a query string or properties")
@@ -115,6 +131,9 @@ def _type_strict(key: str, value: Any) -> str:
 def _properties(key: str, value: Any) -> tuple[tuple[str, tuple[PropertyValue, ...]], ...]:
     if not isinstance(value, list):
         raise BadRequest(f"query {key!r}: properties must be a list of {{pid, v}} objects")
+    if len(value) > MAX_PROPERTIES:
+        raise BadRequest(f"query {key!r}: at most {MAX_PROPERTIES} properties a query; this "
+                         f"one has {len(value)}")
     found = []
     for item in value:
         if not isinstance(item, dict) or not isinstance(item.get("pid"), str) \
@@ -122,6 +141,9 @@ def _properties(key: str, value: Any) -> tuple[tuple[str, tuple[PropertyValue, .
             raise BadRequest(f"query {key!r}: each property is an object with a pid (a "
                              "property identifier) and v (a value or a list of values)")
         values = item["v"] if isinstance(item["v"], list) else [item["v"]]
+        if len(values) > MAX_VALUES:
+            raise BadRequest(f"query {key!r}: at most {MAX_VALUES} values a property; "
+                             f"{item['pid']} has {len(values)}")
         found.append((item["pid"], tuple(_value(key, v) for v in values)))
     return tuple(found)
 
@@ -130,6 +152,7 @@ def _value(key: str, value: Any) -> PropertyValue:
     if isinstance(value, bool):
         return PropertyValue(str(value).lower())
     if isinstance(value, str | int | float):
+        check_length(str(value), f"query {key!r}: a property value")
         return PropertyValue(str(value))
     if isinstance(value, dict) and isinstance(value.get("id"), str):
         return PropertyValue(value["id"], entity=True)

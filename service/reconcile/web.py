@@ -8,10 +8,12 @@ CORS), as the API requires; only the preview may be framed.
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from service.errors import BadRequest, NotFound, UnsupportedBody
+from service.errors import BadRequest, BatchTimeout, BatchTooLarge, NotFound, UnsupportedBody
 from service.pages import describe
 from service.pages.context import get_settings, get_store
 from service.pages.search import current_index
@@ -20,7 +22,14 @@ from service.reconcile import suggest as suggestions
 from service.reconcile.ids import Spaces, term_iri
 from service.reconcile.manifest import manifest
 from service.reconcile.preview import preview as build_preview
-from service.reconcile.queries import MAX_LIMIT, decode, parse_batch, parse_extension
+from service.reconcile.queries import (
+    MAX_LIMIT,
+    MAX_REQUEST_BYTES,
+    Query,
+    decode,
+    parse_batch,
+    parse_extension,
+)
 from service.reconcile.scoring import Context, reconcile
 from service.reconcile.vocabulary import vocabulary
 from service.sparql.endpoint import check_utf8_form
@@ -50,6 +59,12 @@ def _params() -> MultiDict:
     if request.mimetype not in (FORM, "multipart/form-data", ""):
         raise UnsupportedBody(f"unsupported content type {request.mimetype or '(none)'}: send "
                               f"queries= or extend= as {FORM}")
+    size = request.content_length
+    if size is None:  # chunked: the body layer (service.body) has read it whole already
+        size = len(request.get_data(cache=True))
+    if size > MAX_REQUEST_BYTES:
+        raise BatchTooLarge(f"a reconciliation request is at most {MAX_REQUEST_BYTES} bytes; "
+                            f"this one has {size}: send fewer queries at a time")
     if request.mimetype == FORM:
         check_utf8_form(request.get_data(), "the form")
     return request.form
@@ -70,16 +85,30 @@ def service() -> Response:
     if queries is not None and extend is not None:
         raise BadRequest("send either queries= or extend=, not both")
     if queries is not None:
-        batch = parse_batch(decode(queries, "queries"))
-        ctx = _context()
-        return jsonify({key: {"result": reconcile(ctx, query)} for key, query in batch.items()})
+        return jsonify(_reconciled(parse_batch(decode(queries, "queries"))))
     if extend is not None:
         ctx = _context()
         return jsonify(extension.extend(ctx.store, ctx.vocabulary, ctx.spaces,
                                         parse_extension(decode(extend, "extend"))))
     if request.method == "POST":
         raise BadRequest("the form has neither a queries= nor an extend= field")
-    return jsonify(manifest(vocabulary(), _spaces(), request.url_root))
+    # its URLs are the host asked: a cache must keep one copy per host
+    response = jsonify(manifest(vocabulary(), _spaces(), request.url_root))
+    response.vary.add("Host")
+    return response
+
+
+def _reconciled(batch: dict[str, Query]) -> dict:
+    """Every query of ``batch`` answered, within the query time limit: past it, 503 and no
+    answer at all (a client must not take the first queries' answers for the batch's)."""
+    limit = get_settings().query_timeout
+    deadline = time.monotonic() + limit
+    ctx, answers = _context(), {}
+    for key, query in batch.items():
+        if time.monotonic() > deadline:
+            raise BatchTimeout(limit, len(answers), len(batch))
+        answers[key] = {"result": reconcile(ctx, query)}
+    return answers
 
 
 def _cursor() -> int:

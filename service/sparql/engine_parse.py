@@ -25,6 +25,8 @@ from typing import Literal
 
 import pyoxigraph as ox
 
+from service.processes import on_large_stack
+
 Operation = Literal["query", "update"]
 
 #: How Oxigraph words a syntax error: "error at 3:12: expected ...".
@@ -42,7 +44,13 @@ class Rejection:
 
 
 def rejection(text: str, operation: Operation, base_iri: str | None = None) -> Rejection | None:
-    """Why the engine's parser rejects ``text`` as a query or an update; None when it parses."""
+    """Why the engine's parser rejects ``text`` as a query or an update; None when it parses.
+    The parse runs on a thread with a large stack (service.processes): a deeply nested text
+    would overflow a request thread's, and take the whole process with it."""
+    return on_large_stack(_rejection, text, operation, base_iri)
+
+
+def _rejection(text: str, operation: Operation, base_iri: str | None) -> Rejection | None:
     try:
         if operation == "query":
             _memory_store().query(text, base_iri=base_iri, use_default_graph_as_union=True,

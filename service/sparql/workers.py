@@ -39,7 +39,7 @@ from service.errors import (
     Unavailable,
 )
 from service.formats import RDF_FORMATS, RESULTS_FORMATS, by_media_type
-from service.processes import exit_with_parent
+from service.processes import exit_with_parent, on_large_stack
 from service.sandbox import forbid_network, refused_by_sandbox
 from service.snapshots import snapshot_path
 from service.sparql.messages import (
@@ -323,6 +323,10 @@ def worker_main(conn: Connection, sandboxed: bool = True) -> None:
     exit_with_parent()
     if sandboxed:
         forbid_network()
+    on_large_stack(_serve_jobs, conn)  # a deeply nested query parses there, not overflows
+
+
+def _serve_jobs(conn: Connection) -> None:
     conn.send(READY)
     store: EmbeddedStore | None = None
     seen = None
