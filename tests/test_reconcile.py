@@ -159,7 +159,7 @@ def test_an_identifier_or_iri_as_the_query_finds_the_entity(app: Flask,
 def test_property_constraints_raise_the_candidate_that_has_them(client: FlaskClient) -> None:
     answer = reconcile(client, {
         "with": {"query": "Smailov", "properties": [
-            {"pid": "skos:altLabel", "v": "Alichan Smailov"},
+            {"pid": "skos:altLabel", "v": "Alikhan Smailov"},
             {"pid": "^qantar:appointee", "v": {"id": "relation/tokayev-appoints-smailov"}}]},
         "against": {"query": "Smailov", "properties": [
             {"pid": "skos:altLabel", "v": "Somebody Else"}]},
