@@ -11,9 +11,10 @@ for each request:
 2. the WSGI app (Flask, with the body in memory) runs in a thread of one of two pools: one for
    ``/sparql`` and ``/store``, which wait for the query workers and the writer, one for
    everything else; each has ``QANTAR_THREADS``. Pages never wait behind query admission.
-3. the answer goes out as the app yields it: an answer of one piece in one message, a longer
-   one piece by piece, each send waiting for room in Granian's bounded channel, so a large
-   answer is never held whole and a slow reader slows its producer. When the client goes away,
+3. the answer goes out as the app yields it: a page or another answer of declared length up to
+   256 KiB in one message, any other piece by piece, each send waiting for room in Granian's
+   bounded channel, so a large answer is never held whole and a slow reader slows its
+   producer. When the client goes away,
    the app's iterator is closed (its query worker goes back to the pool).
 
 An answer that fails after its status went out must not end cleanly (service.sparql.endpoint):
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterable
@@ -45,8 +47,8 @@ Send = Callable[[dict], Awaitable[None]]
 
 #: Paths whose requests may wait for another process (query workers, the writer): their own pool.
 WAITING_PATHS = ("/sparql", "/store")
-REASONS = {400: "Bad Request", 408: "Request Timeout", 413: "Content Too Large",
-           503: "Service Unavailable"}
+#: The most bytes of an answer of declared length held to be sent in one message.
+WHOLE = 256 * 1024
 
 
 class Front:
@@ -57,7 +59,7 @@ class Front:
         self.app = app
         threads = max(1, threads)
         self.pages = ThreadPoolExecutor(threads, thread_name_prefix="pages")
-        self.waiting = ThreadPoolExecutor(threads, thread_name_prefix="sparql")
+        self.waiting = ThreadPoolExecutor(threads, thread_name_prefix="waiting")
         self.bodies = BodyReceiver(max_body, body_timeout, per_client=threads // 2)
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
@@ -74,7 +76,7 @@ class Front:
             except QantarError as err:
                 await _refuse(send, err)
                 return
-        environ["wsgi.input"] = _Input(body)
+        environ["wsgi.input"] = io.BytesIO(body)
         environ["wsgi.input_terminated"] = True
         if declared or chunked:
             environ["CONTENT_LENGTH"] = str(len(body))
@@ -111,11 +113,6 @@ class Front:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await watcher
 
-    def close(self) -> None:
-        """Let the pools' threads end (requests in flight finish)."""
-        self.pages.shutdown(wait=False, cancel_futures=True)
-        self.waiting.shutdown(wait=False, cancel_futures=True)
-
 
 async def _send(send: Send, message: dict) -> None:
     await send(message)
@@ -123,43 +120,57 @@ async def _send(send: Send, message: dict) -> None:
 
 def _run(app: WSGIApp, environ: dict, send_now: Callable[[dict], None],
          gone: threading.Event) -> tuple[int, list, bytes] | None:
-    """Call the app in this thread. An answer of one piece is returned whole for the loop to
-    send; a longer one is sent from here piece by piece (and None returned)."""
+    """Call the app in this thread. An answer whose length the app declared, up to ``WHOLE``
+    bytes, is returned whole for the loop to send in one message (pages, cached answers); any
+    other is sent from here piece by piece as the app yields it (and None is returned)."""
     started: list = []
+    streaming = False
 
     def start_response(status: str, headers: list, exc_info: Any = None) -> Callable:
         if exc_info is not None and streaming:
             raise exc_info[1].with_traceback(exc_info[2])
         started[:] = [int(status.split(" ", 1)[0]),
-                      [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers]]
+                      [(_latin1(k.lower()), _latin1(v)) for k, v in headers]]
         return _no_write
 
-    streaming = False
     result = app(environ, start_response)
     try:
-        first: bytes | None = None
+        held: list[bytes] = []
+        size = 0
         for chunk in result:
             if not chunk:
                 continue
-            if first is None and not streaming:
-                first = bytes(chunk)
-                continue
-            if gone.is_set():
-                return None
             if not streaming:
+                sized = any(k == b"content-length" for k, _ in started[1])
+                if sized and size + len(chunk) <= WHOLE:
+                    held.append(bytes(chunk))
+                    size += len(chunk)
+                    continue
                 streaming = True
                 send_now({"type": "http.response.start", "status": started[0],
                           "headers": started[1]})
-                send_now({"type": "http.response.body", "body": first, "more_body": True})
+                for piece in held:
+                    send_now({"type": "http.response.body", "body": piece, "more_body": True})
+            if gone.is_set():  # the client went away: stop making an answer for nobody
+                return None
             send_now({"type": "http.response.body", "body": bytes(chunk), "more_body": True})
         if streaming:
             send_now({"type": "http.response.body", "body": b""})
             return None
-        return started[0], started[1], first or b""
+        return started[0], started[1], b"".join(held)
     finally:
         close = getattr(result, "close", None)
         if close is not None:
             close()
+
+
+def _latin1(text: str) -> bytes:
+    """A header as bytes: Latin-1 as WSGI has it, UTF-8 where a value is not (Granian's WSGI
+    interface sent such a value as UTF-8 too)."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
 
 
 def _no_write(data: bytes) -> None:
@@ -171,24 +182,10 @@ async def _refuse(send: Send, err: QantarError) -> None:
     because the app does not run; the connection is closed after it (its body may still be
     coming)."""
     status, headers, body = plain_text(err.status, str(err), err.headers)
-    pairs = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+    pairs = [(_latin1(k.lower()), _latin1(v)) for k, v in headers.items()]
     pairs += [(b"connection", b"close"), (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": pairs})
     await send({"type": "http.response.body", "body": body})
-
-
-class _Input:
-    """``wsgi.input``: the body, received whole, read from memory."""
-
-    def __init__(self, body: bytes) -> None:
-        import io
-        self._stream = io.BytesIO(body)
-        self.read = self._stream.read
-        self.readline = self._stream.readline
-        self.readlines = self._stream.readlines
-
-    def __iter__(self):  # noqa: ANN204
-        return iter(self._stream)
 
 
 def wsgi_environ(scope: dict) -> dict:
