@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # (service.front); Werkzeug's MAX_CONTENT_LENGTH above is for any other server
     if state.cache.enabled and not settings.query_rate:  # a limited query must reach the limiter
         app.wsgi_app = Replay(app.wsgi_app, state.cache,  # type: ignore[method-assign]
-                              lambda: state.generation)
+                              lambda: state.generation, lambda: state.announced)
     return app
 
 

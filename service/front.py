@@ -17,6 +17,9 @@ for each request:
    producer. When the client goes away,
    the app's iterator is closed (its query worker goes back to the pool).
 
+A query answered before and recorded whole (service.sparql.replay) is replayed on the event
+loop, before any thread: the recording is looked up without anything that may block.
+
 An answer that fails after its status went out must not end cleanly (service.sparql.endpoint):
 the app's exception is raised again here, after the pieces so far, and Granian then aborts the
 connection without the final chunk.
@@ -54,9 +57,10 @@ WHOLE = 256 * 1024
 class Front:
     """An ASGI app around a WSGI app (see the module's docstring)."""
 
-    def __init__(self, app: WSGIApp, *, threads: int, max_body: int,
-                 body_timeout: float) -> None:
+    def __init__(self, app: WSGIApp, *, threads: int, max_body: int, body_timeout: float,
+                 recorded: Callable[[dict], Any] | None = None) -> None:
         self.app = app
+        self.recorded = recorded
         threads = max(1, threads)
         self.pages = ThreadPoolExecutor(threads, thread_name_prefix="pages")
         self.waiting = ThreadPoolExecutor(threads, thread_name_prefix="waiting")
@@ -66,6 +70,15 @@ class Front:
         if scope["type"] != "http":  # no websockets here
             return
         environ = wsgi_environ(scope)
+        if self.recorded is not None:
+            answer = self.recorded(environ)
+            if answer is not None:  # a repeated query: no thread needed
+                await send({"type": "http.response.start",
+                            "status": int(answer.status.split(" ", 1)[0]),
+                            "headers": [(_latin1(k.lower()), _latin1(v))
+                                        for k, v in answer.headers]})
+                await send({"type": "http.response.body", "body": answer.body})
+                return
         declared = _content_length(environ)
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
         body = b""
@@ -86,6 +99,7 @@ class Front:
     async def _answer(self, environ: dict, receive: Receive, send: Send) -> None:
         loop = asyncio.get_running_loop()
         gone = threading.Event()
+        watcher: asyncio.Task | None = None
 
         async def watch() -> None:
             # after the body, Granian's receive() answers http.disconnect once the client is
@@ -94,13 +108,18 @@ class Front:
                 pass
             gone.set()
 
+        async def stream(message: dict) -> None:
+            nonlocal watcher
+            if watcher is None:  # only a streamed answer needs to know when its client goes
+                watcher = loop.create_task(watch())
+            await send(message)
+
         def send_now(message: dict) -> None:
-            asyncio.run_coroutine_threadsafe(_send(send, message), loop).result()
+            asyncio.run_coroutine_threadsafe(stream(message), loop).result()
 
         path = environ["PATH_INFO"]
         pool = (self.waiting if any(path == p or path.startswith(p + "/") for p in WAITING_PATHS)
                 else self.pages)
-        watcher = loop.create_task(watch())
         try:
             whole = await loop.run_in_executor(pool, _run, self.app, environ, send_now, gone)
             if whole is not None:
@@ -109,13 +128,10 @@ class Front:
                             "headers": headers})
                 await send({"type": "http.response.body", "body": body})
         finally:
-            watcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await watcher
-
-
-async def _send(send: Send, message: dict) -> None:
-    await send(message)
+            if watcher is not None:
+                watcher.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await watcher
 
 
 def _run(app: WSGIApp, environ: dict, send_now: Callable[[dict], None],

@@ -22,6 +22,7 @@ from functools import partial
 from service.app import create_app
 from service.config import Settings
 from service.front import Front
+from service.sparql.replay import Replay
 from service.writer_host import WriterHost
 
 #: Seconds Granian waits for requests in flight when asked to stop, before killing its worker.
@@ -69,5 +70,7 @@ def serving_app(settings: Settings) -> Front:
     only if it comes before it is done)."""
     app = create_app(settings)
     app.extensions["qantar"].refresh_search()
+    replay = app.wsgi_app if isinstance(app.wsgi_app, Replay) else None
     return Front(app, threads=settings.threads, max_body=settings.max_body,
-                 body_timeout=settings.body_timeout)
+                 body_timeout=settings.body_timeout,
+                 recorded=replay.recorded if replay is not None else None)
