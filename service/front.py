@@ -14,8 +14,8 @@ for each request:
 3. the answer goes out as the app yields it: a page or another answer of declared length up to
    256 KiB in one message, any other piece by piece, each send waiting for room in Granian's
    bounded channel, so a large answer is never held whole and a slow reader slows its
-   producer. When the client goes away,
-   the app's iterator is closed (its query worker goes back to the pool).
+   producer. When the client of a streamed answer goes away, the app's iterator is closed (its
+   query worker goes back to the pool at once).
 
 A query answered before and recorded whole (service.sparql.replay) is replayed on the event
 loop, before any thread: the recording is looked up without anything that may block.
