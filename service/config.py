@@ -167,7 +167,8 @@ SETTINGS: tuple[Setting, ...] = (
             "beyond).", _count, shown="`16777216` (16 MiB)"),
     Setting("QANTAR_BODY_TIMEOUT", "60",
             "Seconds a request body may take to arrive whole, counted from its headers (408 "
-            "beyond); bodies are received before any request thread is given to them.",
+            "beyond; `0`: no limit); bodies are received before any request thread is given to "
+            "them.",
             _seconds),
     Setting("QANTAR_HTML_ROW_CAP", "1000",
             "The most result rows an HTML view of a query shows.", _count),
