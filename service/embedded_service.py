@@ -61,6 +61,10 @@ class EmbeddedService:
         return self._generation
 
     @property
+    def announced(self) -> int:
+        return self._announcements.newest()
+
+    @property
     def store(self) -> Store:
         self.generation  # noqa: B018 - moves to a newer snapshot first
         assert self._readers.current is not None

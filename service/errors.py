@@ -151,6 +151,16 @@ class BatchTooLarge(QantarError):
     status = 413
 
 
+class BodyTimeout(QantarError):
+    """A request body did not arrive whole within QANTAR_BODY_TIMEOUT; nothing of it was used."""
+
+    status = 408
+
+    def __init__(self, limit: float) -> None:
+        super().__init__(f"the request body did not arrive whole within {limit:g} s")
+        self.limit = limit
+
+
 # -- not now: 503, try again ------------------------------------------------------------------
 
 

@@ -25,6 +25,10 @@ class RemoteService:
         self._runner = RemoteQueryRunner(remote)
         self.generation = 0
 
+    @property
+    def announced(self) -> int:
+        return self.generation
+
     def runner_for(self, fetches: bool) -> QueryRunner:
         return self._runner  # the server itself decides what its SERVICE calls may reach
 

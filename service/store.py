@@ -128,6 +128,12 @@ class StoreService(Protocol):
         """What requests read now (on the embedded store, the newest published snapshot)."""
         ...
 
+    @property
+    def announced(self) -> int:
+        """The newest generation published, read without moving to it: never blocks (the
+        front reads it on the event loop to replay recorded answers, service.front)."""
+        ...
+
     def runner_for(self, fetches: bool) -> QueryRunner:
         """Where a query runs: ``fetches``, it calls SERVICEs that are all allowed."""
         ...
