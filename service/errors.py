@@ -173,6 +173,11 @@ class WriteTimeout(Unavailable):
     """A write ran past QANTAR_WRITE_TIMEOUT and was undone whole."""
 
 
+class OutOfMemory(Unavailable):
+    """A query or a write needed more memory than QANTAR_WORKER_MEMORY allows its process;
+    the process was stopped (a write undone whole) and replaced."""
+
+
 class StoreBusy(Unavailable):
     """Another process (usually `qantar serve`) holds the store open for writing."""
 
