@@ -1,6 +1,7 @@
 """What an outside probe of `qantar serve` got through, each against the real server: oversized
 chunked uploads, XML entity expansion, malformed input, slow bodies, a flood of expensive
-queries, missing security headers, misleading errors, and the per-client query limit."""
+queries, missing security headers, misleading errors, the per-client query limit, and queries
+and updates that ask for gigabytes of memory."""
 
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ TRUNCATED = (b'<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
              b"<rdf:value>cut</rdf:value>\n</rdf:Description>\n")
 EXPLOSIVE = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 PERSON = "/id/person/kassym-jomart-tokayev"
+#: 3 KB of SPARQL that asks for a string of 10^9 characters (the second probe's).
+MEMORY_BOMB = ('BIND("' + "a" * 1000 + '" AS ?s) '
+               'BIND(REPLACE(REPLACE(?s, "a", ?s), "a", ?s) AS ?r)')
 
 
 @pytest.fixture(scope="module")
@@ -246,3 +250,55 @@ def test_slow_bodies_from_one_client_cannot_take_every_thread(probed: LiveServer
     finally:
         for sock in slow:
             sock.close()
+
+
+def address_space_limit(pid: int) -> int | None:
+    """The RLIMIT_AS of a running process, from /proc (None: unlimited)."""
+    for line in Path(f"/proc/{pid}/limits").read_text().splitlines():
+        if line.startswith("Max address space"):
+            soft = line.split()[3]
+            return None if soft == "unlimited" else int(soft)
+    return None
+
+
+def test_every_process_that_evaluates_sparql_has_its_memory_capped(probed: LiveServer) -> None:
+    for _ in range(4):  # every worker process starts its query workers
+        assert requests.get(probed.sparql, params={"query": "ASK { ?s ?p ?o }"},
+                            headers={"Connection": "close"}).status_code == 200
+    limit = probed.settings.worker_memory
+    assert limit > 0
+    capped = {pid: address_space_limit(pid) for pid in evaluators(probed)}
+    assert any(holds_the_store(pid, probed.settings.store) for pid in capped)  # the writer
+    assert len(capped) >= 2 and set(capped.values()) == {limit}, capped
+
+
+def test_a_query_that_needs_too_much_memory_is_503_and_the_next_is_answered(
+    probed: LiveServer,
+) -> None:
+    for _ in range(2):
+        started = time.monotonic()
+        response = requests.post(probed.sparql, data={
+            "query": f"SELECT (STRLEN(?r) AS ?n) WHERE {{ {MEMORY_BOMB} }}"}, timeout=60)
+        assert response.status_code == 503, response.text[:300]
+        assert "needed more memory than the limit" in response.text
+        assert time.monotonic() - started < probed.settings.query_timeout
+        after = requests.get(probed.sparql, params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+        assert after.status_code == 200 and "true" in after.text
+
+
+def test_an_update_that_needs_too_much_memory_is_503_and_changes_nothing(
+    probed: LiveServer,
+) -> None:
+    graph = G + "/memory"
+    response = requests.post(probed.sparql, headers=AUTH, data={
+        "update": f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:b> 1 }} }} ; "
+                  f"INSERT {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:c> ?r }} }} "
+                  f"WHERE {{ {MEMORY_BOMB} }}"}, timeout=120)
+    assert response.status_code == 503, response.text[:300]
+    assert "needed more memory than the limit" in response.text
+    assert "exactly as it was before" in response.text
+    assert graph_status(probed, graph) == 404  # its first operation was undone too
+    written = requests.post(probed.sparql, headers=AUTH, data={
+        "update": f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:b> 2 }} }}"}, timeout=60)
+    assert written.status_code == 204, written.text
+    assert graph_status(probed, graph) == 200
