@@ -165,8 +165,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QANTAR_WORKER_MEMORY", str(2 * 1024**3),
             "The address space (virtual memory, `RLIMIT_AS`) in bytes that each query worker "
             "and the store's writer may use; a query or write that needs more is stopped (503, "
-            "a write undone whole) and its process started again. At rest a query worker "
-            "reserves about 0.65 GB of it, the writer about WRITER_AT_REST; `0`: no limit.",
+            "a write undone whole) and its process started again. At rest a query worker and "
+            "the writer each reserve about 0.6 GB of it (docs/sparql.md has the figures); `0`: "
+            "no limit.",
             _count, shown="`2147483648` (2 GiB)"),
     Setting("QANTAR_MAX_BODY", str(16 * 1024 * 1024),
             "The largest request body accepted, in bytes, whatever the transfer encoding (413 "

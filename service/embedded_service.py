@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from service.config import Settings
 from service.errors import QantarError
 from service.snapshots import Announcements, Readers
-from service.sparql.workers import QueryPool
+from service.sparql.workers import CheckJob, QueryPool
 from service.store import QueryRunner, Store
 from service.writer import SharedWriter, StoreWriter, WriteSession
 
@@ -70,6 +70,9 @@ class EmbeddedService:
 
     def runner_for(self, fetches: bool) -> QueryRunner:
         return self._federation if fetches and self._federation is not None else self._pool
+
+    def check(self, job: CheckJob, timeout: float) -> object:
+        return self._pool.check(job, timeout)  # sandboxed: a check fetches nothing
 
     @contextmanager
     def writing(self, deadline: float) -> Iterator[Store]:

@@ -20,7 +20,7 @@ import multiprocessing as mp
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -53,6 +53,7 @@ from service.snapshots import snapshot_path
 from service.sparql.messages import (
     LAST,
     Cell,
+    Checked,
     Chunk,
     End,
     Failure,
@@ -61,6 +62,7 @@ from service.sparql.messages import (
     Rows,
     Whole,
 )
+from service.sparql.rdflib_parse import load_parser
 from service.sparql.syntax_errors import query_error
 from service.store import EmbeddedStore, Triples
 
@@ -86,6 +88,17 @@ class QueryJob:
     base_iri: str | None = None
     row_cap: int = 0  # > 0: answer with Rows, at most this many (the HTML view)
     fetches: bool = False  # the guard found allowed SERVICE targets: a remote answer may fail
+
+
+@dataclass(frozen=True)
+class CheckJob:
+    """A check of a client's text (service.sparql.checks) to run in a worker: parsing a text
+    can take as long as evaluating it (rdflib takes seconds per 100 KB) or crash (Oxigraph's
+    parser overflows its stack on deep nesting), so it runs where the time limit, the memory
+    limit and a crash cost one worker, never the service's process."""
+
+    check: Callable[..., object]  # a module-level function: it crosses the pipe by name
+    args: tuple
 
 
 class _Worker:
@@ -199,6 +212,19 @@ class QueryPool:
                 self._idle.put(worker)
             else:
                 self._replace(worker)
+
+    def check(self, job: CheckJob, timeout: float) -> object:
+        """What ``job`` returns, run in a worker within ``timeout``; raises what it raised, or
+        QueryTimeout, Busy, OutOfMemory, Unavailable as ``execute`` does."""
+        messages = self.execute(job, timeout)  # type: ignore[arg-type]
+        try:
+            message = next(messages)
+        finally:
+            messages.close()
+        if isinstance(message, Failure):
+            raise message.error
+        assert isinstance(message, Checked)
+        return message.value
 
     def _stopped(self, worker: _Worker) -> QantarError:
         """Why ``worker`` ended in the middle of a query: out of memory (aborted), or else."""
@@ -347,6 +373,7 @@ def worker_main(conn: Connection, sandboxed: bool = True, memory: int = 0) -> No
     limit_memory(memory)
     if sandboxed:
         forbid_network()
+    load_parser()  # for the checks of clients' texts: not on the first one's clock
     conn.send(READY)
     store: EmbeddedStore | None = None
     seen = None
@@ -358,6 +385,9 @@ def worker_main(conn: Connection, sandboxed: bool = True, memory: int = 0) -> No
         if message is None:
             return
         job, path, generation = message
+        if isinstance(job, CheckJob):
+            _check(conn, job, memory)
+            continue
         try:
             if store is None or generation != seen:
                 store = None
@@ -371,6 +401,15 @@ def worker_main(conn: Connection, sandboxed: bool = True, memory: int = 0) -> No
             store = None
             conn.send(Failure(memory_error(memory, "the query")))
             return  # the pool replaces this worker
+
+
+def _check(conn: Connection, job: CheckJob, memory: int) -> None:
+    try:
+        conn.send(Checked(job.check(*job.args)))
+    except QantarError as err:
+        conn.send(Failure(err))
+    except MemoryError:
+        conn.send(Failure(memory_error(memory, "checking the request")))
 
 
 def _answer(conn: Connection, store: EmbeddedStore, job: QueryJob) -> None:
