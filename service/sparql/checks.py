@@ -12,7 +12,7 @@ over the text.
 from __future__ import annotations
 
 from service.errors import Forbidden
-from service.protected import names_protected_graph, refusal
+from service.protected import graphs_named_by, names_protected_graph, refusal
 from service.sparql.guard import check_fetches
 from service.sparql.syntax_errors import check_query, check_update
 from service.sparql.using import apply_dataset
@@ -32,14 +32,15 @@ def query_fetches(text: str, allowed: frozenset[str],
 
 def checked_update(text: str, using: tuple[str, ...], using_named: tuple[str, ...],
                    allowed: frozenset[str], base_iri: str | None,
-                   ) -> tuple[str, list[tuple[str, str]]]:
-    """The update as it will run (the protocol's dataset written in) and the hosts its SERVICE
-    and LOAD reach; raises BadQuery (the engine's word on its syntax, named where the client
-    wrote it), Forbidden (a host not allowed) or ProtectedGraph (it names one)."""
+                   ) -> tuple[str, list[tuple[str, str]], set[str] | None]:
+    """The update as it will run (the protocol's dataset written in), the hosts its SERVICE
+    and LOAD reach, and the IRIs it names (for the search index: None when it may write any
+    graph); raises BadQuery (the engine's word on its syntax, named where the client wrote
+    it), Forbidden (a host not allowed) or ProtectedGraph (it names one)."""
     check_update(text, base_iri)
     text = apply_dataset(text, list(using), list(using_named))
     targets = check_fetches(text, allowed, update=True)
     protected = names_protected_graph(text)
     if protected is not None:
         raise refusal(protected)
-    return text, targets
+    return text, targets, graphs_named_by(text, base_iri)

@@ -315,13 +315,14 @@ def _update(text: str, params: object) -> Response:
         tuple(params.getlist("using-named-graph-uri")), state.settings.fetch_allow,
         request.base_url))
     try:
-        text, targets = state.service.check(job, limit)
+        text, targets, named = state.service.check(job, limit)
     except QueryTimeout:
         raise WriteTimeout(f"checking the update took longer than the limit of {limit:g} s, "
                            "so nothing was written") from None
     try:
         with state.writing() as store:
             # the base "MAY be the service endpoint"
+            store.parsed(named)  # the search index's note of the graphs it names
             store.client_update(text, base_iri=request.base_url)
     except (OSError, BadQuery) as err:
         raise fetch_failure(err, targets) from None
