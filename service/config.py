@@ -162,6 +162,13 @@ SETTINGS: tuple[Setting, ...] = (
             "Processes evaluating SPARQL queries (a stuck one is killed at the time limit), in "
             "each of the `QANTAR_WORKERS` processes.",
             _count, shown="the number of CPUs, at least 2"),
+    Setting("QANTAR_WORKER_MEMORY", str(2 * 1024**3),
+            "The address space (virtual memory, `RLIMIT_AS`) in bytes that each query worker "
+            "and the store's writer may use; a query or write that needs more is stopped (503, "
+            "a write undone whole) and its process started again. At rest a query worker and "
+            "the writer each reserve about 0.6 GB of it (docs/sparql.md has the figures); `0`: "
+            "no limit.",
+            _count, shown="`2147483648` (2 GiB)"),
     Setting("QANTAR_MAX_BODY", str(16 * 1024 * 1024),
             "The largest request body accepted, in bytes, whatever the transfer encoding (413 "
             "beyond).", _count, shown="`16777216` (16 MiB)"),
@@ -225,6 +232,7 @@ class Settings:
     write_timeout: float
     query_rate: str
     query_workers: int
+    worker_memory: int
     max_body: int
     body_timeout: float
     html_row_cap: int

@@ -43,7 +43,8 @@ def run_server(settings: Settings) -> None:
     workers = settings.server_processes
     host = None
     if workers > 1:
-        host = WriterHost(settings.store, sandboxed=not settings.fetch_allow)
+        host = WriterHost(settings.store, sandboxed=not settings.fetch_allow,
+                          memory=settings.worker_memory)
         host.start()
         settings = replace(settings, writer_socket=host.socket_path)
     server = Granian(

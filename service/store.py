@@ -138,6 +138,12 @@ class StoreService(Protocol):
         """Where a query runs: ``fetches``, it calls SERVICEs that are all allowed."""
         ...
 
+    def check(self, job: Any, timeout: float) -> object:
+        """What ``job`` (a service.sparql.workers.CheckJob: a check of a client's text)
+        returns, run in a process of its own within ``timeout``; raises what it raised, or
+        QueryTimeout, Busy, OutOfMemory, Unavailable."""
+        ...
+
     def writing(self, deadline: float) -> AbstractContextManager[Store]:
         """A store to write through until ``deadline``; what the block wrote is published
         (every reader sees it) when the block ends. A write that raises or runs out of time

@@ -39,6 +39,7 @@ FAMILY = {
     errors.Busy: (503, 3),
     errors.QueryTimeout: (503, 3),
     errors.WriteTimeout: (503, 3),
+    errors.OutOfMemory: (503, 3),
     errors.StoreBusy: (503, 3),
     errors.StoreFailure: (503, 3),
     errors.DiskFull: (507, 3),
