@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from service.body import BoundedBody
 from service.config import Settings
 from service.errors import QantarError, StoreFailure, TooLarge, plain_text
 from service.graph_store import blueprint as graph_store
@@ -33,12 +32,11 @@ def create_app(settings: Settings | None = None) -> Flask:
     limit_anonymous_queries(app, settings)
     app.after_request(_cors)
     app.after_request(security_headers)
-    # bodies are read whole, within QANTAR_MAX_BODY, before Flask runs (service.body)
-    app.wsgi_app = BoundedBody(app.wsgi_app, settings.max_body,  # type: ignore[method-assign]
-                               settings.threads)
+    # `qantar serve` receives bodies whole, within their limits, before Flask runs
+    # (service.front); Werkzeug's MAX_CONTENT_LENGTH above is for any other server
     if state.cache.enabled and not settings.query_rate:  # a limited query must reach the limiter
         app.wsgi_app = Replay(app.wsgi_app, state.cache,  # type: ignore[method-assign]
-                              lambda: state.generation)
+                              lambda: state.generation, lambda: state.announced)
     return app
 
 

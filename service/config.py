@@ -162,9 +162,21 @@ SETTINGS: tuple[Setting, ...] = (
             "Processes evaluating SPARQL queries (a stuck one is killed at the time limit), in "
             "each of the `QANTAR_WORKERS` processes.",
             _count, shown="the number of CPUs, at least 2"),
+    Setting("QANTAR_WORKER_MEMORY", str(2 * 1024**3),
+            "The address space (virtual memory, `RLIMIT_AS`) in bytes that each query worker "
+            "and the store's writer may use; a query or write that needs more is stopped (503, "
+            "a write undone whole) and its process started again. At rest a query worker and "
+            "the writer each reserve about 0.6 GB of it (docs/sparql.md has the figures); `0`: "
+            "no limit.",
+            _count, shown="`2147483648` (2 GiB)"),
     Setting("QANTAR_MAX_BODY", str(16 * 1024 * 1024),
             "The largest request body accepted, in bytes, whatever the transfer encoding (413 "
             "beyond).", _count, shown="`16777216` (16 MiB)"),
+    Setting("QANTAR_BODY_TIMEOUT", "60",
+            "Seconds a request body may take to arrive whole, counted from its headers (408 "
+            "beyond; `0`: no limit); bodies are received before any request thread is given to "
+            "them.",
+            _seconds),
     Setting("QANTAR_HTML_ROW_CAP", "1000",
             "The most result rows an HTML view of a query shows.", _count),
     Setting("QANTAR_CACHE_BYTES", str(64 * 1024 * 1024),
@@ -186,8 +198,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QANTAR_HOST", "127.0.0.1", "The interface `qantar serve` listens on."),
     Setting("QANTAR_PORT", "8000", "The port `qantar serve` listens on.", _count),
     Setting("QANTAR_THREADS", "8",
-            "Request threads of the server (Granian's blocking threads), in each of its "
-            "processes.", _count),
+            "Request threads in each process of the server for pages and everything else, and "
+            "as many again for `/sparql` and `/store` (which wait for query workers and the "
+            "writer), so that pages never wait behind queries.", _count),
     Setting("QANTAR_WORKERS", str(min(4, max(2, os.cpu_count() or 2))),
             "Processes of `qantar serve` answering requests side by side on the embedded "
             "store, sharing one writer; `1` on a remote store and with `QANTAR_QUERY_RATE` "
@@ -219,7 +232,9 @@ class Settings:
     write_timeout: float
     query_rate: str
     query_workers: int
+    worker_memory: int
     max_body: int
+    body_timeout: float
     html_row_cap: int
     cache_bytes: int
     page_size: int

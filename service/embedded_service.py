@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from service.config import Settings
 from service.errors import QantarError
 from service.snapshots import Announcements, Readers
-from service.sparql.workers import QueryPool
+from service.sparql.workers import CheckJob, QueryPool
 from service.store import QueryRunner, Store
 from service.writer import SharedWriter, StoreWriter, WriteSession
 
@@ -32,17 +32,19 @@ class EmbeddedService:
 
     def __init__(self, settings: Settings) -> None:
         # with hosts allowed, LOAD must reach them: the writer then relies on the guard alone
-        self.writer = (SharedWriter(settings.store, settings.writer_socket)
+        memory = settings.worker_memory  # every process that evaluates a client's SPARQL
+        self.writer = (SharedWriter(settings.store, settings.writer_socket, memory)
                        if settings.writer_socket
-                       else StoreWriter(settings.store, sandboxed=not settings.fetch_allow))
+                       else StoreWriter(settings.store, sandboxed=not settings.fetch_allow,
+                                        memory=memory))
         self._readers = Readers(settings.store, grace=max(60.0, 2 * settings.query_timeout))
         # QANTAR_QUERY_WORKERS in each service process (with fewer, one runaway query would
         # hold every query sent to its process); a quarter of the request threads may wait for
         # a busy worker, the rest stay free for pages; with hosts allowed, LOAD and SERVICE
         # must reach them, outside the sandbox
         self._pool = QueryPool(settings.store, settings.query_workers,
-                               queue_limit=max(1, settings.threads // 4))
-        self._federation = (QueryPool(settings.store, 2, sandboxed=False)
+                               queue_limit=max(1, settings.threads // 4), memory=memory)
+        self._federation = (QueryPool(settings.store, 2, sandboxed=False, memory=memory)
                             if settings.fetch_allow else None)
         self._generation = 0
         self._switching = threading.RLock()
@@ -61,6 +63,10 @@ class EmbeddedService:
         return self._generation
 
     @property
+    def announced(self) -> int:
+        return self._announcements.newest()
+
+    @property
     def store(self) -> Store:
         self.generation  # noqa: B018 - moves to a newer snapshot first
         assert self._readers.current is not None
@@ -68,6 +74,9 @@ class EmbeddedService:
 
     def runner_for(self, fetches: bool) -> QueryRunner:
         return self._federation if fetches and self._federation is not None else self._pool
+
+    def check(self, job: CheckJob, timeout: float) -> object:
+        return self._pool.check(job, timeout)  # sandboxed: a check fetches nothing
 
     @contextmanager
     def writing(self, deadline: float) -> Iterator[Store]:

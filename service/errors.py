@@ -151,6 +151,16 @@ class BatchTooLarge(QantarError):
     status = 413
 
 
+class BodyTimeout(QantarError):
+    """A request body did not arrive whole within QANTAR_BODY_TIMEOUT; nothing of it was used."""
+
+    status = 408
+
+    def __init__(self, limit: float) -> None:
+        super().__init__(f"the request body did not arrive whole within {limit:g} s")
+        self.limit = limit
+
+
 # -- not now: 503, try again ------------------------------------------------------------------
 
 
@@ -171,8 +181,9 @@ class QueryTimeout(Unavailable):
     """The query ran past the time limit and its worker was stopped."""
 
     def __init__(self, limit: float) -> None:
-        super().__init__(f"the query ran longer than the limit of {limit:g} s; narrow it down "
-                         "(LIMIT, more specific patterns)")
+        # the limit a request's checks left its query, to the tenth of a second
+        super().__init__(f"the query ran longer than the limit of {round(limit, 1):g} s; narrow "
+                         "it down (LIMIT, more specific patterns)")
         self.limit = limit
 
 
@@ -189,6 +200,11 @@ class BatchTimeout(Unavailable):
 
 class WriteTimeout(Unavailable):
     """A write ran past QANTAR_WRITE_TIMEOUT and was undone whole."""
+
+
+class OutOfMemory(Unavailable):
+    """A query or a write needed more memory than QANTAR_WORKER_MEMORY allows its process;
+    the process was stopped (a write undone whole) and replaced."""
 
 
 class StoreBusy(Unavailable):

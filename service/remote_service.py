@@ -11,6 +11,7 @@ from service.config import Settings
 from service.namespaces import PROVENANCE_GRAPH
 from service.remote_store import RemoteStore
 from service.sparql.remote_runner import RemoteQueryRunner
+from service.sparql.workers import CheckJob, QueryPool
 from service.store import QueryRunner, Store
 
 
@@ -23,10 +24,21 @@ class RemoteService:
         # an import cut short by a crash is finished or undone before anything is served
         journal.recover(remote, settings.store, str(PROVENANCE_GRAPH))
         self._runner = RemoteQueryRunner(remote)
+        # the checks of a client's text run in worker processes of their own (no store open),
+        # started on first use; a quarter of the request threads may wait for one
+        self._checks = QueryPool(settings.store, 2, queue_limit=max(1, settings.threads // 4),
+                                 memory=settings.worker_memory)
         self.generation = 0
+
+    @property
+    def announced(self) -> int:
+        return self.generation
 
     def runner_for(self, fetches: bool) -> QueryRunner:
         return self._runner  # the server itself decides what its SERVICE calls may reach
+
+    def check(self, job: CheckJob, timeout: float) -> object:
+        return self._checks.check(job, timeout)
 
     @contextmanager
     def writing(self, deadline: float) -> Iterator[Store]:
@@ -38,5 +50,6 @@ class RemoteService:
             self._runner.publish(self.generation)
 
     def close(self) -> None:
+        self._checks.close()
         self._runner.close()
         self.store.close()

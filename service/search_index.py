@@ -129,6 +129,13 @@ class ChangeRecorder:
         self._store = store
         self.graphs: set[str] | None = set()
         self._next_update: set[str] | None = None
+        self._parsed: tuple[set[str] | None] | None = None
+
+    def parsed(self, named: set[str] | None) -> None:
+        """What the next client update names, as its parse found (service.protected
+        ``graphs_named_by``, run in a query worker with the update's other checks,
+        service.sparql.checks): it is not parsed again here, in the service's process."""
+        self._parsed = (named,)
 
     def expect(self, graphs: Iterable[str]) -> None:
         """The next SPARQL update, written by us, changes only ``graphs``."""
@@ -152,7 +159,11 @@ class ChangeRecorder:
         (its parse names them; the store says which of its IRIs are graphs)."""
         sparql = args[0] if args else kwargs.get("sparql", "")
         base = args[1] if len(args) > 1 else kwargs.get("base_iri")
-        named = graphs_named_by(sparql, base) if self.graphs is not None else None
+        parsed, self._parsed = self._parsed, None
+        if parsed is not None:
+            named = parsed[0]
+        else:
+            named = graphs_named_by(sparql, base) if self.graphs is not None else None
         if named is None:
             self.graphs = None
             return run(*args, **kwargs)

@@ -1,11 +1,12 @@
-"""The production HTTP server: Granian (Rust HTTP, WSGI app in pools of Python threads).
+"""The production HTTP server: Granian (Rust HTTP), the Flask app behind service.front.
 
-``QANTAR_WORKERS`` worker processes (one on a remote store or with a rate limit); in each, its
-blocking threads (``QANTAR_THREADS``) serve requests side by side while SPARQL queries run in
-the query worker processes and writes in the writer process. Granian parses HTTP outside the
-GIL, which makes each request about three times cheaper than a pure-Python server here
-(bench/results). With several workers, the embedded store's writer is started here, before
-them, and shared (service.writer_host).
+``QANTAR_WORKERS`` worker processes (one on a remote store or with a rate limit); in each,
+Granian's event loop receives request bodies (service.front, service.body) and two pools of
+``QANTAR_THREADS`` threads run the app, one for ``/sparql`` and ``/store``, one for the rest,
+while SPARQL queries run in the query worker processes and writes in the writer process.
+Granian parses HTTP outside the GIL, which makes each request about three times cheaper than a
+pure-Python server here (bench/results). With several workers, the embedded store's writer is
+started here, before them, and shared (service.writer_host).
 
 The worker is started with ``spawn``, not ``fork``: nothing of this process (a store handle, a
 thread) can leak into it. On SIGTERM or SIGINT Granian stops the worker and kills it after
@@ -20,6 +21,8 @@ from functools import partial
 
 from service.app import create_app
 from service.config import Settings
+from service.front import Front
+from service.sparql.replay import Replay
 from service.writer_host import WriterHost
 
 #: Seconds Granian waits for requests in flight when asked to stop, before killing its worker.
@@ -40,7 +43,8 @@ def run_server(settings: Settings) -> None:
     workers = settings.server_processes
     host = None
     if workers > 1:
-        host = WriterHost(settings.store, sandboxed=not settings.fetch_allow)
+        host = WriterHost(settings.store, sandboxed=not settings.fetch_allow,
+                          memory=settings.worker_memory)
         host.start()
         settings = replace(settings, writer_socket=host.socket_path)
     server = Granian(
@@ -48,9 +52,8 @@ def run_server(settings: Settings) -> None:
         factory=True,
         address=settings.host,
         port=settings.port,
-        interface=Interfaces.WSGI,
+        interface=Interfaces.ASGINL,  # ASGI without lifespan events (service.front)
         workers=workers,
-        blocking_threads=max(1, settings.threads),
         log_access=False,
         workers_kill_timeout=SHUTDOWN_GRACE,
     )
@@ -62,9 +65,13 @@ def run_server(settings: Settings) -> None:
             host.stop()
 
 
-def serving_app(settings: Settings):
-    """The app a worker serves, its search index brought up to date from the start (in the
-    background: the first search waits for it only if it comes before it is done)."""
+def serving_app(settings: Settings) -> Front:
+    """The app a worker serves: the Flask app behind the front (service.front), its search
+    index brought up to date from the start (in the background: the first search waits for it
+    only if it comes before it is done)."""
     app = create_app(settings)
     app.extensions["qantar"].refresh_search()
-    return app
+    replay = app.wsgi_app if isinstance(app.wsgi_app, Replay) else None
+    return Front(app, threads=settings.threads, max_body=settings.max_body,
+                 body_timeout=settings.body_timeout,
+                 recorded=replay.recorded if replay is not None else None)

@@ -62,6 +62,11 @@ class Qantar:
                                       rank_graphs(self.store, self.settings.graph_order))
         return cached[1]
 
+    @property
+    def announced(self) -> int:
+        """The newest generation published, without moving to it (never blocks)."""
+        return self.service.announced
+
     def runner_for(self, fetches: bool) -> QueryRunner:
         """Where a query runs: outside the sandbox only when it calls allowed SERVICEs."""
         return self.service.runner_for(fetches)

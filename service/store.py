@@ -128,8 +128,20 @@ class StoreService(Protocol):
         """What requests read now (on the embedded store, the newest published snapshot)."""
         ...
 
+    @property
+    def announced(self) -> int:
+        """The newest generation published, read without moving to it: never blocks (the
+        front reads it on the event loop to replay recorded answers, service.front)."""
+        ...
+
     def runner_for(self, fetches: bool) -> QueryRunner:
         """Where a query runs: ``fetches``, it calls SERVICEs that are all allowed."""
+        ...
+
+    def check(self, job: Any, timeout: float) -> object:
+        """What ``job`` (a service.sparql.workers.CheckJob: a check of a client's text)
+        returns, run in a process of its own within ``timeout``; raises what it raised, or
+        QueryTimeout, Busy, OutOfMemory, Unavailable."""
         ...
 
     def writing(self, deadline: float) -> AbstractContextManager[Store]:

@@ -14,6 +14,10 @@ Crash safety: before the first operation of a write the writer leaves a marker f
 it once the write's snapshot is published. A writer that starts and finds the marker (a kill at
 the time limit, ``kill -9``, a power cut) rolls the store back to the newest snapshot: a write
 that was not acknowledged is undone whole, however many transactions it took.
+
+Memory: the writer's address space is capped (``QANTAR_WORKER_MEMORY``, service.sandbox); a
+write that needs more ends the process (Rust aborts on a failed allocation), and is then undone
+like a write past its time limit; the client is told it needed too much memory.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ from service import journal, snapshots
 from service.errors import BadQuery, ProtectedGraph, QantarError, Unavailable, WriteTimeout
 from service.namespaces import PROVENANCE_GRAPH
 from service.processes import exit_with_parent, on_large_stack
-from service.sandbox import forbid_network
+from service.sandbox import died_of_memory, forbid_network, limit_memory, memory_error
 from service.store import EmbeddedStore, QueryResult, Triples
 
 #: Seconds a writer may take to start (roll back, recover an import, publish a snapshot).
@@ -44,6 +48,12 @@ STARTUP_LIMIT = 300.0
 #: Store methods that only read: calling them does not make a write session publish.
 READS = frozenset({"query", "graph_exists", "triple_count", "graphs", "default_graph_is_empty",
                    "dump", "dump_dataset"})
+
+
+def ended_record(socket_path: str, pid: int) -> Path:
+    """Where the host of a shared writer records how the writer ``pid`` ended: its exit code
+    (what the service processes, not its parent, cannot learn otherwise)."""
+    return Path(socket_path).with_name(f"ended-{pid}")
 
 
 def marker_path(store_path: Path) -> Path:
@@ -100,9 +110,10 @@ class _Answer:
 class StoreWriter:
     """The service's side: starts the writer, sends it operations with a deadline, kills it."""
 
-    def __init__(self, store_path: Path, *, sandboxed: bool = True) -> None:
+    def __init__(self, store_path: Path, *, sandboxed: bool = True, memory: int = 0) -> None:
         self.store_path = store_path
         self.sandboxed = sandboxed  # no network (service.sandbox): LOAD is refused
+        self.memory = memory  # the writer's address space in bytes (0: no limit)
         self._context = mp.get_context("spawn")
         self._process: Any = None
         self._conn: Connection | None = None
@@ -117,7 +128,8 @@ class StoreWriter:
         self.stop()
         parent, child = self._context.Pipe(duplex=True)
         self._process = self._context.Process(
-            target=writer_main, args=(child, str(self.store_path), self.sandboxed),
+            target=writer_main, args=(child, str(self.store_path), self.sandboxed, None,
+                                      self.memory),
             name="qantar-writer",
             daemon=True)
         self._process.start()
@@ -163,9 +175,20 @@ class StoreWriter:
         try:
             return self._conn.recv()
         except (EOFError, OSError):
+            code = self._exit_code()
             self.kill()
+            if died_of_memory(code):
+                raise memory_error(self.memory, what, " and the store is exactly as it was "
+                                   "before") from None
             raise Unavailable(f"the store's writer stopped during {what}; the store is as it "
                               "was before, try again") from None
+
+    def _exit_code(self) -> int | None:
+        """How the writer ended, once its end has closed the pipe (None: unknown)."""
+        if self._process is None:
+            return None
+        self._process.join(timeout=5)
+        return self._process.exitcode
 
     def kill(self) -> None:
         """Stop the writer now; the next start rolls back whatever it had not published."""
@@ -194,8 +217,8 @@ class SharedWriter(StoreWriter):
     the writer is killed as a lone one is; the host starts it again, rolling the write back.
     """
 
-    def __init__(self, store_path: Path, socket_path: str) -> None:
-        super().__init__(store_path)
+    def __init__(self, store_path: Path, socket_path: str, memory: int = 0) -> None:
+        super().__init__(store_path, memory=memory)
         self.socket_path = socket_path
         self._pid = 0
         self._killed = False
@@ -259,6 +282,15 @@ class SharedWriter(StoreWriter):
     def stop(self) -> None:
         self._end()  # the host stops the writer itself
 
+    def _exit_code(self) -> int | None:
+        """The host's record of how the writer of this session ended (service.writer_host)."""
+        record = ended_record(self.socket_path, self._pid)
+        for _ in range(50):
+            with contextlib.suppress(OSError, ValueError):
+                return int(record.read_text())
+            time.sleep(0.05)
+        return None
+
     def _end(self) -> None:
         if self._conn is not None:
             self._conn.close()
@@ -284,15 +316,17 @@ class WriteSession:
 
 
 def writer_main(conn: Connection, store_path: str, sandboxed: bool = True,
-                listen: str | None = None) -> None:
+                listen: str | None = None, memory: int = 0) -> None:
     """Open the store (after rolling back an unpublished write), publish it, serve writes.
 
     Alone (``listen`` None) it serves the one service process at the other end of ``conn``.
     Shared (service.writer_host), it says it is ready on ``conn``, then serves the service
     processes that connect to the Unix socket ``listen``, one write session at a time: a session
     ends with its commit, and one that ends without (its process died) is undone whole.
-    A sandboxed writer cannot open network sockets (service.sandbox)."""
+    A sandboxed writer cannot open network sockets; ``memory`` caps its address space
+    (service.sandbox)."""
     exit_with_parent()
+    limit_memory(memory)
     if sandboxed:
         forbid_network()
     # a deeply nested update parses there, not overflows the main thread's stack

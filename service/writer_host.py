@@ -20,15 +20,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from service.writer import STARTUP_LIMIT, writer_main
+from service.writer import STARTUP_LIMIT, ended_record, writer_main
 
 
 class WriterHost:
     """Starts the shared writer and starts it again whenever it ends, until ``stop``."""
 
-    def __init__(self, store_path: Path, *, sandboxed: bool) -> None:
+    def __init__(self, store_path: Path, *, sandboxed: bool, memory: int = 0) -> None:
         self.store_path = store_path
         self.sandboxed = sandboxed
+        self.memory = memory  # the writer's address space in bytes (0: no limit)
         self._directory = Path(tempfile.mkdtemp(prefix="qantar-writer-"))  # mode 0700
         self.socket_path = str(self._directory / "socket")
         self._context = mp.get_context("spawn")
@@ -48,7 +49,7 @@ class WriterHost:
         parent, child = self._context.Pipe(duplex=False)
         process = self._context.Process(
             target=writer_main, args=(child, str(self.store_path), self.sandboxed,
-                                      self.socket_path),
+                                      self.socket_path, self.memory),
             name="qantar-writer", daemon=True)
         process.start()
         child.close()
@@ -72,6 +73,7 @@ class WriterHost:
             self._process.join()
             if self._stopping.is_set():
                 return
+            self._record_end(self._process)
             try:
                 self._spawn()
                 if self._stopping.is_set():
@@ -79,6 +81,14 @@ class WriterHost:
             except Exception as err:  # noqa: BLE001 - keep trying: writes wait meanwhile
                 print(f"qantar: the store's writer did not start again: {err}", file=sys.stderr)
                 time.sleep(1.0)
+
+    def _record_end(self, process: Any) -> None:
+        """Say how the writer ended, for the session it was serving (a write that ran out of
+        memory is answered so); only the newest record is kept."""
+        for old in self._directory.glob("ended-*"):
+            old.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            ended_record(self.socket_path, process.pid).write_text(str(process.exitcode))
 
     def stop(self) -> None:
         self._stopping.set()

@@ -34,10 +34,12 @@ FAMILY = {
     errors.Unauthorized: (401, 3),
     errors.ProtectedGraph: (403, 3),
     errors.TooLarge: (413, 3),
+    errors.BodyTimeout: (408, 3),
     errors.Unavailable: (503, 3),
     errors.Busy: (503, 3),
     errors.QueryTimeout: (503, 3),
     errors.WriteTimeout: (503, 3),
+    errors.OutOfMemory: (503, 3),
     errors.StoreBusy: (503, 3),
     errors.StoreFailure: (503, 3),
     errors.DiskFull: (507, 3),
@@ -66,6 +68,7 @@ def test_errors_cross_processes_whatever_their_constructor() -> None:
         errors.BadQuery("SPARQL syntax error at line 2, column 7: expected", 2, 7),
         errors.QueryTimeout(5),
         errors.TooLarge(1000),
+        errors.BodyTimeout(2.5),
         errors.NotFound("nothing here", headers={"Vary": "Accept"}),
     ]
     for err in samples:

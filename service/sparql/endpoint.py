@@ -26,7 +26,9 @@ from service.errors import (
     Forbidden,
     NotAcceptable,
     QantarError,
+    QueryTimeout,
     UnsupportedBody,
+    WriteTimeout,
     is_disk_error,
 )
 from service.formats import (
@@ -44,18 +46,13 @@ from service.formats import (
     negotiate,
     prefers,
 )
-from service.protected import (
-    names_protected_graph,
-    refusal,
-)
 from service.sandbox import refused_by_sandbox
+from service.sparql.checks import checked_update, query_fetches
 from service.sparql.description import service_description
-from service.sparql.guard import check_fetches
+from service.sparql.guard import mentions_fetch
 from service.sparql.messages import Chunk, End, Failure, Head, Message, Rows, Whole
 from service.sparql.replay import REPLAYABLE
-from service.sparql.syntax_errors import check_query, check_update
-from service.sparql.using import apply_dataset
-from service.sparql.workers import QueryJob
+from service.sparql.workers import CheckJob, QueryJob
 from service.state import Qantar, qantar
 
 log = logging.getLogger(__name__)
@@ -129,7 +126,7 @@ def _single(values: list[str], name: str) -> str:
 
 def _query(text: str, params: object) -> Response:
     state = qantar()
-    fetches = bool(_checked_fetches(text, state.settings.fetch_allow))
+    fetches = bool(_checked_fetches(state, text))
     html = wants_html(request.accept_mimetypes, params.get("format"))
     results, graph = HTML_VIA if html else choose(request.accept_mimetypes, params.get("format"))
     if results is None and graph is None:
@@ -190,14 +187,14 @@ def unknown_format(value: str) -> str:
             f"one of {', '.join(names[:-1])} or {names[-1]} (or the media type of one)")
 
 
-def _checked_fetches(text: str, allowed: frozenset[str]) -> list[tuple[str, str]]:
-    """The guard's SERVICE targets. A text rdflib cannot parse is refused (403) only when the
-    engine parses it as a query; else it gets the syntax error that names the mistake."""
-    try:
-        return check_fetches(text, allowed, update=False)
-    except Forbidden:
-        check_query(text, request.base_url)
-        raise
+def _checked_fetches(state: Qantar, text: str) -> list[tuple[str, str]]:
+    """The guard's SERVICE targets (service.sparql.checks ``query_fetches``), checked in a
+    query worker within the query's time limit (and the query then evaluated within it); a
+    text that cannot fetch needs no check."""
+    if not mentions_fetch(text):
+        return []
+    job = CheckJob(query_fetches, (text, state.settings.fetch_allow, request.base_url))
+    return state.service.check(job, state.settings.query_timeout)
 
 
 def wants_html(accept: object, format_param: str | None) -> bool:
@@ -310,17 +307,22 @@ def _cached_answer(mime: str, body: bytes, etag: str, generation: int) -> Respon
 def _update(text: str, params: object) -> Response:
     state = qantar()
     require_write_token(state.settings)
-    # the engine's parse of the client's own text: a mistake is named where the client wrote it
-    check_update(text, request.base_url)
-    text = apply_dataset(text, params.getlist("using-graph-uri"),
-                         params.getlist("using-named-graph-uri"))
-    targets = check_fetches(text, state.settings.fetch_allow, update=True)
-    protected = names_protected_graph(text)
-    if protected is not None:
-        raise refusal(protected)
+    limit = state.settings.write_timeout
+    # its syntax, dataset, fetches and graphs, checked in a query worker within the write's
+    # time limit (service.sparql.checks), before it waits for the writer
+    job = CheckJob(checked_update, (
+        text, tuple(params.getlist("using-graph-uri")),
+        tuple(params.getlist("using-named-graph-uri")), state.settings.fetch_allow,
+        request.base_url))
+    try:
+        text, targets, named = state.service.check(job, limit)
+    except QueryTimeout:
+        raise WriteTimeout(f"checking the update took longer than the limit of {limit:g} s, "
+                           "so nothing was written") from None
     try:
         with state.writing() as store:
             # the base "MAY be the service endpoint"
+            store.parsed(named)  # the search index's note of the graphs it names
             store.client_update(text, base_iri=request.base_url)
     except (OSError, BadQuery) as err:
         raise fetch_failure(err, targets) from None

@@ -9,7 +9,8 @@ update is checked before it runs, in two layers:
    whatever its punctuation, comments or spacing: that is the only text let through unparsed.
    Every other text is parsed with rdflib's SPARQL parser and each SERVICE and LOAD target must
    be an IRI on the allowlist; a text rdflib cannot parse is refused, since it cannot be proved
-   safe.
+   safe. The parse runs in a query worker, within the request's time limit
+   (service.sparql.checks).
 2. **The sandbox** (service.sandbox). rdflib is not the engine, so a differential between the
    two parsers stays possible; the processes that evaluate SPARQL cannot open network sockets,
    so such a differential ends in a failed request, not in a connection.
@@ -31,8 +32,7 @@ def check_fetches(text: str, allowed_hosts: frozenset[str], *,
                   update: bool) -> list[tuple[str, str]]:
     """Raise Forbidden when ``text`` would make the server fetch a URL of a host not allowed;
     otherwise the (SERVICE|LOAD, IRI) pairs it will fetch, all on the allowlist."""
-    decoded = decode_escapes(text).lower()
-    if "service" not in decoded and "load" not in decoded:
+    if not mentions_fetch(text):
         return []
     targets = fetch_targets(text, update=update)
     for kind, target in targets:
@@ -44,6 +44,13 @@ def check_fetches(text: str, allowed_hosts: frozenset[str], *,
                 "(the operator can allow hosts with QANTAR_FETCH_ALLOW)"
             )
     return [(kind, str(target)) for kind, target in targets]
+
+
+def mentions_fetch(text: str) -> bool:
+    """Whether the letters "service" or "load" occur in ``text`` (escapes decoded, any case):
+    only such a text can fetch, and only such a text needs the parse. One pass, no parse."""
+    decoded = decode_escapes(text).lower()
+    return "service" in decoded or "load" in decoded
 
 
 def fetch_targets(text: str, *, update: bool) -> list[tuple[str, object]]:

@@ -3,6 +3,7 @@
 A runner (the local query workers, service.sparql.workers, or the remote store's,
 service.sparql.remote_runner) answers a job with one ``Whole``, ``Rows`` or ``Failure``, or with
 a ``Head``, ``Chunk``\\ s and an ``End``; a ``Failure`` after the ``Head`` cuts the answer short.
+A check of a client's text is answered with ``Checked`` or ``Failure``.
 A failure carries the error itself, a member of service.errors, so that the endpoint, not the
 runner, decides what it means for the HTTP answer. The messages cross a pipe from the worker
 processes, so they hold only picklable values.
@@ -59,12 +60,19 @@ class Rows:
 
 
 @dataclass(frozen=True)
+class Checked:
+    """What a check of a client's text (a CheckJob) found, when it passed."""
+
+    value: object
+
+
+@dataclass(frozen=True)
 class Failure:
     """The query failed; ``error`` says how (its class: what the client is answered)."""
 
     error: QantarError
 
 
-Message = Head | Chunk | End | Whole | Rows | Failure
+Message = Head | Chunk | End | Whole | Rows | Checked | Failure
 #: The messages after which a runner sends nothing more about the job.
-LAST = (End, Whole, Rows, Failure)
+LAST = (End, Whole, Rows, Checked, Failure)

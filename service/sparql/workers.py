@@ -3,7 +3,8 @@
 pyoxigraph has no query timeout and a running query cannot be interrupted from Python, so
 each query runs in a worker process. The request thread waits with a deadline; past it, the
 worker is killed and replaced, and the client gets an error while the other workers go on
-serving.
+serving. Each worker's memory is capped too (service.sandbox): a query that needs more is
+answered 503 and its worker replaced, whether it raised MemoryError or was aborted.
 
 Workers never open the live store (pyoxigraph calls ``read_only`` beside a writer undefined
 behaviour): each job names the published snapshot of the generation it must see
@@ -19,7 +20,7 @@ import multiprocessing as mp
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -33,6 +34,7 @@ from service.errors import (
     Forbidden,
     NotAcceptable,
     NotFound,
+    OutOfMemory,
     QantarError,
     QueryTimeout,
     StoreFailure,
@@ -40,11 +42,18 @@ from service.errors import (
 )
 from service.formats import RDF_FORMATS, RESULTS_FORMATS, by_media_type
 from service.processes import exit_with_parent, on_large_stack
-from service.sandbox import forbid_network, refused_by_sandbox
+from service.sandbox import (
+    died_of_memory,
+    forbid_network,
+    limit_memory,
+    memory_error,
+    refused_by_sandbox,
+)
 from service.snapshots import snapshot_path
 from service.sparql.messages import (
     LAST,
     Cell,
+    Checked,
     Chunk,
     End,
     Failure,
@@ -53,6 +62,7 @@ from service.sparql.messages import (
     Rows,
     Whole,
 )
+from service.sparql.rdflib_parse import load_parser
 from service.sparql.syntax_errors import query_error
 from service.store import EmbeddedStore, Triples
 
@@ -80,10 +90,22 @@ class QueryJob:
     fetches: bool = False  # the guard found allowed SERVICE targets: a remote answer may fail
 
 
+@dataclass(frozen=True)
+class CheckJob:
+    """A check of a client's text (service.sparql.checks) to run in a worker: parsing a text
+    can take as long as evaluating it (rdflib takes seconds per 100 KB) or crash (Oxigraph's
+    parser overflows its stack on deep nesting), so it runs where the time limit, the memory
+    limit and a crash cost one worker, never the service's process."""
+
+    check: Callable[..., object]  # a module-level function: it crosses the pipe by name
+    args: tuple
+
+
 class _Worker:
-    def __init__(self, context: mp.context.SpawnContext, sandboxed: bool) -> None:
+    def __init__(self, context: mp.context.SpawnContext, sandboxed: bool, memory: int) -> None:
         self.conn, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=worker_main, args=(child, sandboxed), daemon=True)
+        self.process = context.Process(target=worker_main, args=(child, sandboxed, memory),
+                                       daemon=True)
         self.process.start()
         child.close()
         self.holding: int | None = None  # the snapshot generation its view is open on
@@ -112,8 +134,9 @@ class QueryPool:
     """A fixed number of query workers, started on first use, reading published snapshots."""
 
     def __init__(self, store: Path, size: int, *, sandboxed: bool = True,
-                 queue_limit: int = 2) -> None:
+                 queue_limit: int = 2, memory: int = 0) -> None:
         self.store = store
+        self.memory = memory  # each worker's address space in bytes (0: no limit)
         self.size = max(1, size)
         # queries that may wait for a busy worker; beyond them a query is turned away at once,
         # so that a flood of expensive queries cannot hold every request thread
@@ -146,7 +169,7 @@ class QueryPool:
                 self._started = True
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._context, self.sandboxed)
+        worker = _Worker(self._context, self.sandboxed, self.memory)
         with self._holding_lock:
             self._all.add(worker)
         return worker
@@ -159,7 +182,7 @@ class QueryPool:
 
     def execute(self, job: QueryJob, timeout: float) -> Iterator[Message]:
         """Run ``job``; yields its messages (service.sparql.messages). Raises QueryTimeout,
-        Busy, or Unavailable when the worker stops."""
+        Busy, OutOfMemory when the worker ran out of memory, or Unavailable when it stops."""
         self._ensure_started()
         worker = self._free_worker(timeout)
         finished = False
@@ -173,10 +196,14 @@ class QueryPool:
                 try:
                     message = worker.conn.recv()
                 except EOFError:
-                    raise Unavailable("the query worker stopped (the service is stopping, or "
-                                      "the worker crashed); try again") from None
+                    raise self._stopped(worker) from None
                 if isinstance(message, LAST):
-                    finished = True
+                    # a worker that ran out of memory is replaced all the same
+                    finished = not (isinstance(message, Failure)
+                                    and isinstance(message.error, OutOfMemory))
+                    if not finished:
+                        yield message
+                        return
                 yield message
                 if finished:
                     return
@@ -185,6 +212,27 @@ class QueryPool:
                 self._idle.put(worker)
             else:
                 self._replace(worker)
+
+    def check(self, job: CheckJob, timeout: float) -> object:
+        """What ``job`` returns, run in a worker within ``timeout``; raises what it raised, or
+        QueryTimeout, Busy, OutOfMemory, Unavailable as ``execute`` does."""
+        messages = self.execute(job, timeout)  # type: ignore[arg-type]
+        try:
+            message = next(messages)
+        finally:
+            messages.close()
+        if isinstance(message, Failure):
+            raise message.error
+        assert isinstance(message, Checked)
+        return message.value
+
+    def _stopped(self, worker: _Worker) -> QantarError:
+        """Why ``worker`` ended in the middle of a query: out of memory (aborted), or else."""
+        worker.process.join(timeout=5)
+        if died_of_memory(worker.process.exitcode):
+            return memory_error(self.memory, "the query")
+        return Unavailable("the query worker stopped (the service is stopping, or the worker "
+                           "crashed); try again")
 
     def _free_worker(self, timeout: float) -> _Worker:
         """An idle worker; waiting for one only in one of the ``queue_limit`` places."""
@@ -317,16 +365,19 @@ def evaluation_error(err: BaseException, fetches: bool) -> QantarError:
     return BadQuery(f"query failed: {err}")
 
 
-def worker_main(conn: Connection, sandboxed: bool = True) -> None:
+def worker_main(conn: Connection, sandboxed: bool = True, memory: int = 0) -> None:
     """The loop of one worker process: answer jobs on the snapshot each names, until told to
-    stop. A sandboxed worker cannot open network sockets (service.sandbox)."""
+    stop. A sandboxed worker cannot open network sockets; ``memory`` caps its address space
+    (service.sandbox)."""
     exit_with_parent()
+    limit_memory(memory)
     if sandboxed:
         forbid_network()
-    on_large_stack(_serve_jobs, conn)  # a deeply nested query parses there, not overflows
+    load_parser()  # for the checks of clients' texts: not on the first one's clock
+    on_large_stack(_serve_jobs, conn, memory)  # a deeply nested query parses there, not overflows
 
 
-def _serve_jobs(conn: Connection) -> None:
+def _serve_jobs(conn: Connection, memory: int) -> None:
     conn.send(READY)
     store: EmbeddedStore | None = None
     seen = None
@@ -338,6 +389,9 @@ def _serve_jobs(conn: Connection) -> None:
         if message is None:
             return
         job, path, generation = message
+        if isinstance(job, CheckJob):
+            _check(conn, job, memory)
+            continue
         try:
             if store is None or generation != seen:
                 store = None
@@ -347,6 +401,19 @@ def _serve_jobs(conn: Connection) -> None:
         except (OSError, NotFound) as err:  # the snapshot could not be read: answer, reopen
             store = None
             conn.send(Failure(StoreFailure(f"the store could not be read, try again: {err}")))
+        except MemoryError:  # Python's share ran out (Rust's aborts the process instead)
+            store = None
+            conn.send(Failure(memory_error(memory, "the query")))
+            return  # the pool replaces this worker
+
+
+def _check(conn: Connection, job: CheckJob, memory: int) -> None:
+    try:
+        conn.send(Checked(job.check(*job.args)))
+    except QantarError as err:
+        conn.send(Failure(err))
+    except MemoryError:
+        conn.send(Failure(memory_error(memory, "checking the request")))
 
 
 def _answer(conn: Connection, store: EmbeddedStore, job: QueryJob) -> None:
