@@ -35,9 +35,11 @@ FAMILY = {
     errors.ProtectedGraph: (403, 3),
     errors.TooLarge: (413, 3),
     errors.BodyTimeout: (408, 3),
+    errors.BatchTooLarge: (413, 3),
     errors.Unavailable: (503, 3),
     errors.Busy: (503, 3),
     errors.QueryTimeout: (503, 3),
+    errors.BatchTimeout: (503, 3),
     errors.WriteTimeout: (503, 3),
     errors.OutOfMemory: (503, 3),
     errors.StoreBusy: (503, 3),
@@ -69,6 +71,7 @@ def test_errors_cross_processes_whatever_their_constructor() -> None:
         errors.QueryTimeout(5),
         errors.TooLarge(1000),
         errors.BodyTimeout(2.5),
+        errors.BatchTimeout(5, 3, 50),
         errors.NotFound("nothing here", headers={"Vary": "Accept"}),
     ]
     for err in samples:
