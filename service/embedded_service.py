@@ -75,8 +75,8 @@ class EmbeddedService:
     def runner_for(self, fetches: bool) -> QueryRunner:
         return self._federation if fetches and self._federation is not None else self._pool
 
-    def check(self, job: CheckJob, timeout: float) -> object:
-        return self._pool.check(job, timeout)  # sandboxed: a check fetches nothing
+    def check(self, job: CheckJob, timeout: float, *, queued: bool = True) -> object:
+        return self._pool.check(job, timeout, queued=queued)  # sandboxed: it fetches nothing
 
     @contextmanager
     def writing(self, deadline: float) -> Iterator[Store]:

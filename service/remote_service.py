@@ -37,8 +37,8 @@ class RemoteService:
     def runner_for(self, fetches: bool) -> QueryRunner:
         return self._runner  # the server itself decides what its SERVICE calls may reach
 
-    def check(self, job: CheckJob, timeout: float) -> object:
-        return self._checks.check(job, timeout)
+    def check(self, job: CheckJob, timeout: float, *, queued: bool = True) -> object:
+        return self._checks.check(job, timeout, queued=queued)
 
     @contextmanager
     def writing(self, deadline: float) -> Iterator[Store]:

@@ -138,10 +138,12 @@ class StoreService(Protocol):
         """Where a query runs: ``fetches``, it calls SERVICEs that are all allowed."""
         ...
 
-    def check(self, job: Any, timeout: float) -> object:
+    def check(self, job: Any, timeout: float, *, queued: bool = True) -> object:
         """What ``job`` (a service.sparql.workers.CheckJob: a check of a client's text)
         returns, run in a process of its own within ``timeout``; raises what it raised, or
-        QueryTimeout, Busy, OutOfMemory, Unavailable."""
+        QueryTimeout, Busy, OutOfMemory, Unavailable. ``queued``: it takes one of the places
+        of the queries waiting for a worker (turned away when they are full), as an anonymous
+        query does; a write's check (``queued=False``) waits for a worker within ``timeout``."""
         ...
 
     def writing(self, deadline: float) -> AbstractContextManager[Store]:

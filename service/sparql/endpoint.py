@@ -315,7 +315,7 @@ def _update(text: str, params: object) -> Response:
         tuple(params.getlist("using-named-graph-uri")), state.settings.fetch_allow,
         request.base_url))
     try:
-        text, targets, named = state.service.check(job, limit)
+        text, targets, named = state.service.check(job, limit, queued=False)
     except QueryTimeout:
         raise WriteTimeout(f"checking the update took longer than the limit of {limit:g} s, "
                            "so nothing was written") from None

@@ -180,11 +180,13 @@ class QueryPool:
         worker.kill()
         self._idle.put(self._spawn())
 
-    def execute(self, job: QueryJob, timeout: float) -> Iterator[Message]:
+    def execute(self, job: QueryJob, timeout: float, *, queued: bool = True
+                ) -> Iterator[Message]:
         """Run ``job``; yields its messages (service.sparql.messages). Raises QueryTimeout,
-        Busy, OutOfMemory when the worker ran out of memory, or Unavailable when it stops."""
+        Busy, OutOfMemory when the worker ran out of memory, or Unavailable when it stops.
+        Not ``queued``, it waits for a worker without taking a place of the queue."""
         self._ensure_started()
-        worker = self._free_worker(timeout)
+        worker = self._free_worker(timeout, queued)
         finished = False
         try:
             worker = self._sent(worker, job)
@@ -213,10 +215,10 @@ class QueryPool:
             else:
                 self._replace(worker)
 
-    def check(self, job: CheckJob, timeout: float) -> object:
+    def check(self, job: CheckJob, timeout: float, *, queued: bool = True) -> object:
         """What ``job`` returns, run in a worker within ``timeout``; raises what it raised, or
         QueryTimeout, Busy, OutOfMemory, Unavailable as ``execute`` does."""
-        messages = self.execute(job, timeout)  # type: ignore[arg-type]
+        messages = self.execute(job, timeout, queued=queued)  # type: ignore[arg-type]
         try:
             message = next(messages)
         finally:
@@ -234,10 +236,18 @@ class QueryPool:
         return Unavailable("the query worker stopped (the service is stopping, or the worker "
                            "crashed); try again")
 
-    def _free_worker(self, timeout: float) -> _Worker:
-        """An idle worker; waiting for one only in one of the ``queue_limit`` places."""
+    def _free_worker(self, timeout: float, queued: bool = True) -> _Worker:
+        """An idle worker; waiting for one only in one of the ``queue_limit`` places, unless
+        not ``queued`` (a write's check: writes require the token and wait for each other
+        within their own limit, so they wait here too rather than being turned away)."""
         with contextlib.suppress(queue.Empty):
             return self._idle.get_nowait()
+        if not queued:
+            try:
+                return self._idle.get(timeout=max(0.0, timeout))
+            except queue.Empty:
+                raise Busy(f"all {self.size} query workers stayed busy for {timeout:g} s; "
+                           "try again in a moment") from None
         if not self.queue_limit or not self._waiting.acquire(blocking=False):
             raise Busy(f"all {self.size} query workers are busy and {self.queue_limit} "
                            "queries are waiting for them; try again in a moment")
