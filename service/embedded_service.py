@@ -30,6 +30,9 @@ from service.writer import SharedWriter, StoreWriter, WriteSession
 class EmbeddedService:
     """The ``StoreService`` of the embedded Oxigraph store."""
 
+    #: the writer compares the protected graphs before and after each client update
+    checks_update_effects = True
+
     def __init__(self, settings: Settings) -> None:
         # with hosts allowed, LOAD must reach them: the writer then relies on the guard alone
         memory = settings.worker_memory  # every process that evaluates a client's SPARQL

@@ -9,6 +9,7 @@ can reach a graph without naming it (``GRAPH ?g`` with a computed IRI, ``DROP AL
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Iterator
 
 import pyoxigraph as ox
@@ -16,7 +17,7 @@ from rdflib.term import URIRef, Variable
 
 from service.errors import ProtectedGraph
 from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH
-from service.sparql.rdflib_parse import parse_update
+from service.sparql.rdflib_parse import decode_escapes, parse_update
 
 PROVENANCE = str(GRAPH["provenance"])
 BUNDLE_GRAPHS = frozenset(str(g) for g in (
@@ -48,24 +49,52 @@ def names_protected_graph(update: str) -> str | None:
     return None
 
 
-def reaches_unnamed_graphs(update: str, base_iri: str | None = None) -> bool:
-    """Whether the update can write graphs it does not name (DROP/CLEAR ALL or NAMED, a
-    variable graph in a template), from its parse; True when it cannot be parsed. For stores
-    where the effect cannot be checked afterwards (the remote store). The endpoint has had the
-    engine parse the update before (a syntax error is a 400 there)."""
+class Reach(enum.Enum):
+    """Which graphs an update can write beyond those it names, from its parse."""
+
+    #: only the graphs it names (and the default graph)
+    NAMED = "named"
+    #: it can delete from graphs it does not name (DROP or CLEAR ALL or NAMED, a variable
+    #: graph in a DELETE template), but create none
+    EMPTIES = "empties"
+    #: it can insert into graphs it does not name (a variable graph in an INSERT template),
+    #: so it can create any graph; also an update that cannot be parsed
+    INSERTS = "inserts"
+
+
+def update_reach(update: str) -> Reach:
+    """How far the update can write beyond the graphs it names, from its parse, for stores
+    where the effect cannot be checked afterwards (the remote store). Slow on long texts
+    (rdflib), so it runs in a check worker (service.sparql.checks). A text without the
+    keywords ``GRAPH``, ``DROP`` and ``CLEAR`` (escapes decoded, as the grammar decodes them)
+    cannot name a graph by a variable or drop all graphs, so only the others are parsed."""
+    lowered = decode_escapes(update).lower()
+    if not any(word in lowered for word in ("graph", "drop", "clear")):
+        return Reach.NAMED
     try:
         tree = parse_update(update)
     except Exception:  # noqa: BLE001 - cannot be proved harmless
-        return True
+        return Reach.INSERTS
+    return _reach(tree)
+
+
+def _reach(tree: list) -> Reach:
+    reach = Reach.NAMED
     for operation in tree:
         if operation.name in ("Drop", "Clear") and operation.get("graphiri") in ("ALL",
                                                                                  "NAMED"):
-            return True
-        for clause in (operation.get("insert"), operation.get("delete"), operation):
-            quads = clause.get("quads") if isinstance(clause, dict) else None
-            if isinstance(quads, dict) and any(isinstance(g, Variable) for g in quads):
-                return True
-    return False
+            reach = Reach.EMPTIES
+        if _variable_graph(operation.get("insert")):
+            return Reach.INSERTS
+        # a DELETE template, or DELETE WHERE (INSERT DATA has no variables)
+        if _variable_graph(operation.get("delete")) or _variable_graph(operation):
+            reach = Reach.EMPTIES
+    return reach
+
+
+def _variable_graph(clause: object) -> bool:
+    quads = clause.get("quads") if isinstance(clause, dict) else None
+    return isinstance(quads, dict) and any(isinstance(g, Variable) for g in quads)
 
 
 #: The longest update whose graphs are found by parsing it (characters).
@@ -86,14 +115,8 @@ def graphs_named_by(update: str, base_iri: str | None = None) -> set[str] | None
         tree = parse_update(f"BASE {ox.NamedNode(base_iri)}\n{update}" if base_iri else update)
     except Exception:  # noqa: BLE001 - cannot be bounded
         return None
-    for operation in tree:
-        if operation.name in ("Drop", "Clear") and operation.get("graphiri") in ("ALL",
-                                                                                 "NAMED"):
-            return None
-        for clause in (operation.get("insert"), operation.get("delete"), operation):
-            quads = clause.get("quads") if isinstance(clause, dict) else None
-            if isinstance(quads, dict) and any(isinstance(g, Variable) for g in quads):
-                return None
+    if _reach(tree) is not Reach.NAMED:
+        return None
     return {str(term) for term in _terms(tree, set()) if isinstance(term, URIRef)}
 
 

@@ -20,9 +20,8 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 
-from service.sparql.rdflib_parse import parse_query_tree
+from service.sparql.query_form import QueryForm, may_name_dataset
 
 #: What every SPARQL 1.1 server writes, for any kind of query, most wanted first.
 RESULTS_OR_TRIPLES = "application/sparql-results+json, application/n-triples;q=0.9"
@@ -43,11 +42,14 @@ class Dialect:
         """A graph of the server's own, which Qantar never lists or shows."""
         return False
 
-    def accept(self, query: str) -> str:
+    #: whether it must know a query's form (``QueryForm``) beyond its dataset clause
+    reads_query_form = False
+
+    def accept(self, form: QueryForm) -> str:
         """The Accept header for an answer Qantar reads (any query form)."""
         return RESULTS_OR_TRIPLES
 
-    def with_base(self, query: str, base_iri: str) -> str:
+    def with_base(self, query: str, base_iri: str, form: QueryForm) -> str:
         """``query`` with relative IRIs resolved against ``base_iri`` (our endpoint), on the
         same line, so that line numbers in the server's messages stay right."""
         return f"BASE <{base_iri}> {query}"
@@ -64,6 +66,7 @@ class Virtuoso(Dialect):
     default_graph = "urn:x-qantar:default-graph"
     inserts_blank_nodes = False
     passes_answers_through = False
+    reads_query_form = True
 
     #: the graphs a fresh Virtuoso 7.2 holds (its RDF views, LDP and endpoint descriptions)
     SYSTEM_GRAPHS = frozenset({
@@ -79,16 +82,16 @@ class Virtuoso(Dialect):
     def is_system_graph(self, iri: str) -> bool:
         return iri in self.SYSTEM_GRAPHS or iri.startswith(self.SYSTEM_PREFIXES)
 
-    def accept(self, query: str) -> str:
+    def accept(self, form: QueryForm) -> str:
         """One media type: Virtuoso ignores q-values and answers a CONSTRUCT as SPARQL JSON
         results when that comes first (and a SELECT as RDF when N-Triples does)."""
-        triples = _gives_triples(query)
-        return "application/n-triples" if triples else "application/sparql-results+json"
+        return ("application/n-triples" if form.gives_triples
+                else "application/sparql-results+json")
 
-    def with_base(self, query: str, base_iri: str) -> str:
+    def with_base(self, query: str, base_iri: str, form: QueryForm) -> str:
         """Virtuoso refuses a second BASE (and any BASE after a PREFIX): a query that declares
         its own base, which wins anyway, is sent as it is."""
-        return query if _declares_base(query) else super().with_base(query, base_iri)
+        return query if form.declares_base else super().with_base(query, base_iri, form)
 
     def fix_results(self, body: bytes, media_type: str) -> bytes:
         """Blank nodes ``nodeID://b10023`` as ``b10023``; booleans, which Virtuoso's JSON
@@ -110,25 +113,11 @@ BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 _BOOLEANS = {"1": "true", "0": "false"}
 
 
-@lru_cache(maxsize=1024)
-def _gives_triples(query: str) -> bool:
-    """Whether ``query`` is a CONSTRUCT or DESCRIBE, by its parse (a text rdflib cannot parse
-    is sent for results: the server's own error then says what is wrong)."""
-    try:
-        form = parse_query_tree(query)[1].name
-    except Exception:  # noqa: BLE001 - any parse failure
-        return False
-    return form in ("ConstructQuery", "DescribeQuery")
-
-
-@lru_cache(maxsize=1024)
-def _declares_base(query: str) -> bool:
-    """Whether the prologue of ``query`` has a BASE, by its parse."""
-    try:
-        prologue = parse_query_tree(query)[0]
-    except Exception:  # noqa: BLE001 - any parse failure: the server's parser will say
-        return False
-    return any(getattr(part, "name", None) == "Base" for part in prologue)
+def needs_parse(query: str, dialect: Dialect) -> bool:
+    """Whether ``query_form`` must parse ``query`` for ``dialect`` (one pass over the text);
+    the others have the defaults. A client's text is parsed in a check worker
+    (service.sparql.checks)."""
+    return dialect.reads_query_form or may_name_dataset(query)
 
 
 def choose(setting: str, server_header: str) -> Dialect:

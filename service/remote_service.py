@@ -9,7 +9,9 @@ from contextlib import contextmanager
 from service import journal
 from service.config import Settings
 from service.namespaces import PROVENANCE_GRAPH
+from service.remote_dialect import needs_parse
 from service.remote_store import RemoteStore
+from service.sparql.query_form import QueryForm, query_form
 from service.sparql.remote_runner import RemoteQueryRunner
 from service.sparql.workers import CheckJob, QueryPool
 from service.store import QueryRunner, Store
@@ -18,16 +20,19 @@ from service.store import QueryRunner, Store
 class RemoteService:
     """The ``StoreService`` of a remote store."""
 
+    #: a server cannot show what an update wrote before it is done
+    checks_update_effects = False
+
     def __init__(self, settings: Settings) -> None:
         remote = RemoteStore.from_settings(settings)
         self.store: Store = remote
         # an import cut short by a crash is finished or undone before anything is served
         journal.recover(remote, settings.store, str(PROVENANCE_GRAPH))
-        self._runner = RemoteQueryRunner(remote)
         # the checks of a client's text run in worker processes of their own (no store open),
         # started on first use; a quarter of the request threads may wait for one
         self._checks = QueryPool(settings.store, 2, queue_limit=max(1, settings.threads // 4),
                                  memory=settings.worker_memory)
+        self._runner = RemoteQueryRunner(remote, self._form_of)
         self.generation = 0
 
     @property
@@ -36,6 +41,13 @@ class RemoteService:
 
     def runner_for(self, fetches: bool) -> QueryRunner:
         return self._runner  # the server itself decides what its SERVICE calls may reach
+
+    def _form_of(self, query: str, timeout: float) -> QueryForm:
+        """A client's query's form (service.sparql.query_form), parsed in a check worker within
+        ``timeout`` when the dialect needs it (one pass over the text says whether)."""
+        if not needs_parse(query, self.store.dialect):
+            return QueryForm()
+        return self._checks.check(CheckJob(query_form, (query,)), timeout)
 
     def check(self, job: CheckJob, timeout: float, *, queued: bool = True) -> object:
         return self._checks.check(job, timeout, queued=queued)

@@ -35,9 +35,9 @@ from service.errors import (
     StoreUnavailable,
 )
 from service.formats import N_TRIPLES, READABLE_RDF, SPARQL_JSON, SPARQL_XML, by_media_type
-from service.protected import PROTECTED_GRAPHS, reaches_unnamed_graphs
-from service.remote_dialect import RESULTS_OR_TRIPLES, Dialect, choose
-from service.sparql.dataset import has_dataset_clause
+from service.protected import PROTECTED_GRAPHS, Reach
+from service.remote_dialect import RESULTS_OR_TRIPLES, Dialect, choose, needs_parse
+from service.sparql.query_form import QueryForm, query_form
 from service.sparql.syntax_errors import explained_or, from_message
 from service.store import QueryResult, Triples, clear_dataset
 from service.xml_safety import check_xml
@@ -151,14 +151,15 @@ class RemoteStore:
                        f"{_shortened(response.text.strip())}")
         return response
 
-    def query_response(self, sparql: str, accept: str, *, union: bool = True,
+    def query_response(self, sparql: str, accept: str, form: QueryForm, *, union: bool = True,
                        default_graphs: Iterable[str] = (), named_graphs: Iterable[str] = (),
                        timeout: float | None = None) -> requests.Response:
-        """The raw (streamed) answer of the server, for the endpoint to pass on."""
+        """The raw (streamed) answer of the server, for the endpoint to pass on; ``form`` is
+        the query's (``form_of``, or for a client's text its check)."""
         params: list[tuple[str, str]] = [("default-graph-uri", g) for g in default_graphs]
         params += [("named-graph-uri", g) for g in named_graphs]
         # a query with its own FROM / FROM NAMED keeps it (the union parameter would override it)
-        if not params and not has_dataset_clause(sparql):
+        if not params and not form.own_dataset:
             params = self._dataset(union)
         # a form POST: every SPARQL 1.1 server takes it (Virtuoso hangs on a direct POST)
         return self._request("POST", self.query_url, data=[("query", sparql), *params],
@@ -180,8 +181,10 @@ class RemoteStore:
     # -- the store interface ------------------------------------------------------------------
 
     def query(self, sparql: str, use_default_graph_as_union: bool = True) -> QueryResult:
-        """Solutions, a boolean, or triples, of the types every store answers with."""
-        response = self.query_response(sparql, self.dialect.accept(sparql),
+        """Solutions, a boolean, or triples, of the types every store answers with (for
+        Qantar's own queries: a client's goes through service.sparql.remote_runner)."""
+        form = self.form_of(sparql)
+        response = self.query_response(sparql, self.dialect.accept(form), form,
                                        union=use_default_graph_as_union)
         kind = response.headers.get("Content-Type", "").split(";")[0].strip()
         body = self.dialect.fix_results(response.content, kind)
@@ -210,16 +213,29 @@ class RemoteStore:
         except BadQuery as err:
             raise explained_or(err, sparql, "query") from None
 
-    def client_update(self, sparql: str, base_iri: str | None = None) -> None:
+    def form_of(self, sparql: str) -> QueryForm:
+        """The form of one of Qantar's own queries, parsed here only when the dialect needs
+        it (service.remote_dialect ``needs_parse``)."""
+        return query_form(sparql) if needs_parse(sparql, self.dialect) else QueryForm()
+
+    def client_update(self, sparql: str, base_iri: str | None = None,
+                      reach: Reach = Reach.INSERTS) -> None:
         """A client's update. The endpoint has refused one that names a protected graph
-        (service.protected); the embedded store also checks the effect, which a server cannot,
-        so an update that may reach graphs it does not name is refused while one is here."""
-        if (reaches_unnamed_graphs(sparql, base_iri)
-                and any(self.graph_exists(g) for g in PROTECTED_GRAPHS)):
-            raise ProtectedGraph("on this store an update that may write graphs it does not "
-                                 "name (DROP or CLEAR ALL or NAMED, GRAPH ?g in a template) is "
-                                 "refused while the bundle's or the provenance graph is there; "
-                                 "name the graphs; nothing was written")
+        (service.protected) and found, from its parse in a check worker, how far it reaches;
+        the embedded store checks the effect, which a server cannot show before it is done.
+        So an update that may insert into graphs it does not name is refused (it could create
+        the provenance graph or one of the bundle's), and one that may empty graphs it does not
+        name is refused while one of those is here."""
+        if reach is Reach.INSERTS:
+            raise ProtectedGraph("on this store an update that may insert into graphs it does "
+                                 "not name (GRAPH ?g in an INSERT template) is refused: it could "
+                                 "write the bundle's or the provenance graph; name the graphs; "
+                                 "nothing was written")
+        if reach is Reach.EMPTIES and any(self.graph_exists(g) for g in PROTECTED_GRAPHS):
+            raise ProtectedGraph("on this store an update that may empty graphs it does not "
+                                 "name (DROP or CLEAR ALL or NAMED, GRAPH ?g in a DELETE "
+                                 "template) is refused while the bundle's or the provenance "
+                                 "graph is there; name the graphs; nothing was written")
         self.update(sparql, base_iri)
 
     def update(self, sparql: str, base_iri: str | None = None) -> None:

@@ -20,7 +20,7 @@ from rdflib import Graph
 
 from service.errors import BadQuery, NotFound
 from service.formats import READABLE_RDF, by_media_type
-from service.protected import PROTECTED_GRAPHS, PROVENANCE, refusal
+from service.protected import PROTECTED_GRAPHS, PROVENANCE, Reach, refusal
 from service.search_records import mark_stale
 from service.sparql.dataset import StoreView, query_dataset
 from service.sparql.messages import Message
@@ -75,7 +75,13 @@ class Store(Protocol):
 
     # writing
     def update(self, sparql: str, base_iri: str | None = None) -> None: ...
-    def client_update(self, sparql: str, base_iri: str | None = None) -> None: ...
+    def client_update(self, sparql: str, base_iri: str | None = None,
+                      reach: Reach | None = None) -> None:
+        """A client's update, refused whole (ProtectedGraph) if it writes a protected graph;
+        ``reach``: how far it writes beyond the graphs it names, from its parse, given to a
+        store whose service does not ``checks_update_effects``."""
+        ...
+
     def add_graph(self, iri: str, triples: Graph | Iterable[ox.Triple]) -> None: ...
     def create_graph(self, graph: str) -> None: ...
     def load_graph(self, source: BinaryIO, fmt: ox.RdfFormat, graph: str | None,
@@ -122,6 +128,9 @@ class StoreService(Protocol):
 
     #: counts the published writes; what was computed from an older one is stale
     generation: int
+    #: whether its store compares the protected graphs before and after a client's update
+    #: (then the update's reach need not be found from its parse, service.sparql.checks)
+    checks_update_effects: bool
 
     @property
     def store(self) -> Store:
@@ -265,8 +274,10 @@ class EmbeddedStore:
             raise BadQuery(f"the update failed and changed nothing: {err}") from err
 
     @_changes
-    def client_update(self, sparql: str, base_iri: str | None = None) -> None:
-        """A client's SPARQL Update, which must leave the protected graphs as they were.
+    def client_update(self, sparql: str, base_iri: str | None = None,
+                      reach: Reach | None = None) -> None:
+        """A client's SPARQL Update, which must leave the protected graphs as they were
+        (``reach`` is not needed: the effect is checked).
 
         The engine decides what an update touches, so the graphs are compared before and
         after: a change to a protected graph raises ProtectedGraph (the writer then rolls the

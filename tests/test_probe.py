@@ -18,6 +18,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from service.namespaces import PROVENANCE_GRAPH
+from tests.conftest import serve_on
 from tests.live import (
     WRITE_TOKEN,
     LiveServer,
@@ -382,9 +384,10 @@ def test_an_update_that_needs_too_much_memory_is_503_and_changes_nothing(
     assert graph_status(probed, graph) == 200
 
 
-def commented_values(size: int, *, update: bool = False) -> str:
+def commented_values(size: int, *, update: bool = False, comment: str = "service") -> str:
     """A query (or update) of about ``size`` characters, a VALUES block of integers, whose
-    comment "# service" makes the guard parse it (rdflib: 36 s for 0.94 MB)."""
+    comment "# service" makes the guard parse it (rdflib: 36 s for 0.94 MB); on a remote
+    store, "# from" makes the dataset check parse it."""
     numbers, length, i = [], 0, 0
     while length < size:
         numbers.append(str(i))
@@ -392,9 +395,9 @@ def commented_values(size: int, *, update: bool = False) -> str:
         i += 1
     rows = " ".join(numbers)
     if update:
-        return f"# service\nINSERT {{ GRAPH <{G}/values> {{ <urn:x:a> <urn:x:b> ?x }} }} " \
+        return f"# {comment}\nINSERT {{ GRAPH <{G}/values> {{ <urn:x:a> <urn:x:b> ?x }} }} " \
                f"WHERE {{ VALUES ?x {{ {rows} }} }}"
-    return f"# service\nSELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?x {{ {rows} }} }}"
+    return f"# {comment}\nSELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?x {{ {rows} }} }}"
 
 
 @pytest.fixture(scope="module")
@@ -488,3 +491,59 @@ def test_deep_nesting_the_guard_must_parse_costs_a_worker_not_the_service(
             assert requests.get(short_limits.url + path, timeout=30).status_code == 200
     ok = requests.get(short_limits.sparql, params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
     assert ok.status_code == 200
+
+
+@pytest.fixture(scope="module")
+def remote_short_limits(tmp_path_factory: pytest.TempPathFactory,
+                        bundle_store_template: Path) -> Iterator[LiveServer]:
+    """The service on `oxigraph serve` (a remote store) with 3 s for queries and writes."""
+    store = copy_store(bundle_store_template, tmp_path_factory.mktemp("remote-short") / "store")
+    with serve_on("remote", store, QANTAR_WRITE_TOKEN=WRITE_TOKEN, QANTAR_QUERY_TIMEOUT="3",
+                  QANTAR_WRITE_TIMEOUT="3", QANTAR_CACHE_BYTES="0") as server:
+        yield server
+
+
+@pytest.mark.parametrize("comment", ["from", "service"])
+def test_on_a_remote_store_a_long_query_is_parsed_within_its_time_limit(
+    remote_short_limits: LiveServer, comment: str,
+) -> None:
+    """The remote store must know whether a query has FROM before it sends it: the parse
+    runs in a check worker within the query's limit, and pages do not wait for it."""
+    answers: list[tuple[int, str, float]] = []
+
+    def ask() -> None:
+        started = time.monotonic()
+        response = requests.post(remote_short_limits.sparql, timeout=120,
+                                 data=commented_values(1_000_000, comment=comment).encode(),
+                                 headers={"Content-Type": "application/sparql-query"})
+        answers.append((response.status_code, response.text, time.monotonic() - started))
+
+    warm = requests.get(remote_short_limits.sparql, timeout=60,
+                        params={"query": "# from\nASK { ?s ?p ?o }"})
+    assert warm.status_code == 200 and "true" in warm.text, warm.text
+    big = threading.Thread(target=ask)
+    big.start()
+    slowest = slowest_page(remote_short_limits, lambda: not big.is_alive())
+    [(status, text, took)] = answers
+    assert status == 503 and "longer than the limit of 3 s" in text, text[:300]
+    assert took < 3 + 2.5, took
+    assert slowest < 2, f"a page took {slowest:.1f} s while the query was checked"
+    own = requests.get(remote_short_limits.sparql, timeout=30, params={
+        "query": f"SELECT (COUNT(*) AS ?n) FROM <{PROVENANCE_GRAPH}> WHERE {{ ?s ?p ?o }}"})
+    assert own.status_code == 200, own.text  # a short FROM is still read from its parse
+
+
+def test_on_a_remote_store_a_long_update_is_parsed_within_the_write_limit(
+    remote_short_limits: LiveServer,
+) -> None:
+    """How far an update reaches (GRAPH ?g in a template) is found from its parse in a check
+    worker, stopped at the write limit, and nothing is written."""
+    started = time.monotonic()
+    response = requests.post(remote_short_limits.sparql, timeout=120, data=commented_values(
+        1_000_000, update=True, comment="plain").encode(), headers={
+        **AUTH, "Content-Type": "application/sparql-update"})
+    assert response.status_code == 503, response.text[:300]
+    assert "longer than the limit of 3 s" in response.text
+    assert "nothing was written" in response.text
+    assert time.monotonic() - started < 3 + 2.5
+    assert graph_status(remote_short_limits, G + "/values") == 404

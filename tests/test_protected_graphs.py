@@ -132,3 +132,28 @@ def test_without_protected_graphs_drop_all_works_and_keeps_the_audit_trail(
     after = fingerprint(live_empty)
     assert MINE not in after
     assert after[PROVENANCE] == records
+
+
+def test_on_an_empty_store_no_update_creates_the_provenance_graph(live_empty: LiveServer) -> None:
+    """Before the first upload there is no audit trail to compare with: an update that would
+    create it through a computed graph name is refused all the same (the remote store, which
+    cannot see the effect, refuses every INSERT into graphs the update does not name)."""
+    forged = ("INSERT { GRAPH ?g { <http://example.org/a> <http://example.org/b> 1 } } WHERE { "
+              'BIND(IRI(CONCAT("https://w3id.org/qantar/graph/", "prov", "enance")) AS ?g) }')
+    assert_refused(requests.post(live_empty.sparql, data={"update": forged}, headers=AUTH))
+    assert PROVENANCE not in fingerprint(live_empty)
+    ordinary = ("INSERT { GRAPH ?g { <http://example.org/a> <http://example.org/b> 1 } } "
+                f"WHERE {{ BIND(<{MINE}> AS ?g) }}")
+    response = requests.post(live_empty.sparql, data={"update": ordinary}, headers=AUTH)
+    if live_empty.settings.remote:
+        assert_refused(response)
+        assert "name the graphs" in response.text
+        assert MINE not in fingerprint(live_empty)
+    else:
+        assert response.status_code == 204, response.text
+        assert fingerprint(live_empty)[MINE] == 1
+    named = (f"INSERT DATA {{ GRAPH <{MINE}> {{ "
+             "<http://example.org/b> <http://example.org/c> 2 } }")
+    response = requests.post(live_empty.sparql, data={"update": named}, headers=AUTH)
+    assert response.status_code == 204, response.text
+    assert PROVENANCE not in fingerprint(live_empty)

@@ -7,7 +7,8 @@ import json
 
 import pyoxigraph as ox
 
-from service.remote_dialect import RESULTS_OR_TRIPLES, Dialect, Virtuoso, choose
+from service.remote_dialect import RESULTS_OR_TRIPLES, Dialect, Virtuoso, choose, needs_parse
+from service.sparql.query_form import QueryForm, query_form
 
 #: An answer as Virtuoso 7.2.5 writes it (measured): blank nodes and a boolean.
 VIRTUOSO_JSON = json.dumps({"head": {"link": [], "vars": ["s", "o"]}, "results": {
@@ -43,14 +44,36 @@ def test_virtuoso_blank_nodes_and_booleans_are_read_as_rdf_says() -> None:
 def test_the_standard_dialect_leaves_answers_as_they_are() -> None:
     assert Dialect().fix_results(VIRTUOSO_JSON, "application/sparql-results+json") \
         == VIRTUOSO_JSON
-    assert Dialect().accept("CONSTRUCT WHERE { ?s ?p ?o }") == RESULTS_OR_TRIPLES
+    assert Dialect().accept(query_form("CONSTRUCT WHERE { ?s ?p ?o }")) == RESULTS_OR_TRIPLES
 
 
 def test_virtuoso_is_asked_for_one_type_by_the_query_form() -> None:
-    assert Virtuoso().accept("CONSTRUCT WHERE { ?s ?p ?o }") == "application/n-triples"
-    assert Virtuoso().accept("DESCRIBE <urn:x>") == "application/n-triples"
-    assert Virtuoso().accept("SELECT * { ?s ?p ?o }") == "application/sparql-results+json"
-    assert Virtuoso().accept("ASK {}") == "application/sparql-results+json"
+    def accept(query: str) -> str:
+        return Virtuoso().accept(query_form(query))
+
+    assert accept("CONSTRUCT WHERE { ?s ?p ?o }") == "application/n-triples"
+    assert accept("DESCRIBE <urn:x>") == "application/n-triples"
+    assert accept("SELECT * { ?s ?p ?o }") == "application/sparql-results+json"
+    assert accept("ASK {}") == "application/sparql-results+json"
+    # the form is the parse's: a word in a comment or a string is not the form
+    assert accept("SELECT * { ?s ?p 'CONSTRUCT' } # DESCRIBE") \
+        == "application/sparql-results+json"
+
+
+def test_only_virtuoso_needs_every_query_parsed() -> None:
+    """The standard dialect needs a parse only for a text that may have FROM (one pass over
+    the text says so); a client's text is then parsed in a check worker."""
+    assert not needs_parse("CONSTRUCT WHERE { ?s ?p ?o }", Dialect())
+    assert needs_parse("SELECT * FROM <urn:g> { ?s ?p ?o }", Dialect())
+    assert needs_parse("SELECT * \\u0046ROM <urn:g> { ?s ?p ?o }", Dialect())
+    assert needs_parse("SELECT * { ?s ?p ?o }", Virtuoso())
+
+
+def test_a_query_form_comes_from_the_parse() -> None:
+    assert query_form("SELECT * FROM <urn:g> { ?s ?p ?o }").own_dataset
+    assert not query_form("SELECT * { ?s ?p ?from } # FROM <urn:g>").own_dataset
+    assert query_form("BASE <http://e/> ASK {}").declares_base
+    assert query_form("not sparql") == QueryForm()
 
 
 def test_virtuoso_system_graphs_are_not_ours() -> None:
@@ -61,7 +84,9 @@ def test_virtuoso_system_graphs_are_not_ours() -> None:
 
 def test_a_query_with_its_own_base_is_sent_to_virtuoso_without_ours() -> None:
     own = "BASE <http://example.org/> SELECT * { <a> ?p ?o }"
-    assert Virtuoso().with_base(own, "http://qantar/") == own
-    assert Virtuoso().with_base("SELECT * { <a> ?p ?o }", "http://qantar/") \
-        == "BASE <http://qantar/> SELECT * { <a> ?p ?o }"
-    assert Dialect().with_base(own, "http://qantar/") == "BASE <http://qantar/> " + own
+    plain = "SELECT * { <a> ?p ?o } # BASE <http://example.org/>"
+    assert Virtuoso().with_base(own, "http://qantar/", query_form(own)) == own
+    assert Virtuoso().with_base(plain, "http://qantar/", query_form(plain)) \
+        == "BASE <http://qantar/> " + plain
+    assert Dialect().with_base(own, "http://qantar/", query_form(own)) \
+        == "BASE <http://qantar/> " + own

@@ -11,8 +11,10 @@ the request's time limit and memory limit. Only texts that need a parse are sent
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from service.errors import Forbidden
-from service.protected import graphs_named_by, names_protected_graph, refusal
+from service.protected import Reach, graphs_named_by, names_protected_graph, refusal, update_reach
 from service.sparql.guard import check_fetches
 from service.sparql.syntax_errors import check_query, check_update
 from service.sparql.using import apply_dataset
@@ -30,17 +32,34 @@ def query_fetches(text: str, allowed: frozenset[str],
         raise
 
 
+@dataclass(frozen=True)
+class CheckedUpdate:
+    """A client's update as its checks found it."""
+
+    #: the update as it will run (the protocol's dataset written in)
+    text: str
+    #: the SERVICE and LOAD targets it reaches, all allowed
+    targets: list[tuple[str, str]]
+    #: the IRIs it names, for the search index (None: it may write any graph)
+    named: set[str] | None
+    #: how far it writes beyond the graphs it names (None: not asked, the store checks the
+    #: effect itself)
+    reach: Reach | None
+
+
 def checked_update(text: str, using: tuple[str, ...], using_named: tuple[str, ...],
                    allowed: frozenset[str], base_iri: str | None,
-                   ) -> tuple[str, list[tuple[str, str]], set[str] | None]:
-    """The update as it will run (the protocol's dataset written in), the hosts its SERVICE
-    and LOAD reach, and the IRIs it names (for the search index: None when it may write any
-    graph); raises BadQuery (the engine's word on its syntax, named where the client wrote
-    it), Forbidden (a host not allowed) or ProtectedGraph (it names one)."""
+                   needs_reach: bool) -> CheckedUpdate:
+    """Raises BadQuery (the engine's word on its syntax, named where the client wrote it),
+    Forbidden (a host not allowed) or ProtectedGraph (it names one). ``needs_reach``: the
+    store cannot compare the graphs before and after the update (service.store ``effects
+    checked``), so it asks how far the update reaches (service.protected ``update_reach``)."""
     check_update(text, base_iri)
     text = apply_dataset(text, list(using), list(using_named))
     targets = check_fetches(text, allowed, update=True)
     protected = names_protected_graph(text)
     if protected is not None:
         raise refusal(protected)
-    return text, targets, graphs_named_by(text, base_iri)
+    return CheckedUpdate(text, targets, graphs_named_by(text, base_iri),
+                         update_reach(text) if needs_reach else None)
+

@@ -15,12 +15,11 @@ exposes no parse tree; rdflib's parser is the one that answers "does this query 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import pyoxigraph as ox
 
 from service.namespaces import GRAPH
-from service.sparql.rdflib_parse import decode_escapes, parse_query_tree
+from service.sparql.query_form import may_name_dataset, query_form
 
 #: The provenance graph is the service's own record of imports and uploads; like a system
 #: graph it stays out of the dataset a query sees unless named (FROM NAMED, named-graph-uri),
@@ -28,24 +27,10 @@ from service.sparql.rdflib_parse import decode_escapes, parse_query_tree
 SYSTEM_GRAPHS = frozenset({str(GRAPH["provenance"])})
 
 
-@lru_cache(maxsize=4096)
 def has_dataset_clause(query: str) -> bool:
-    """Whether ``query`` has FROM or FROM NAMED clauses of its own, according to its parse.
-
-    A text in which the letters "from" occur nowhere (case-insensitively, after SPARQL's
-    ``\\u`` escapes are decoded, as the grammar says they are before parsing) cannot have such
-    a clause, so only the others are parsed. A text rdflib cannot parse is one Oxigraph will
-    refuse or, rarely, an extension of Oxigraph's; both are treated as having no clause.
-    """
-    decoded = decode_escapes(query)
-    if "from" not in decoded.lower():
-        return False
-    try:
-        parsed = parse_query_tree(query)
-    except Exception:  # noqa: BLE001 - any parse failure: no clause we can see
-        return False
-    form = parsed[1] if len(parsed) > 1 else None
-    return form is not None and "datasetClause" in form
+    """Whether ``query`` has FROM or FROM NAMED clauses of its own, according to its parse
+    (service.sparql.query_form)."""
+    return may_name_dataset(query) and query_form(query).own_dataset
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from urllib.parse import parse_qsl
 
@@ -47,7 +48,7 @@ from service.formats import (
     prefers,
 )
 from service.sandbox import refused_by_sandbox
-from service.sparql.checks import checked_update, query_fetches
+from service.sparql.checks import CheckedUpdate, checked_update, query_fetches
 from service.sparql.description import service_description
 from service.sparql.guard import mentions_fetch
 from service.sparql.messages import Chunk, End, Failure, Head, Message, Rows, Whole
@@ -126,6 +127,8 @@ def _single(values: list[str], name: str) -> str:
 
 def _query(text: str, params: object) -> Response:
     state = qantar()
+    # one time limit for the request: what its checks took is not given to the query again
+    deadline = time.monotonic() + state.settings.query_timeout
     fetches = bool(_checked_fetches(state, text))
     html = wants_html(request.accept_mimetypes, params.get("format"))
     results, graph = HTML_VIA if html else choose(request.accept_mimetypes, params.get("format"))
@@ -148,13 +151,14 @@ def _query(text: str, params: object) -> Response:
         row_cap=state.settings.html_row_cap if html else 0,
         fetches=fetches,
     )
+    left = max(0.001, deadline - time.monotonic())
     if html:
-        return _html_view(state, job)
+        return _html_view(state, job, left)
     key = (state.generation, job)
     cached = state.cache.get(key) if state.cache.enabled else None
     if cached is not None:
         return _cached_answer(cached.mime, cached.body, cached.etag, key[0])
-    return _evaluate(state, job, key)
+    return _evaluate(state, job, key, left)
 
 
 #: What the HTML view asks the worker for (it returns rows, not these formats).
@@ -205,9 +209,9 @@ def wants_html(accept: object, format_param: str | None) -> bool:
         HTML.media_type) > accept.quality(SPARQL_JSON.media_type)
 
 
-def _html_view(state: Qantar, job: QueryJob) -> Response:
+def _html_view(state: Qantar, job: QueryJob, timeout: float) -> Response:
     """The first QANTAR_HTML_ROW_CAP rows as a table, with the full answer a download away."""
-    answer = next(state.runner_for(job.fetches).execute(job, state.settings.query_timeout))
+    answer = next(state.runner_for(job.fetches).execute(job, timeout))
     if isinstance(answer, Failure):
         raise answer.error
     assert isinstance(answer, Rows)
@@ -226,10 +230,10 @@ def _flag(value: str | None) -> bool | None:
     return value.strip().lower() in ("", "true", "1", "yes", "on")
 
 
-def _evaluate(state: Qantar, job: QueryJob, key: tuple) -> Response:
+def _evaluate(state: Qantar, job: QueryJob, key: tuple, timeout: float) -> Response:
     """The answer, whole (and cached) when it is small; the first pieces of a large one are
     held back, so that an error or a timeout while they come still gets its own status."""
-    messages = state.runner_for(job.fetches).execute(job, state.settings.query_timeout)
+    messages = state.runner_for(job.fetches).execute(job, timeout)
     try:
         first = next(messages)
         if isinstance(first, Failure):
@@ -313,19 +317,19 @@ def _update(text: str, params: object) -> Response:
     job = CheckJob(checked_update, (
         text, tuple(params.getlist("using-graph-uri")),
         tuple(params.getlist("using-named-graph-uri")), state.settings.fetch_allow,
-        request.base_url))
+        request.base_url, not state.service.checks_update_effects))
     try:
-        text, targets, named = state.service.check(job, limit, queued=False)
+        checked: CheckedUpdate = state.service.check(job, limit, queued=False)
     except QueryTimeout:
         raise WriteTimeout(f"checking the update took longer than the limit of {limit:g} s, "
                            "so nothing was written") from None
     try:
         with state.writing() as store:
             # the base "MAY be the service endpoint"
-            store.parsed(named)  # the search index's note of the graphs it names
-            store.client_update(text, base_iri=request.base_url)
+            store.parsed(checked.named)  # the search index's note of the graphs it names
+            store.client_update(checked.text, base_iri=request.base_url, reach=checked.reach)
     except (OSError, BadQuery) as err:
-        raise fetch_failure(err, targets) from None
+        raise fetch_failure(err, checked.targets) from None
     return Response(status=204)
 
 

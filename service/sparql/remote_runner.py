@@ -11,7 +11,7 @@ which the README notes.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pyoxigraph as ox
 
@@ -34,6 +34,7 @@ from service.formats import (
 )
 from service.remote_store import ANSWERS_ANY_SERVER_WRITES, RemoteStore
 from service.sparql.messages import Chunk, End, Failure, Head, Message, Rows
+from service.sparql.query_form import QueryForm
 from service.sparql.syntax_errors import explained_or
 from service.sparql.workers import QueryJob, first_rows
 from service.store import Triples
@@ -47,8 +48,10 @@ PARSABLE_RESULTS = (SPARQL_JSON, SPARQL_XML)
 class RemoteQueryRunner:
     """Forwards the endpoint's queries to the remote store."""
 
-    def __init__(self, store: RemoteStore) -> None:
+    def __init__(self, store: RemoteStore,
+                 form_of: Callable[[str, float], QueryForm]) -> None:
         self.store = store
+        self._form_of = form_of  # a client's query's form, parsed in a check worker
         self.generation = 0
         self._default_empty: tuple[int, bool] | None = None
 
@@ -76,22 +79,25 @@ class RemoteQueryRunner:
         (the server refused the query) or StoreUnavailable."""
         deadline = time.monotonic() + timeout
         dialect = self.store.dialect
+        form = self._form_of(job.query, timeout)  # within the query's own time limit
+        timeout = max(0.001, deadline - time.monotonic())
         accept = ", ".join(filter(None, [job.results_type, job.graph_type and
                                          f"{job.graph_type};q=0.9"]))
         if not dialect.passes_answers_through:  # read and rewritten (service.remote_dialect)
-            accept = dialect.accept(job.query)
+            accept = dialect.accept(form)
         ask = dict(union=self._union(job), default_graphs=job.default_graphs,
                    named_graphs=job.named_graphs, timeout=timeout)
         # relative IRIs resolve against our endpoint, not the server (same line: line numbers
         # in error messages stay right)
-        query = (dialect.with_base(job.query, ox.NamedNode(job.base_iri).value)
+        query = (dialect.with_base(job.query, ox.NamedNode(job.base_iri).value, form)
                  if job.base_iri else job.query)
         try:
             try:
-                response = self.store.query_response(query, accept, **ask)
+                response = self.store.query_response(query, accept, form, **ask)
             except RemoteNotAcceptable:
                 # ask for what every server writes, and convert (or say why nothing fits)
-                response = self.store.query_response(query, ANSWERS_ANY_SERVER_WRITES, **ask)
+                response = self.store.query_response(query, ANSWERS_ANY_SERVER_WRITES, form,
+                                                     **ask)
         except RemoteTimeout as err:
             raise QueryTimeout(timeout) from err
         except BadQuery as err:  # worded as for the embedded store when Oxigraph refuses it too

@@ -243,21 +243,21 @@ class QueryPool:
         with contextlib.suppress(queue.Empty):
             return self._idle.get_nowait()
         if not queued:
-            try:
-                return self._idle.get(timeout=max(0.0, timeout))
-            except queue.Empty:
-                raise Busy(f"all {self.size} query workers stayed busy for {timeout:g} s; "
-                           "try again in a moment") from None
+            return self._wait_idle(timeout)
         if not self.queue_limit or not self._waiting.acquire(blocking=False):
             raise Busy(f"all {self.size} query workers are busy and {self.queue_limit} "
                            "queries are waiting for them; try again in a moment")
         try:
+            return self._wait_idle(timeout)
+        finally:
+            self._waiting.release()
+
+    def _wait_idle(self, timeout: float) -> _Worker:
+        try:
             return self._idle.get(timeout=max(0.0, timeout))
         except queue.Empty:
             raise Busy(f"all {self.size} query workers stayed busy for {timeout:g} s; try "
-                           "again in a moment") from None
-        finally:
-            self._waiting.release()
+                       "again in a moment") from None
 
     def _sent(self, worker: _Worker, job: QueryJob) -> _Worker:
         """Send ``job`` to ``worker``, or to a fresh one if it died while idle (a dead worker
