@@ -23,8 +23,8 @@ from service.app import create_app
 from service.config import REPO_ROOT, Settings
 from service.namespaces import EDITORIAL_GRAPH, OA, QANTAR
 from service.pages.search import fold
+from tests.article import article_text, normalised
 from tests.live import copy_store
-from tests.test_fidelity import article_text, normalised
 
 BASE = "https://w3id.org/qantar/"
 TOKAYEV = "id/person/kassym-jomart-tokayev"
