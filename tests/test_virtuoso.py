@@ -20,11 +20,11 @@ from flask.testing import FlaskClient
 from service.config import Settings
 from service.remote_store import RemoteStore
 from service.store import EmbeddedStore
+from tests.competency import QUERY_FILES, assert_expected, rows_of
 from tests.conftest import virtuoso_env
 from tests.live import QANTAR, WRITE_TOKEN, LiveServer
 from tests.multilingual import FIXTURE as MULTILINGUAL
 from tests.multilingual import GRAPH as MULTILINGUAL_GRAPH
-from tests.test_competency import QUERY_FILES, assert_expected, rows_of
 from tests.virtuoso import Virtuoso
 
 pytestmark = pytest.mark.slow
