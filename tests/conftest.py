@@ -15,11 +15,11 @@ from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.app import create_app
 from service.cli import cli
 from service.config import REPO_ROOT, Settings
 from service.loader import load_bundle
 from service.store import EmbeddedStore
+from tests.apps import make_app
 from tests.browser import browser_page, chromium_browser  # noqa: F401 (fixtures)
 from tests.live import QANTAR, WRITE_TOKEN, LiveServer, copy_store, serve, start_server
 from tests.virtuoso import Virtuoso, require, virtuoso_server
@@ -78,14 +78,10 @@ def bundle_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def app(tmp_path: Path, bundle_store_template: Path) -> Iterator[Flask]:
+def app(store_dir: Path) -> Iterator[Flask]:
     """The app on a private copy of the loaded bundle (as Flask's tutorial has it on a fresh
-    database); its writer and query workers stop with the test."""
-    store = copy_store(bundle_store_template, tmp_path / "store")
-    app = create_app(Settings.from_env({"QANTAR_STORE": str(store),
-                                        "QANTAR_DATA_DIR": str(REPO_ROOT),
-                                        "QANTAR_QUERY_WORKERS": "1"}))
-    app.config["TESTING"] = True
+    database), with Flask's TESTING; its writer and query workers stop with the test."""
+    app = make_app(store_dir, testing=True)
     yield app
     app.extensions["qantar"].close()
 
@@ -94,6 +90,32 @@ def app(tmp_path: Path, bundle_store_template: Path) -> Iterator[Flask]:
 def client(app: Flask) -> FlaskClient:
     """A test client of ``app``."""
     return app.test_client()
+
+
+@pytest.fixture
+def writable_app(store_dir: Path) -> Iterator[Flask]:
+    """``app`` with the write token (``tests.live.AUTH`` writes)."""
+    app = make_app(store_dir, testing=True, QANTAR_WRITE_TOKEN=WRITE_TOKEN)
+    yield app
+    app.extensions["qantar"].close()
+
+
+@pytest.fixture(scope="module")
+def module_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+               bundle_store_template: Path) -> Iterator[Flask]:
+    """One app for all the tests of a module, on the module's copy of the loaded bundle, for
+    tests that only read: as served (no TESTING, a view's exception answers 500), one query
+    worker."""
+    name = request.module.__name__.rpartition(".")[2]
+    app = make_app(copy_store(bundle_store_template, tmp_path_factory.mktemp(name) / "store"))
+    yield app
+    app.extensions["qantar"].close()
+
+
+@pytest.fixture
+def module_client(module_app: Flask) -> FlaskClient:
+    """A test client of ``module_app``."""
+    return module_app.test_client()
 
 
 class QantarRunner(CliRunner):

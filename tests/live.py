@@ -31,6 +31,8 @@ from flask import Flask
 from service.config import REPO_ROOT, Settings
 
 WRITE_TOKEN = "test-write-token"
+#: The header that authorises a write on a service given ``QANTAR_WRITE_TOKEN=WRITE_TOKEN``.
+AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 #: Seconds `qantar serve` may take to answer its first request (load, spawn, open).
 STARTUP_LIMIT = 120.0
 QANTAR = str(Path(sys.executable).with_name("qantar"))
