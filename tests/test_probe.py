@@ -18,18 +18,10 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.live import (
-    WRITE_TOKEN,
-    LiveServer,
-    copy_store,
-    evaluators,
-    holds_the_store,
-    serve,
-)
+from tests.live import AUTH, WRITE_TOKEN, LiveServer, copy_store, evaluators, holds_the_store, serve
 
 pytestmark = pytest.mark.slow
 
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 G = "http://example.org/graph/probe"
 MAX_BODY = 100_000
 BOMB = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaaaaaaaaaaaa">'

@@ -22,6 +22,7 @@ from service.config import REPO_ROOT
 from service.snapshots import generations
 from tests.conftest import BACKENDS, serve_on
 from tests.live import (
+    AUTH,
     WRITE_TOKEN,
     LiveServer,
     copy_store,
@@ -35,7 +36,6 @@ from tests.live import (
 
 pytestmark = pytest.mark.slow
 
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 BASE = "https://w3id.org/qantar/"
 EX = "http://example.org/soak/"
 G = "http://example.org/graph/versioned"

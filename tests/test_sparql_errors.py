@@ -25,10 +25,9 @@ from service.sparql.syntax_errors import (
     update_error,
 )
 from tests.conftest import BACKENDS, serve_on
-from tests.live import QANTAR, WRITE_TOKEN, LiveServer, copy_store
+from tests.live import AUTH, QANTAR, WRITE_TOKEN, LiveServer, copy_store
 from tests.w3c.backends import oxigraph_binary, oxigraph_server
 
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 QUERY = "SPARQL syntax error in the query"
 UPDATE = "SPARQL syntax error in the update"
 AN_UPDATE = "INSERT DATA { <http://example.org/a> <http://example.org/b> 'c' }"
