@@ -1,13 +1,16 @@
 """The service's app in process, for Flask's test client: the fixtures of tests/conftest.py
-build theirs with ``make_app``, and so do the tests that need an app on a store of their own."""
+build theirs with ``make_app``, and so do the tests that need an app on a store of their own;
+``QantarRunner`` runs ``qantar`` commands beside one."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from click.testing import CliRunner, Result
 from flask import Flask
 
 from service.app import create_app
+from service.cli import cli
 from service.config import REPO_ROOT, Settings
 
 
@@ -22,3 +25,16 @@ def make_app(store: Path, *, testing: bool = False, **env: str) -> Flask:
     if testing:
         app.config["TESTING"] = True
     return app
+
+
+class QantarRunner(CliRunner):
+    """Runs ``qantar`` commands on the store of an app, as Flask's ``test_cli_runner`` runs
+    ``flask`` commands: while the app serves, as beside `qantar serve` (reads see its newest
+    snapshot; writes are refused, the store being the app's)."""
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(env={"QANTAR_STORE": str(settings.store),
+                              "QANTAR_DATA_DIR": str(settings.data_dir)})
+
+    def invoke(self, args: list[str] | None = None, **kwargs: object) -> Result:  # type: ignore[override]
+        return super().invoke(cli, args or [], **kwargs)

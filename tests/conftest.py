@@ -6,12 +6,11 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -19,10 +18,18 @@ from service.cli import cli
 from service.config import REPO_ROOT, Settings
 from service.loader import load_bundle
 from service.store import EmbeddedStore
-from tests.apps import make_app
+from tests.apps import QantarRunner, make_app
 from tests.browser import browser_page, chromium_browser  # noqa: F401 (fixtures)
-from tests.live import QANTAR, WRITE_TOKEN, LiveServer, copy_store, serve, start_server
-from tests.virtuoso import Virtuoso, require, virtuoso_server
+from tests.live import (
+    BACKENDS,
+    QANTAR,
+    WRITE_TOKEN,
+    LiveServer,
+    copy_store,
+    serve_on,
+    start_server,
+)
+from tests.virtuoso import Virtuoso, require, virtuoso_env, virtuoso_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_BUNDLE = FIXTURES / "bundle"
@@ -118,19 +125,6 @@ def module_client(module_app: Flask) -> FlaskClient:
     return module_app.test_client()
 
 
-class QantarRunner(CliRunner):
-    """Runs ``qantar`` commands on the store of an app, as Flask's ``test_cli_runner`` runs
-    ``flask`` commands: while the app serves, as beside `qantar serve` (reads see its newest
-    snapshot; writes are refused, the store being the app's)."""
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(env={"QANTAR_STORE": str(settings.store),
-                              "QANTAR_DATA_DIR": str(settings.data_dir)})
-
-    def invoke(self, args: list[str] | None = None, **kwargs: object) -> Result:  # type: ignore[override]
-        return super().invoke(cli, args or [], **kwargs)
-
-
 @pytest.fixture
 def runner(app: Flask) -> QantarRunner:
     """A runner of ``qantar`` commands on ``app``'s store."""
@@ -159,30 +153,6 @@ def run(store_dir: Path):
                                     catch_exceptions=False)
         return Outcome(result.exit_code, result.output)
     return invoke
-
-
-#: Every live-service test runs on both stores: the embedded one and a real Oxigraph server.
-BACKENDS = ("embedded", "remote")
-
-
-@contextmanager
-def serve_on(backend: str, store_dir: Path, *, bundle: bool = True,
-             **env: str) -> Iterator[LiveServer]:
-    """The service on ``store_dir`` itself (embedded), or on `oxigraph serve` over that
-    directory (remote: the service speaks only SPARQL and the Graph Store Protocol to it)."""
-    if backend == "embedded":
-        with serve(store_dir, bundle=bundle, **env) as server:
-            yield server
-        return
-    from tests.w3c.backends import oxigraph_server
-
-    with oxigraph_server(store_dir) as remote, serve(
-        store_dir, bundle=bundle, QANTAR_STORE=remote.query_url,
-        QANTAR_STORE_UPDATE=remote.update_url, QANTAR_STORE_GSP=remote.store_url,
-        QANTAR_STATE_DIR=str(store_dir.parent / "state"),
-        **env,
-    ) as server:
-        yield server
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -229,12 +199,6 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
                               capture_output=True, text=True, timeout=600, check=False)
         assert done.returncode == 0, done.stderr[-3000:]
         yield server
-
-
-def virtuoso_env(server: Virtuoso, base: Path) -> dict[str, str]:
-    """The QANTAR_* settings of a service on ``server`` (state kept under ``base``)."""
-    return {**server.env(), "QANTAR_DATA_DIR": str(REPO_ROOT),
-            "QANTAR_STATE_DIR": str(base / "state")}
 
 
 @pytest.fixture(scope="session")

@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import BACKENDS, serve_on
-from tests.live import AUTH, WRITE_TOKEN, LiveServer, copy_store
+from tests.live import AUTH, BACKENDS, WRITE_TOKEN, LiveServer, copy_store, serve_on
 
 #: 3,500 triples squared: twelve million rows, far more than one second can write out.
 CROSS_PRODUCT = "SELECT * WHERE { ?s ?p ?o . ?a ?b ?c }"

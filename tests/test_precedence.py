@@ -20,8 +20,7 @@ import requests
 
 from service.precedence import BUNDLE_ORDER, rank_graphs
 from service.store import EmbeddedStore
-from tests.conftest import BACKENDS, serve_on
-from tests.live import AUTH, WRITE_TOKEN, LiveServer, copy_store
+from tests.live import AUTH, BACKENDS, WRITE_TOKEN, LiveServer, copy_store, serve_on
 
 EXTERNAL = Path(__file__).parent / "fixtures" / "external"
 OTHER_TEAM = "https://example.org/other-team"

@@ -20,14 +20,15 @@ import requests
 
 from service.config import REPO_ROOT
 from service.snapshots import generations
-from tests.conftest import BACKENDS, serve_on
 from tests.live import (
     AUTH,
+    BACKENDS,
     WRITE_TOKEN,
     LiveServer,
     copy_store,
     free_port,
     serve,
+    serve_on,
     server_env,
     start_server,
     stop,

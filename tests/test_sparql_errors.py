@@ -24,8 +24,7 @@ from service.sparql.syntax_errors import (
     query_error,
     update_error,
 )
-from tests.conftest import BACKENDS, serve_on
-from tests.live import AUTH, QANTAR, WRITE_TOKEN, LiveServer, copy_store
+from tests.live import AUTH, BACKENDS, QANTAR, WRITE_TOKEN, LiveServer, copy_store, serve_on
 from tests.w3c.backends import oxigraph_binary, oxigraph_server
 
 QUERY = "SPARQL syntax error in the query"

@@ -21,11 +21,10 @@ from service.config import Settings
 from service.remote_store import RemoteStore
 from service.store import EmbeddedStore
 from tests.competency import QUERY_FILES, assert_expected, rows_of
-from tests.conftest import virtuoso_env
 from tests.live import AUTH, QANTAR, LiveServer
 from tests.multilingual import FIXTURE as MULTILINGUAL
 from tests.multilingual import GRAPH as MULTILINGUAL_GRAPH
-from tests.virtuoso import Virtuoso
+from tests.virtuoso import Virtuoso, virtuoso_env
 
 pytestmark = pytest.mark.slow
 
