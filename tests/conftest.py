@@ -6,23 +6,30 @@ import os
 import shutil
 import subprocess
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.app import create_app
 from service.cli import cli
 from service.config import REPO_ROOT, Settings
 from service.loader import load_bundle
 from service.store import EmbeddedStore
+from tests.apps import QantarRunner, make_app
 from tests.browser import browser_page, chromium_browser  # noqa: F401 (fixtures)
-from tests.live import QANTAR, WRITE_TOKEN, LiveServer, copy_store, serve, start_server
-from tests.virtuoso import Virtuoso, require, virtuoso_server
+from tests.live import (
+    BACKENDS,
+    QANTAR,
+    WRITE_TOKEN,
+    LiveServer,
+    copy_store,
+    serve_on,
+    start_server,
+)
+from tests.virtuoso import Virtuoso, require, virtuoso_env, virtuoso_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_BUNDLE = FIXTURES / "bundle"
@@ -78,14 +85,10 @@ def bundle_store_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def app(tmp_path: Path, bundle_store_template: Path) -> Iterator[Flask]:
+def app(store_dir: Path) -> Iterator[Flask]:
     """The app on a private copy of the loaded bundle (as Flask's tutorial has it on a fresh
-    database); its writer and query workers stop with the test."""
-    store = copy_store(bundle_store_template, tmp_path / "store")
-    app = create_app(Settings.from_env({"QANTAR_STORE": str(store),
-                                        "QANTAR_DATA_DIR": str(REPO_ROOT),
-                                        "QANTAR_QUERY_WORKERS": "1"}))
-    app.config["TESTING"] = True
+    database), with Flask's TESTING; its writer and query workers stop with the test."""
+    app = make_app(store_dir, testing=True)
     yield app
     app.extensions["qantar"].close()
 
@@ -96,17 +99,30 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-class QantarRunner(CliRunner):
-    """Runs ``qantar`` commands on the store of an app, as Flask's ``test_cli_runner`` runs
-    ``flask`` commands: while the app serves, as beside `qantar serve` (reads see its newest
-    snapshot; writes are refused, the store being the app's)."""
+@pytest.fixture
+def writable_app(store_dir: Path) -> Iterator[Flask]:
+    """``app`` with the write token (``tests.live.AUTH`` writes)."""
+    app = make_app(store_dir, testing=True, QANTAR_WRITE_TOKEN=WRITE_TOKEN)
+    yield app
+    app.extensions["qantar"].close()
 
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(env={"QANTAR_STORE": str(settings.store),
-                              "QANTAR_DATA_DIR": str(settings.data_dir)})
 
-    def invoke(self, args: list[str] | None = None, **kwargs: object) -> Result:  # type: ignore[override]
-        return super().invoke(cli, args or [], **kwargs)
+@pytest.fixture(scope="module")
+def module_app(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+               bundle_store_template: Path) -> Iterator[Flask]:
+    """One app for all the tests of a module, on the module's copy of the loaded bundle, for
+    tests that only read: as served (no TESTING, a view's exception answers 500), one query
+    worker."""
+    name = request.module.__name__.rpartition(".")[2]
+    app = make_app(copy_store(bundle_store_template, tmp_path_factory.mktemp(name) / "store"))
+    yield app
+    app.extensions["qantar"].close()
+
+
+@pytest.fixture
+def module_client(module_app: Flask) -> FlaskClient:
+    """A test client of ``module_app``."""
+    return module_app.test_client()
 
 
 @pytest.fixture
@@ -137,30 +153,6 @@ def run(store_dir: Path):
                                     catch_exceptions=False)
         return Outcome(result.exit_code, result.output)
     return invoke
-
-
-#: Every live-service test runs on both stores: the embedded one and a real Oxigraph server.
-BACKENDS = ("embedded", "remote")
-
-
-@contextmanager
-def serve_on(backend: str, store_dir: Path, *, bundle: bool = True,
-             **env: str) -> Iterator[LiveServer]:
-    """The service on ``store_dir`` itself (embedded), or on `oxigraph serve` over that
-    directory (remote: the service speaks only SPARQL and the Graph Store Protocol to it)."""
-    if backend == "embedded":
-        with serve(store_dir, bundle=bundle, **env) as server:
-            yield server
-        return
-    from tests.w3c.backends import oxigraph_server
-
-    with oxigraph_server(store_dir) as remote, serve(
-        store_dir, bundle=bundle, QANTAR_STORE=remote.query_url,
-        QANTAR_STORE_UPDATE=remote.update_url, QANTAR_STORE_GSP=remote.store_url,
-        QANTAR_STATE_DIR=str(store_dir.parent / "state"),
-        **env,
-    ) as server:
-        yield server
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -207,12 +199,6 @@ def virtuoso(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Virtuoso]:
                               capture_output=True, text=True, timeout=600, check=False)
         assert done.returncode == 0, done.stderr[-3000:]
         yield server
-
-
-def virtuoso_env(server: Virtuoso, base: Path) -> dict[str, str]:
-    """The QANTAR_* settings of a service on ``server`` (state kept under ``base``)."""
-    return {**server.env(), "QANTAR_DATA_DIR": str(REPO_ROOT),
-            "QANTAR_STATE_DIR": str(base / "state")}
 
 
 @pytest.fixture(scope="session")

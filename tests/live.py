@@ -31,6 +31,8 @@ from flask import Flask
 from service.config import REPO_ROOT, Settings
 
 WRITE_TOKEN = "test-write-token"
+#: The header that authorises a write on a service given ``QANTAR_WRITE_TOKEN=WRITE_TOKEN``.
+AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 #: Seconds `qantar serve` may take to answer its first request (load, spawn, open).
 STARTUP_LIMIT = 120.0
 QANTAR = str(Path(sys.executable).with_name("qantar"))
@@ -211,3 +213,27 @@ def holds_the_store(pid: int, store: Path) -> bool:
                 if os.readlink(fd) == lock:
                     return True
     return False
+
+
+#: Every live-service test runs on both stores: the embedded one and a real Oxigraph server.
+BACKENDS = ("embedded", "remote")
+
+
+@contextmanager
+def serve_on(backend: str, store_dir: Path, *, bundle: bool = True,
+             **env: str) -> Iterator[LiveServer]:
+    """The service on ``store_dir`` itself (embedded), or on `oxigraph serve` over that
+    directory (remote: the service speaks only SPARQL and the Graph Store Protocol to it)."""
+    if backend == "embedded":
+        with serve(store_dir, bundle=bundle, **env) as server:
+            yield server
+        return
+    from tests.w3c.backends import oxigraph_server
+
+    with oxigraph_server(store_dir) as remote, serve(
+        store_dir, bundle=bundle, QANTAR_STORE=remote.query_url,
+        QANTAR_STORE_UPDATE=remote.update_url, QANTAR_STORE_GSP=remote.store_url,
+        QANTAR_STATE_DIR=str(store_dir.parent / "state"),
+        **env,
+    ) as server:
+        yield server

@@ -17,26 +17,27 @@ article's needs the article itself (``../shared/source/``) and skips with the re
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
 import pytest
-from rdflib import RDF, RDFS, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, RDFS, BNode, Literal, Namespace, URIRef
 from rdflib.namespace import SKOS
 
-from service.bundle import read_bundle
-from service.config import REPO_ROOT, Settings
 from service.namespaces import QANTAR
+from tests.article import (
+    ARTICLE_GRAPH,
+    EDITORIAL_GRAPH,
+    ID,
+    OA,
+    ONTOLOGY_GRAPH,
+    article_text,
+    folded,
+    graphs,
+)
 
-SOURCE = REPO_ROOT.parent / "shared" / "source" / "nrc-2022-01-15-kazakhstan.txt"
-ARTICLE_GRAPH = URIRef("https://w3id.org/qantar/graph/nrc-2022-01-15")
-EDITORIAL_GRAPH = URIRef("https://w3id.org/qantar/graph/editorial")
-ONTOLOGY_GRAPH = URIRef("https://w3id.org/qantar/graph/ontology")
-OA = Namespace("http://www.w3.org/ns/oa#")
 SDO = Namespace("https://schema.org/")
-ID = "https://w3id.org/qantar/id/"
 STATEMENTS = (QANTAR.Event, QANTAR.PowerRelation, QANTAR.Claim)
 TARGETS = (QANTAR.Agent, QANTAR.Place, QANTAR.Claim)
 # As a Namespace, not rdflib's closed XSD (pytest's collection probes module attributes, and the
@@ -49,12 +50,6 @@ UPPER_BOUNDS = {URIRef("http://semanticweb.cs.vu.nl/2009/11/sem/hasLatestEndTime
                 QANTAR.statedNotAfter}
 MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
           "october", "november", "december")
-_TYPOGRAPHIC = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "\u00a0": " "})
-
-
-def normalised(text: str) -> str:
-    text = unicodedata.normalize("NFC", text).translate(_TYPOGRAPHIC)
-    return re.sub(r"\s+", " ", text).strip().casefold()
 
 
 @dataclass(frozen=True)
@@ -68,11 +63,6 @@ class Link:
     def __str__(self) -> str:
         short = str(self.target).removeprefix(ID)
         return f"{self.statement.removeprefix(ID)} {self.predicate.n3()} {short}"
-
-
-@cache
-def graphs() -> dict[URIRef, Graph]:
-    return read_bundle(Settings.from_env({"QANTAR_DATA_DIR": str(REPO_ROOT)})).graphs
 
 
 @cache
@@ -108,7 +98,7 @@ def passage_text(statement: URIRef) -> str:
              for evidence in article.objects(statement, QANTAR.evidence)
              for selector in article.objects(evidence, OA.hasSelector)
              if article.value(selector, OA.exact) is not None]
-    return normalised(" … ".join(words))
+    return folded(" … ".join(words))
 
 
 def names(target: URIRef) -> set[str]:
@@ -117,7 +107,7 @@ def names(target: URIRef) -> set[str]:
     found = set()
     for predicate in (RDFS.label, SKOS.prefLabel, SKOS.altLabel):
         for name in article.objects(target, predicate):
-            found.add(re.sub(r"^(the|a|an) ", "", normalised(str(name))))
+            found.add(re.sub(r"^(the|a|an) ", "", folded(str(name))))
     return found
 
 
@@ -142,7 +132,7 @@ def _about_source(statement: URIRef, predicate: URIRef) -> set[object]:
 def _shares_a_passage(statement: URIRef, claim: URIRef) -> bool:
     article = graphs()[ARTICLE_GRAPH]
     text = passage_text(statement)
-    return any(normalised(str(article.value(selector, OA.exact))) in text
+    return any(folded(str(article.value(selector, OA.exact))) in text
                for evidence in article.objects(claim, QANTAR.evidence)
                for selector in article.objects(evidence, OA.hasSelector))
 
@@ -206,11 +196,9 @@ def test_every_note_is_about_a_link_the_graph_draws_and_gives_words() -> None:
 
 
 def test_the_words_a_link_is_inferred_from_are_the_articles() -> None:
-    if not SOURCE.is_file():
-        pytest.skip(f"{SOURCE} is absent (the article lives in ../shared beside the repository)")
-    text = normalised(SOURCE.read_text(encoding="utf-8"))
+    text = folded(article_text())  # skips with the reason when ../shared/source is absent
     strays = [(str(key[0]), words) for key, quoted in link_notes().items() for words in quoted
-              if normalised(words) not in text]
+              if folded(words) not in text]
     assert strays == []
 
 

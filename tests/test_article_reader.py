@@ -21,20 +21,21 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from rdflib import RDF, URIRef
+from rdflib import RDF
 
 from service.app import create_app
 from service.config import REPO_ROOT, Settings
-from tests.live import LiveServer
-from tests.test_fidelity import (
+from service.namespaces import QANTAR
+from tests.article import (
     ARTICLE_GRAPH,
+    EDITORIAL_GRAPH,
     OA,
-    QANTAR,
     SOURCE,
     TRANSLATION,
     article_text,
     graphs,
 )
+from tests.live import LiveServer
 
 PAGE = "/page/id/source/nrc-2022-01-15-kazakhstan-en"
 BULLETIN = Path(__file__).parent / "fixtures" / "external" / "witness-bulletin.ttl"
@@ -91,7 +92,7 @@ def test_each_position_holds_the_passages_words_in_the_article() -> None:
 
 
 def test_the_recorded_length_of_the_translation_is_the_articles() -> None:
-    editorial = graphs()[URIRef("https://w3id.org/qantar/graph/editorial")]
+    editorial = graphs()[EDITORIAL_GRAPH]
     assert int(editorial.value(TRANSLATION, QANTAR.textLength)) == len(article_text())
 
 

@@ -14,9 +14,9 @@ import pyoxigraph as ox
 import pytest
 
 from service.store import EmbeddedStore
+from tests.competency import QUERY_FILES, answer, assert_expected
 from tests.live import copy_store
 from tests.multilingual import FIXTURE, GRAPH, LANGUAGES, render
-from tests.test_competency import QUERY_FILES, answer, assert_expected
 
 #: An event in Almaty on 5 January (question 02 asks for it) and a figure of Zhovtis (15) that
 #: only imported graphs name: the label chosen among theirs.

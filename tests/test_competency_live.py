@@ -10,8 +10,8 @@ import pyoxigraph as ox
 import pytest
 import requests
 
+from tests.competency import QUERY_FILES, assert_expected, rows_of
 from tests.live import LiveServer
-from tests.test_competency import QUERY_FILES, assert_expected, rows_of
 
 pytestmark = pytest.mark.slow
 

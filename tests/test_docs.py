@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,13 +10,11 @@ import click
 import pytest
 from flask import Flask
 
-from service.app import create_app
 from service.cli import cli
 from service.config import (
     DOCS_PAGE,
     REPO_ROOT,
     SETTINGS,
-    Settings,
     documented_table,
     settings_table,
 )
@@ -72,17 +69,6 @@ def test_every_command_and_subcommand_is_in_the_cli_docs() -> None:
     assert not missing, f"not in docs/cli.md: {missing}"
 
 
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    """The app as the tests build it (conftest's settings: the repository's data, a store of
-    its own), with one query worker: only its routes are read."""
-    store = tmp_path_factory.mktemp("docs") / "store"
-    settings = Settings.from_env({"QANTAR_STORE": str(store), "QANTAR_DATA_DIR": str(REPO_ROOT)})
-    app = create_app(dataclasses.replace(settings, query_workers=1))
-    yield app
-    app.extensions["qantar"].close()
-
-
 def _documents(rule: str, spans: list[str]) -> bool:
     """Whether a code span starts with ``rule`` (after an optional method), its variable parts
     written as any ``<name>``: ``/store/<path:_rest>`` is documented as `/store/<path>`."""
@@ -91,9 +77,9 @@ def _documents(rule: str, spans: list[str]) -> bool:
     return any(pattern.match(span) for span in spans)
 
 
-def test_every_route_is_in_the_docs(app: Flask) -> None:
+def test_every_route_is_in_the_docs(module_app: Flask) -> None:
     spans = [s for page in PAGES for s in _CODE_SPAN.findall(page.read_text(encoding="utf-8"))]
-    rules = sorted({r.rule for r in app.url_map.iter_rules()
+    rules = sorted({r.rule for r in module_app.url_map.iter_rules()
                     if r.endpoint != "static" and not r.endpoint.endswith(".static")})
     assert "/sparql" in rules and "/store/<path:_rest>" in rules
     missing = [rule for rule in rules if not _documents(rule, spans)]

@@ -23,11 +23,10 @@ import pytest
 import requests
 
 from service.store import EmbeddedStore
-from tests.live import WRITE_TOKEN, LiveServer, copy_store, serve
+from tests.live import AUTH, WRITE_TOKEN, LiveServer, copy_store, serve
 
 pytestmark = pytest.mark.slow
 
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 G = "http://example.org/graph/versioned"
 VALUE = "http://example.org/value"
 VERSIONS = {"A": 3000, "B": 2000}  # version: triples (different subjects, sizes and values)

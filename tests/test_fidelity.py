@@ -11,49 +11,32 @@ quotes those words.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import cache
 
 import pytest
 from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import SKOS
 
-from service.bundle import read_bundle
-from service.config import REPO_ROOT, Settings
 from service.namespaces import QANTAR
+from tests.article import (
+    ARTICLE_GRAPH,
+    EDITORIAL_GRAPH,
+    ID,
+    OA,
+    ONTOLOGY_GRAPH,
+    TRANSLATION,
+    article_text,
+    graphs,
+    normalised,
+)
 
-SOURCE = REPO_ROOT.parent / "shared" / "source" / "nrc-2022-01-15-kazakhstan.txt"
-ARTICLE_GRAPH = URIRef("https://w3id.org/qantar/graph/nrc-2022-01-15")
-EDITORIAL_GRAPH = URIRef("https://w3id.org/qantar/graph/editorial")
-TRANSLATION = URIRef("https://w3id.org/qantar/id/source/nrc-2022-01-15-kazakhstan-en")
-OA = Namespace("http://www.w3.org/ns/oa#")
 SEM = Namespace("http://semanticweb.cs.vu.nl/2009/11/sem/")
-ID = Namespace("https://w3id.org/qantar/id/")
 STATEMENT_CLASSES = (QANTAR.Event, QANTAR.PowerRelation, QANTAR.Claim)
-
-# Typographic quotes and apostrophes as plain ones, runs of whitespace as one space.
-_TYPOGRAPHIC = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'", "\u00a0": " "})
-
-
-def normalised(text: str) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).translate(_TYPOGRAPHIC)).strip()
-
-
-@cache
-def graphs() -> dict[URIRef, Graph]:
-    return read_bundle(Settings.from_env({"QANTAR_DATA_DIR": str(REPO_ROOT)})).graphs
 
 
 @cache
 def ontology_and_article() -> Graph:
-    return graphs()[URIRef("https://w3id.org/qantar/graph/ontology")] + graphs()[ARTICLE_GRAPH]
-
-
-@cache
-def article_text() -> str:
-    if not SOURCE.is_file():
-        pytest.skip(f"{SOURCE} is absent (the article lives in ../shared beside the repository)")
-    return SOURCE.read_text(encoding="utf-8")
+    return graphs()[ONTOLOGY_GRAPH] + graphs()[ARTICLE_GRAPH]
 
 
 def statements() -> list[URIRef]:

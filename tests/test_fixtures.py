@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from tests.conftest import QantarRunner
+from tests.apps import QantarRunner
 
 
 def test_the_client_reads_the_apps_store(client: FlaskClient) -> None:

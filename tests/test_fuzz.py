@@ -33,10 +33,9 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from service.openapi import description
-from tests.live import WRITE_TOKEN, LiveServer, copy_store, serve
+from tests.live import AUTH, WRITE_TOKEN, LiveServer, copy_store, serve
 
 EXAMPLES = int(os.environ.get("QANTAR_FUZZ_EXAMPLES", "15"))
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 FUZZ_SETTINGS = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                          suppress_health_check=list(HealthCheck))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,

@@ -13,11 +13,10 @@ import requests
 from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import isomorphic
 
-from tests.live import WRITE_TOKEN, LiveServer, serve
+from tests.live import AUTH, WRITE_TOKEN, LiveServer, serve
 
 pytestmark = pytest.mark.slow
 
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 G = "http://example.org/graph/people"
 PEOPLE = """
 @prefix ex: <http://example.org/> .

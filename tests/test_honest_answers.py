@@ -14,10 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import BACKENDS, serve_on
-from tests.live import WRITE_TOKEN, LiveServer, copy_store
+from tests.live import AUTH, BACKENDS, WRITE_TOKEN, LiveServer, copy_store, serve_on
 
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 #: 3,500 triples squared: twelve million rows, far more than one second can write out.
 CROSS_PRODUCT = "SELECT * WHERE { ?s ?p ?o . ?a ?b ?c }"
 FORMATS = ("text/csv", "text/tab-separated-values", "application/sparql-results+json",

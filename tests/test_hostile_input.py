@@ -20,11 +20,10 @@ import pytest
 import requests
 from markupsafe import escape
 
-from tests.live import WRITE_TOKEN, LiveServer, copy_store, serve
+from tests.live import AUTH, WRITE_TOKEN, LiveServer, copy_store, serve
 
 pytestmark = pytest.mark.slow
 
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 HTML = {"Accept": "text/html"}
 IMG = '"><img src=x onerror=alert(1)>'
 SCRIPT = "<script>alert(2)</script>"

@@ -20,13 +20,12 @@ from service.cli import cli
 from service.errors import BadQuery
 from service.remote_store import RemoteStore
 from service.store import EmbeddedStore, Store
-from tests.live import WRITE_TOKEN, LiveServer, copy_store
+from tests.live import AUTH, LiveServer, copy_store
 
 EXTERNAL = Path(__file__).parent / "fixtures" / "external"
 OTHER_TEAM = (EXTERNAL / "other-team.ttl").read_text(encoding="utf-8")
 G = "https://example.org/graph/pipeline"
 PROV = "https://w3id.org/qantar/graph/provenance"
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 NT = ox.RdfFormat.N_TRIPLES
 CLAIMANT = "    qantar:claimant orgn:government-of-kazakhstan ;\n"
 FIGURE = "<https://w3id.org/qantar/id/figure/other-team-government-killed>"

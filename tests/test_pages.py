@@ -8,9 +8,7 @@ the named graph of each statement, the embedded schema.org JSON-LD.
 from __future__ import annotations
 
 import html as html_lib
-import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,17 +17,15 @@ from flask.testing import FlaskClient
 from rdflib import Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
-from service.app import create_app
-from service.config import REPO_ROOT, Settings
 from service.namespaces import EDITORIAL_GRAPH, OA, QANTAR
 from service.pages.search import fold
+from tests.apps import make_app
+from tests.article import article_text, normalised
 from tests.live import copy_store
-from tests.test_fidelity import article_text, normalised
+from tests.pages import HTML, TOKAYEV, jsonld_of
 
 BASE = "https://w3id.org/qantar/"
-TOKAYEV = "id/person/kassym-jomart-tokayev"
 UNREST = "id/event/january-2022-unrest"
-HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 RDF_TYPES = {
     "text/turtle": ("ttl", "turtle"),
     "application/ld+json": ("jsonld", "json-ld"),
@@ -38,25 +34,6 @@ RDF_TYPES = {
     "application/trig": ("trig", "trig"),
     "application/n-quads": ("nq", "nquads"),
 }
-
-
-def make_app(store: Path, **env: str) -> Flask:
-    return create_app(Settings.from_env({
-        "QANTAR_STORE": str(store), "QANTAR_DATA_DIR": str(REPO_ROOT),
-        "QANTAR_QUERY_WORKERS": "1", **env}))
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory, bundle_store_template: Path) -> Iterator[Flask]:
-    store = copy_store(bundle_store_template, tmp_path_factory.mktemp("pages") / "store")
-    app = make_app(store)
-    yield app
-    app.extensions["qantar"].close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def html(client: FlaskClient, path: str, status: int = 200) -> str:
@@ -72,39 +49,33 @@ def text_of(body: str) -> str:
     return html_lib.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body)))
 
 
-def jsonld_of(body: str) -> dict:
-    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', body, re.S)
-    assert match, "no JSON-LD in the page"
-    return json.loads(match.group(1))
-
-
 # --- dereferencing IRIs -------------------------------------------------------------------
 
 
-def test_an_iri_sends_browsers_to_its_page_with_303_and_vary(client: FlaskClient) -> None:
-    response = client.get(f"/{TOKAYEV}", headers=HTML)
+def test_an_iri_sends_browsers_to_its_page_with_303_and_vary(module_client: FlaskClient) -> None:
+    response = module_client.get(f"/{TOKAYEV}", headers=HTML)
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/page/{TOKAYEV}")
     assert response.headers["Vary"] == "Accept"
 
 
-def test_no_accept_header_gets_the_page(client: FlaskClient) -> None:
-    response = client.get(f"/{TOKAYEV}")
+def test_no_accept_header_gets_the_page(module_client: FlaskClient) -> None:
+    response = module_client.get(f"/{TOKAYEV}")
     assert response.status_code == 303
     assert response.headers["Location"].endswith(f"/page/{TOKAYEV}")
 
 
 @pytest.mark.parametrize("mime", RDF_TYPES)
 def test_an_iri_sends_rdf_clients_to_its_data_in_the_format_they_accept(
-    client: FlaskClient, mime: str
+    module_client: FlaskClient, mime: str
 ) -> None:
     ext, rdflib_format = RDF_TYPES[mime]
-    response = client.get(f"/{TOKAYEV}", headers={"Accept": f"{mime}, text/html;q=0.5"})
+    response = module_client.get(f"/{TOKAYEV}", headers={"Accept": f"{mime}, text/html;q=0.5"})
     assert response.status_code == 303
     assert response.headers["Vary"] == "Accept"
     location = response.headers["Location"]
     assert location.endswith(f"/data/{TOKAYEV}.{ext}")
-    document = client.get(location)
+    document = module_client.get(location)
     assert document.status_code == 200
     assert document.mimetype == mime
     data = Dataset()
@@ -113,31 +84,34 @@ def test_an_iri_sends_rdf_clients_to_its_data_in_the_format_they_accept(
     assert any(True for _ in data.quads((*label, None)))
 
 
-def test_an_accept_header_offering_nothing_we_have_is_406(client: FlaskClient) -> None:
-    response = client.get(f"/{TOKAYEV}", headers={"Accept": "image/png"})
+def test_an_accept_header_offering_nothing_we_have_is_406(module_client: FlaskClient) -> None:
+    response = module_client.get(f"/{TOKAYEV}", headers={"Accept": "image/png"})
     assert response.status_code == 406
     assert "text/turtle" in response.get_data(as_text=True)
 
 
-def test_data_without_an_extension_is_negotiated(client: FlaskClient) -> None:
-    response = client.get(f"/data/{TOKAYEV}", headers={"Accept": "application/n-triples"})
+def test_data_without_an_extension_is_negotiated(module_client: FlaskClient) -> None:
+    response = module_client.get(f"/data/{TOKAYEV}", headers={"Accept": "application/n-triples"})
     assert response.status_code == 200
     assert response.mimetype == "application/n-triples"
     assert response.headers["Vary"] == "Accept"
     assert f"<{BASE}{TOKAYEV}>" in response.get_data(as_text=True)
 
 
-def test_trig_keeps_the_named_graph_of_each_statement(client: FlaskClient) -> None:
+def test_trig_keeps_the_named_graph_of_each_statement(module_client: FlaskClient) -> None:
     data = Dataset()
-    data.parse(data=client.get(f"/data/{TOKAYEV}.trig").get_data(), format="trig")
+    data.parse(data=module_client.get(f"/data/{TOKAYEV}.trig").get_data(), format="trig")
     wikidata = URIRef("http://www.wikidata.org/entity/Q200881")
     graphs = {str(g) for _, _, _, g in data.quads((URIRef(BASE + TOKAYEV), SKOS.exactMatch,
                                                     wikidata, None))}
     assert graphs == {str(EDITORIAL_GRAPH)}
 
 
-def test_the_data_includes_what_links_here_and_the_participations(client: FlaskClient) -> None:
-    graph = Graph().parse(data=client.get(f"/data/{TOKAYEV}.ttl").get_data(), format="turtle")
+def test_the_data_includes_what_links_here_and_the_participations(
+    module_client: FlaskClient,
+) -> None:
+    graph = Graph().parse(data=module_client.get(f"/data/{TOKAYEV}.ttl").get_data(),
+                          format="turtle")
     me = URIRef(BASE + TOKAYEV)
     assert (URIRef(BASE + "id/claim/tokayev-coup-attempt"), QANTAR.claimant, me) in graph
     # the participation is a blank node: the event pointing to it comes along
@@ -148,8 +122,8 @@ def test_the_data_includes_what_links_here_and_the_participations(client: FlaskC
         assert list(graph.objects(blank, QANTAR.participantRole))
 
 
-def test_the_page_links_every_format_and_announces_them(client: FlaskClient) -> None:
-    response = client.get(f"/page/{TOKAYEV}")
+def test_the_page_links_every_format_and_announces_them(module_client: FlaskClient) -> None:
+    response = module_client.get(f"/page/{TOKAYEV}")
     body = response.get_data(as_text=True)
     for mime, (ext, _) in RDF_TYPES.items():
         assert f'href="/data/{TOKAYEV}.{ext}"' in body
@@ -157,16 +131,16 @@ def test_the_page_links_every_format_and_announces_them(client: FlaskClient) -> 
         assert link in response.headers["Link"]
 
 
-def test_a_named_graph_iri_resolves_too(client: FlaskClient) -> None:
-    response = client.get("/graph/editorial", headers=HTML)
+def test_a_named_graph_iri_resolves_too(module_client: FlaskClient) -> None:
+    response = module_client.get("/graph/editorial", headers=HTML)
     assert response.status_code == 303
-    body = html(client, response.headers["Location"])
+    body = html(module_client, response.headers["Location"])
     assert "Editorial additions" in body
     assert "statements" in text_of(body)
 
 
-def test_every_iri_under_the_base_resolves(app: Flask, client: FlaskClient) -> None:
-    store = app.extensions["qantar"].store
+def test_every_iri_under_the_base_resolves(module_app: Flask, module_client: FlaskClient) -> None:
+    store = module_app.extensions["qantar"].store
     iris = {row["x"].value for row in store.query(
         "SELECT DISTINCT ?x WHERE { { ?x ?p ?o } UNION { ?s ?p ?x } UNION { GRAPH ?x { } } "
         f'FILTER(isIRI(?x) && STRSTARTS(STR(?x), "{BASE}")) }}')}
@@ -174,24 +148,24 @@ def test_every_iri_under_the_base_resolves(app: Flask, client: FlaskClient) -> N
     assert len(iris) > 150
     for iri in sorted(iris):
         path = iri[len(BASE):]
-        response = client.get(f"/{path}", headers=HTML)
+        response = module_client.get(f"/{path}", headers=HTML)
         if path == "ontology":  # hash IRIs: the document itself
             assert response.status_code == 200
             continue
         assert response.status_code == 303, path
-        assert client.get(response.headers["Location"]).status_code == 200, path
+        assert module_client.get(response.headers["Location"]).status_code == 200, path
 
 
-def test_an_unknown_iri_gets_a_helpful_404_with_a_search(client: FlaskClient) -> None:
-    body = html(client, "/id/person/tokayev", status=404)
+def test_an_unknown_iri_gets_a_helpful_404_with_a_search(module_client: FlaskClient) -> None:
+    body = html(module_client, "/id/person/tokayev", status=404)
     assert "https://w3id.org/qantar/id/person/tokayev" in body
     assert f'href="/page/{TOKAYEV}"' in body  # the search for its last word found him
     assert 'href="/search?q=tokayev"' in body
 
 
-def test_an_unknown_iri_gets_a_plain_404_for_rdf_clients(client: FlaskClient) -> None:
+def test_an_unknown_iri_gets_a_plain_404_for_rdf_clients(module_client: FlaskClient) -> None:
     for path in ("/id/person/nobody", "/data/id/person/nobody.ttl"):
-        response = client.get(path, headers={"Accept": "text/turtle"})
+        response = module_client.get(path, headers={"Accept": "text/turtle"})
         assert response.status_code == 404
         assert response.mimetype == "text/plain"
 
@@ -201,16 +175,16 @@ def test_an_unknown_iri_gets_a_plain_404_for_rdf_clients(client: FlaskClient) ->
     "/data/id/%3E.ttl", "/id/", "/page/", "/classes/nope:x", "/classes/qantar:%3E",
     "/no/such/thing", "/ontology.xyz", "/page/id/person/masja?page=abc",
 ])
-def test_odd_paths_are_404_or_pages_never_errors(client: FlaskClient, path: str) -> None:
-    response = client.get(path, headers=HTML)
+def test_odd_paths_are_404_or_pages_never_errors(module_client: FlaskClient, path: str) -> None:
+    response = module_client.get(path, headers=HTML)
     assert response.status_code in (200, 404)
 
 
 # --- what an entity page shows -------------------------------------------------------------
 
 
-def test_a_person_page_shows_names_in_their_languages(client: FlaskClient) -> None:
-    body = html(client, f"/page/{TOKAYEV}")
+def test_a_person_page_shows_names_in_their_languages(module_client: FlaskClient) -> None:
+    body = html(module_client, f"/page/{TOKAYEV}")
     assert '<h1 lang="en">Kassym-Jomart Tokayev</h1>' in body
     assert '<span lang="ru">Касым-Жомарт Токаев</span>' in body
     assert '<span lang="kk">Қасым-Жомарт Тоқаев</span>' in body
@@ -218,28 +192,28 @@ def test_a_person_page_shows_names_in_their_languages(client: FlaskClient) -> No
     assert "Kazakhstani president, symbolically handed over power in 2019" in body
 
 
-def test_types_link_to_their_class_pages(client: FlaskClient) -> None:
-    body = html(client, f"/page/{TOKAYEV}")
+def test_types_link_to_their_class_pages(module_client: FlaskClient) -> None:
+    body = html(module_client, f"/page/{TOKAYEV}")
     assert '<a class="type" href="/classes/qantar:Person">person</a>' in body
 
 
-def test_properties_are_named_by_the_ontology_and_linked_to_it(client: FlaskClient) -> None:
-    body = html(client, "/page/id/claim/tokayev-coup-attempt")
+def test_properties_are_named_by_the_ontology_and_linked_to_it(module_client: FlaskClient) -> None:
+    body = html(module_client, "/page/id/claim/tokayev-coup-attempt")
     assert '<a href="/ontology#claimant">claimant</a>' in body
     visible = text_of(body)
     assert "https://w3id.org/qantar/ontology#" not in visible
     assert "http://semanticweb.cs.vu.nl" not in visible
 
 
-def test_wikidata_links_are_external_and_marked_as_editorial(client: FlaskClient) -> None:
-    body = html(client, f"/page/{TOKAYEV}")
+def test_wikidata_links_are_external_and_marked_as_editorial(module_client: FlaskClient) -> None:
+    body = html(module_client, f"/page/{TOKAYEV}")
     assert '<a href="https://www.wikidata.org/wiki/Q200881" rel="external">' in body
     head = body[:body.index('id="statements-h"')]
     assert 'class="graph graph-editorial"' in head
 
 
-def test_every_statement_shows_the_graph_it_comes_from(client: FlaskClient) -> None:
-    body = html(client, f"/page/{TOKAYEV}")
+def test_every_statement_shows_the_graph_it_comes_from(module_client: FlaskClient) -> None:
+    body = html(module_client, f"/page/{TOKAYEV}")
     rows = re.findall(r"<tr>.*?</tr>", body[body.index('id="statements-h"'):], re.S)
     statement_rows = [r for r in rows if "<td>" in r]
     assert statement_rows
@@ -247,13 +221,15 @@ def test_every_statement_shows_the_graph_it_comes_from(client: FlaskClient) -> N
     assert "graph-nrc-2022-01-15" in body and "Statements of the NRC article" in body
 
 
-def test_dates_are_shown_as_dates(client: FlaskClient) -> None:
-    body = html(client, f"/page/{UNREST}")
+def test_dates_are_shown_as_dates(module_client: FlaskClient) -> None:
+    body = html(module_client, f"/page/{UNREST}")
     assert '<time datetime="2022-01-02">2 January 2022</time>' in body
 
 
-def test_an_event_page_shows_when_where_who_parts_causes_and_claims(client: FlaskClient) -> None:
-    body = html(client, f"/page/{UNREST}")
+def test_an_event_page_shows_when_where_who_parts_causes_and_claims(
+    module_client: FlaskClient,
+) -> None:
+    body = html(module_client, f"/page/{UNREST}")
     card = text_of(body[body.index('id="event-h"'):body.index('id="statements-h"')])
     assert "When 2 January 2022" in card or "2 January 2022" in card
     assert "Where Kazakhstan" in card
@@ -265,21 +241,21 @@ def test_an_event_page_shows_when_where_who_parts_causes_and_claims(client: Flas
     assert "official figure" in claims
 
 
-def test_sub_events_are_in_date_order(client: FlaskClient) -> None:
-    body = html(client, f"/page/{UNREST}")
+def test_sub_events_are_in_date_order(module_client: FlaskClient) -> None:
+    body = html(module_client, f"/page/{UNREST}")
     sub = body[body.index("<h3>Sub-events</h3>"):]
     sub = sub[:sub.index("</ol>")]
     assert sub.index("western Kazakhstan") < sub.index("Arrest of Nazarbayev")
 
 
-def test_a_sub_event_says_what_it_is_part_of(client: FlaskClient) -> None:
-    card = text_of(html(client, "/page/id/event/arrest-of-nazarbayev-allies"))
+def test_a_sub_event_says_what_it_is_part_of(module_client: FlaskClient) -> None:
+    card = text_of(html(module_client, "/page/id/event/arrest-of-nazarbayev-allies"))
     assert "Part of January 2022 unrest in Kazakhstan" in card
     assert "Kassym-Jomart Tokayev ordered by" in card  # participant, role
 
 
-def test_a_person_page_shows_roles_over_time_events_and_claims(client: FlaskClient) -> None:
-    body = html(client, f"/page/{TOKAYEV}")
+def test_a_person_page_shows_roles_over_time_events_and_claims(module_client: FlaskClient) -> None:
+    body = html(module_client, f"/page/{TOKAYEV}")
     # rows without the article's passages, which each row shows beside its relation or event
     unquoted = re.sub(r'<div class="evidence.*?</div>', " ", body, flags=re.S)
     roles = text_of(unquoted[unquoted.index('id="roles-h"'):unquoted.index('id="events-h"')])
@@ -295,14 +271,14 @@ def test_a_person_page_shows_roles_over_time_events_and_claims(client: FlaskClie
     assert "Claims and figures about this" in claims
 
 
-def test_an_office_page_shows_who_held_it_when(client: FlaskClient) -> None:
-    roles = text_of(html(client, "/page/id/office/president-of-kazakhstan"))
+def test_an_office_page_shows_who_held_it_when(module_client: FlaskClient) -> None:
+    roles = text_of(html(module_client, "/page/id/office/president-of-kazakhstan"))
     assert "until 2019" in roles or "2019" in roles
     assert "Nursultan Nazarbayev" in roles and "Kassym-Jomart Tokayev" in roles
 
 
-def test_a_claim_page_says_who_where_when_and_its_status(client: FlaskClient) -> None:
-    body = html(client, "/page/id/claim/tokayev-coup-attempt")
+def test_a_claim_page_says_who_where_when_and_its_status(module_client: FlaskClient) -> None:
+    body = html(module_client, "/page/id/claim/tokayev-coup-attempt")
     card = body[body.index('id="claim-h"'):body.index('id="statements-h"')]
     assert 'class="status status-disputed"' in card
     assert 'class="status status-official-statement"' in card
@@ -314,8 +290,8 @@ def test_a_claim_page_says_who_where_when_and_its_status(client: FlaskClient) ->
     assert '<blockquote lang="en"' in card and "coup attempt" in card
 
 
-def test_a_figure_page_shows_its_value_and_what_it_counts(client: FlaskClient) -> None:
-    card = text_of(html(client, "/page/id/figure/government-killed"))
+def test_a_figure_page_shows_its_value_and_what_it_counts(module_client: FlaskClient) -> None:
+    card = text_of(html(module_client, "/page/id/figure/government-killed"))
     assert "exact 146 killed" in card
     assert "Broken down into" in card
     assert "Who states it Government of Kazakhstan" in card
@@ -331,8 +307,8 @@ def occurs_in_article(passage: str) -> bool:
     return normalised(passage) in normalised(article_text())
 
 
-def test_an_event_page_shows_what_the_article_says(client: FlaskClient) -> None:
-    body = html(client, "/page/id/event/omirbek-arrested")
+def test_an_event_page_shows_what_the_article_says(module_client: FlaskClient) -> None:
+    body = html(module_client, "/page/id/event/omirbek-arrested")
     card = body[body.index('id="event-h"'):body.index("</section>", body.index('id="event-h"'))]
     assert "The article says:" in text_of(card)
     found = passages_in(card)
@@ -344,9 +320,9 @@ def test_an_event_page_shows_what_the_article_says(client: FlaskClient) -> None:
 
 
 def test_a_claim_page_keeps_the_claimants_quote_apart_from_what_the_article_says(
-    client: FlaskClient,
+    module_client: FlaskClient,
 ) -> None:
-    body = html(client, "/page/id/claim/tokayev-fight-to-the-end")
+    body = html(module_client, "/page/id/claim/tokayev-fight-to-the-end")
     card = body[body.index('id="claim-h"'):body.index('id="statements-h"')]
     quote = re.search(r'<figure class="quote"[^>]*>(.*?)</figure>', card, re.S)
     evidence = re.search(r'<div class="evidence">(.*?)</div>', card, re.S)
@@ -363,9 +339,9 @@ def test_a_claim_page_keeps_the_claimants_quote_apart_from_what_the_article_says
 
 
 def test_passages_show_as_passages_in_the_statements_table_not_as_blank_nodes(
-    client: FlaskClient,
+    module_client: FlaskClient,
 ) -> None:
-    body = html(client, "/page/id/event/omirbek-arrested")
+    body = html(module_client, "/page/id/event/omirbek-arrested")
     table = body[body.index('id="statements-h"'):body.index('id="links-h"')]
     row = table[table.index('href="/ontology#evidence"'):]
     row = row[:row.index("</tbody>")]
@@ -373,8 +349,8 @@ def test_passages_show_as_passages_in_the_statements_table_not_as_blank_nodes(
     assert any("Omirbek was also arrested" in p for p in passages_in(row))
 
 
-def test_statements_listed_on_other_pages_show_their_passages(client: FlaskClient) -> None:
-    body = html(client, f"/page/{TOKAYEV}")
+def test_statements_listed_on_other_pages_show_their_passages(module_client: FlaskClient) -> None:
+    body = html(module_client, f"/page/{TOKAYEV}")
     roles = body[body.index('id="roles-h"'):body.index('id="events-h"')]
     assert "fierce power struggle broke out" in " ".join(passages_in(roles))
     claims = body[body.index('id="claims-h"'):body.index('id="statements-h"')]
@@ -383,79 +359,79 @@ def test_statements_listed_on_other_pages_show_their_passages(client: FlaskClien
 
 
 def test_a_relayed_claim_says_who_reports_it_and_the_relay_what_it_relays(
-    client: FlaskClient,
+    module_client: FlaskClient,
 ) -> None:
-    relayed = html(client, "/page/id/claim/tokayev-journalists-complicit")
+    relayed = html(module_client, "/page/id/claim/tokayev-journalists-complicit")
     facts = text_of(relayed[relayed.index('id="claim-h"'):relayed.index('id="statements-h"')])
     assert "Reported by Darchan Omirbek , in Omirbek: President Tokayev said that journalists " \
         "are complicit" in facts
-    relay = html(client, "/page/id/claim/omirbek-relays-tokayev-on-journalists")
+    relay = html(module_client, "/page/id/claim/omirbek-relays-tokayev-on-journalists")
     card = relay[relay.index('id="claim-h"'):relay.index('id="statements-h"')]
     assert "Relays what another said Tokayev: journalists are complicit and incited the crowd" \
         in text_of(card)
     assert 'href="/page/id/claim/tokayev-journalists-complicit"' in card
 
 
-def test_the_data_of_a_statement_carries_its_passages(client: FlaskClient) -> None:
-    graph = Graph().parse(data=client.get("/data/id/event/omirbek-arrested.ttl").get_data(),
+def test_the_data_of_a_statement_carries_its_passages(module_client: FlaskClient) -> None:
+    graph = Graph().parse(data=module_client.get("/data/id/event/omirbek-arrested.ttl").get_data(),
                           format="turtle")
     event = URIRef(BASE + "id/event/omirbek-arrested")
     exact = [str(text) for passage in graph.objects(event, QANTAR.evidence)
              for selector in graph.objects(passage, OA.hasSelector)
              for text in graph.objects(selector, OA.exact)]
     assert any("Omirbek was also arrested" in text for text in exact)
-    twin = jsonld_of(html(client, "/page/id/event/omirbek-arrested"))
+    twin = jsonld_of(html(module_client, "/page/id/event/omirbek-arrested"))
     assert any("Omirbek was also arrested" in q["text"] for q in twin["subjectOf"])
 
 
-def test_claim_lists_show_statuses_at_a_glance(client: FlaskClient) -> None:
-    body = html(client, "/page/id/person/misja")
+def test_claim_lists_show_statuses_at_a_glance(module_client: FlaskClient) -> None:
+    body = html(module_client, "/page/id/person/misja")
     claims = body[body.index('id="claims-h"'):body.index('id="statements-h"')]
     assert 'status-testimony' in claims and 'status-unverified' in claims
 
 
-def test_what_links_here_is_grouped_by_property(client: FlaskClient) -> None:
-    body = html(client, f"/page/{TOKAYEV}")
+def test_what_links_here_is_grouped_by_property(module_client: FlaskClient) -> None:
+    body = html(module_client, f"/page/{TOKAYEV}")
     links = body[body.index('id="links-h"'):]
     assert 'Has this as <a href="/ontology#claimant">claimant</a>' in links
     # a participation (blank node) is shown through its event
     assert "Arrest of Nazarbayev&#39;s allies" in links and "through its participation" in links
 
 
-def test_what_links_here_paginates_on_big_entities(client: FlaskClient) -> None:
+def test_what_links_here_paginates_on_big_entities(module_client: FlaskClient) -> None:
     source = "id/source/nrc-2022-01-15-kazakhstan"
-    first = html(client, f"/page/{source}")
+    first = html(module_client, f"/page/{source}")
     total = int(re.search(r"([\d,]+) statements point here", first).group(1).replace(",", ""))
     assert total > 50
     assert "Page 1 of 2" in first or "Page 1 of 3" in first
     assert len(re.findall(r'<ul class="incoming">.*?</ul>', first, re.S)) >= 1
     items = lambda body: re.findall(r"<li>.*?</li>", body[body.index('id="links-h"'):],  # noqa: E731
                                     re.S)
-    second = html(client, f"/page/{source}?page=2")
+    second = html(module_client, f"/page/{source}?page=2")
     assert items(first) != items(second)
     assert 'rel="prev"' in second
 
 
-def test_the_page_embeds_schema_org_json_ld(client: FlaskClient) -> None:
-    person = jsonld_of(html(client, f"/page/{TOKAYEV}"))
+def test_the_page_embeds_schema_org_json_ld(module_client: FlaskClient) -> None:
+    person = jsonld_of(html(module_client, f"/page/{TOKAYEV}"))
     assert person["@context"] == "https://schema.org"
     assert person["@type"] == "Person"
     assert person["@id"] == BASE + TOKAYEV
     assert "https://www.wikidata.org/wiki/Q200881" in person["sameAs"]
     assert "Tokajev" in person["alternateName"]
-    event = jsonld_of(html(client, f"/page/{UNREST}"))
+    event = jsonld_of(html(module_client, f"/page/{UNREST}"))
     assert event["@type"] == "Event"
     assert event["startDate"] == "2022-01-02"
     assert {"@type": "Place", "@id": BASE + "id/place/kazakhstan", "name": "Kazakhstan"} \
         in event["location"]
-    claim = jsonld_of(html(client, "/page/id/claim/tokayev-coup-attempt"))
+    claim = jsonld_of(html(module_client, "/page/id/claim/tokayev-coup-attempt"))
     assert claim["@type"] == "Claim"
     assert claim["author"][0]["name"] == "Kassym-Jomart Tokayev"
     assert claim["text"] == "coup attempt"
 
 
-def test_pages_use_semantic_accessible_html(client: FlaskClient) -> None:
-    body = html(client, f"/page/{TOKAYEV}")
+def test_pages_use_semantic_accessible_html(module_client: FlaskClient) -> None:
+    body = html(module_client, f"/page/{TOKAYEV}")
     assert body.startswith("<!doctype html>")
     assert '<html lang="en">' in body
     for landmark in ("<header", "<nav", '<main id="main">', "<footer", 'role="search"'):
@@ -467,15 +443,15 @@ def test_pages_use_semantic_accessible_html(client: FlaskClient) -> None:
                                    body.split("<main", 1)[0], flags=re.S)  # no CDN
 
 
-def test_the_stylesheet_and_script_are_served_by_us(client: FlaskClient) -> None:
+def test_the_stylesheet_and_script_are_served_by_us(module_client: FlaskClient) -> None:
     for asset in ("/assets/qantar.css", "/assets/search.js"):
-        response = client.get(asset)
+        response = module_client.get(asset)
         assert response.status_code == 200
         assert len(response.data) < 16_000  # one small stylesheet, one small script
 
 
-def test_pages_forbid_scripts_from_elsewhere(client: FlaskClient) -> None:
-    response = client.get(f"/page/{TOKAYEV}")
+def test_pages_forbid_scripts_from_elsewhere(module_client: FlaskClient) -> None:
+    response = module_client.get(f"/page/{TOKAYEV}")
     policy = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in policy and "default-src 'self'" in policy
 
@@ -483,8 +459,10 @@ def test_pages_forbid_scripts_from_elsewhere(client: FlaskClient) -> None:
 # --- views ---------------------------------------------------------------------------------
 
 
-def test_home_says_what_the_graph_is_with_counts_and_entry_points(client: FlaskClient) -> None:
-    body = html(client, "/")
+def test_home_says_what_the_graph_is_with_counts_and_entry_points(
+    module_client: FlaskClient,
+) -> None:
+    body = html(module_client, "/")
     visible = text_of(body)
     assert "January 2022 unrest in Kazakhstan" in visible
     for entry in ("People", "Organisations", "Events", "Claims", "Power relations", "Timeline"):
@@ -495,16 +473,16 @@ def test_home_says_what_the_graph_is_with_counts_and_entry_points(client: FlaskC
     assert "Editorial additions" in visible
 
 
-def test_the_class_index_counts_instances(client: FlaskClient) -> None:
-    body = html(client, "/classes")
+def test_the_class_index_counts_instances(module_client: FlaskClient) -> None:
+    body = html(module_client, "/classes")
     row = re.search(r'<a href="/classes/qantar:Person">person</a>.*?</tr>', body, re.S).group(0)
     numbers = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', row)]
     assert numbers[1] > numbers[0] > 0  # pseudonymous witnesses are persons too
     assert 'href="/classes/qantar:PowerRelation"' in body
 
 
-def test_a_class_page_lists_its_instances_with_subclasses(client: FlaskClient) -> None:
-    body = html(client, "/classes/qantar:Person")
+def test_a_class_page_lists_its_instances_with_subclasses(module_client: FlaskClient) -> None:
+    body = html(module_client, "/classes/qantar:Person")
     assert "Masja" in body and "Kassym-Jomart Tokayev" in body  # a witness and a person
     assert 'href="/classes/qantar:PseudonymousWitness"' in body
     assert 'href="/ontology#Person"' in body
@@ -526,26 +504,26 @@ def test_a_class_page_paginates(tmp_path: Path, bundle_store_template: Path) -> 
 @pytest.mark.parametrize("query", ["Tokayev", "toka", "TOKAYEV", "jomart", "Tokajev",
                                    "Тоқаев", "токаев", "Касым", "Tökayev", "kassym jomart"])
 def test_search_finds_tokayev_by_prefix_substring_any_case_accent_or_spelling(
-    client: FlaskClient, query: str
+    module_client: FlaskClient, query: str
 ) -> None:
-    body = html(client, f"/search?q={query}")
+    body = html(module_client, f"/search?q={query}")
     first = re.search(r'<a class="hit" href="([^"]+)"', body)
     assert first and first.group(1) == f"/page/{TOKAYEV}", query
 
 
-def test_search_matches_alternative_names_and_says_so(client: FlaskClient) -> None:
-    body = html(client, "/search?q=Zjovtis")
+def test_search_matches_alternative_names_and_says_so(module_client: FlaskClient) -> None:
+    body = html(module_client, "/search?q=Zjovtis")
     assert 'href="/page/id/person/yevgeny-zhovtis"' in body
     assert "also called “<span lang=\"en\">Zjovtis</span>”" in body
 
 
-def test_search_says_when_nothing_matches(client: FlaskClient) -> None:
-    assert "Nothing in the graph is called" in html(client, "/search?q=qwertyuiop")
-    assert "Search names" in html(client, "/search")
+def test_search_says_when_nothing_matches(module_client: FlaskClient) -> None:
+    assert "Nothing in the graph is called" in html(module_client, "/search?q=qwertyuiop")
+    assert "Search names" in html(module_client, "/search")
 
 
-def test_autocomplete_answers_json(client: FlaskClient) -> None:
-    response = client.get("/search?q=alm", headers={"Accept": "application/json"})
+def test_autocomplete_answers_json(module_client: FlaskClient) -> None:
+    response = module_client.get("/search?q=alm", headers={"Accept": "application/json"})
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     assert response.headers["Vary"] == "Accept"
@@ -589,8 +567,8 @@ def dated_events(client: FlaskClient) -> tuple[set[str], set[str]]:
     return found["exact"], found["unknown"] - found["exact"]
 
 
-def test_the_timeline_lists_events_in_date_order(client: FlaskClient) -> None:
-    body = html(client, "/timeline")
+def test_the_timeline_lists_events_in_date_order(module_client: FlaskClient) -> None:
+    body = html(module_client, "/timeline")
     days = re.findall(r'<h2><time datetime="([\d-]+)">', body)
     assert days == sorted(days) and len(days) >= 3
     assert days[0] == "2022-01-02"
@@ -600,9 +578,9 @@ def test_the_timeline_lists_events_in_date_order(client: FlaskClient) -> None:
     assert 'href="/page/id/place/almaty"' in body  # places are linked
 
 
-def test_only_events_dated_to_the_day_are_listed_under_a_day(client: FlaskClient) -> None:
-    exact, _ = dated_events(client)
-    groups = timeline_groups(html(client, "/timeline"))
+def test_only_events_dated_to_the_day_are_listed_under_a_day(module_client: FlaskClient) -> None:
+    exact, _ = dated_events(module_client)
+    groups = timeline_groups(html(module_client, "/timeline"))
     assert sum(len(events) for *_, events in groups) == 21
     for kind, heading, _, events in groups:
         single_day = heading.startswith("<time")
@@ -612,9 +590,9 @@ def test_only_events_dated_to_the_day_are_listed_under_a_day(client: FlaskClient
 
 
 def test_vague_dates_are_headed_by_their_bounds_after_the_day_they_begin_on(
-    client: FlaskClient,
+    module_client: FlaskClient,
 ) -> None:
-    groups = timeline_groups(html(client, "/timeline"))
+    groups = timeline_groups(html(module_client, "/timeline"))
     where = {e: (i, text) for i, (_, _, text, events) in enumerate(groups) for e in events}
     index, heading = where["id/event/mass-arrests"]
     assert heading == "Between 2 and 15 January 2022"
@@ -622,15 +600,15 @@ def test_vague_dates_are_headed_by_their_bounds_after_the_day_they_begin_on(
     day_2 = [i for i, (kind, _, text, _) in enumerate(groups) if text == "2 January 2022"]
     day_4 = [i for i, (kind, _, text, _) in enumerate(groups) if text == "4 January 2022"]
     assert day_2 and day_4 and day_2[0] < index < day_4[0]
-    body = html(client, "/timeline")
+    body = html(module_client, "/timeline")
     item = body[body.index('<h3><a href="/page/id/event/mass-arrests"'):]
     assert "between 2 and 15 January 2022" in text_of(item[:item.index("</li>")])
 
 
-def test_events_without_a_date_say_so_and_come_last(client: FlaskClient) -> None:
-    _, unknown = dated_events(client)
+def test_events_without_a_date_say_so_and_come_last(module_client: FlaskClient) -> None:
+    _, unknown = dated_events(module_client)
     assert unknown
-    groups = timeline_groups(html(client, "/timeline"))
+    groups = timeline_groups(html(module_client, "/timeline"))
     kinds = [kind for kind, *_ in groups]
     first_undated = kinds.index("undated")
     assert set(kinds[first_undated:]) == {"undated"}
@@ -641,7 +619,7 @@ def test_events_without_a_date_say_so_and_come_last(client: FlaskClient) -> None
     where = {e: text for _, _, text, events in groups for e in events}
     assert where["id/event/girl-killed-in-car-almaty"] == \
         "Date not given, between 2 and 15 January 2022"
-    body = html(client, "/timeline")
+    body = html(module_client, "/timeline")
     for event in unknown:  # each says so on its own line too, never a bound as its date
         item = body[body.index(f'<h3><a href="/page/{event}"'):]
         when = re.search(r'<p class="when">(.*?)</p>', item, re.S).group(1)
@@ -649,8 +627,8 @@ def test_events_without_a_date_say_so_and_come_last(client: FlaskClient) -> None
         assert "<time" not in when
 
 
-def test_the_relations_picture_is_a_linked_network(client: FlaskClient) -> None:
-    body = html(client, "/relations")
+def test_the_relations_picture_is_a_linked_network(module_client: FlaskClient) -> None:
+    body = html(module_client, "/relations")
     svg = body[body.index("<svg"):body.index("</svg>")]
     assert f'<a href="/page/{TOKAYEV}" class="node">' in svg
     assert '<a href="/page/id/relation/tokayev-appoints-smailov" class="edge rel-Appointment">' \
@@ -664,8 +642,8 @@ def test_the_relations_picture_is_a_linked_network(client: FlaskClient) -> None:
     assert "Vladimir Putin CSTO peacekeeping force in Kazakhstan" in table
 
 
-def test_the_ontology_is_documented_from_its_graph(client: FlaskClient) -> None:
-    body = html(client, "/ontology")
+def test_the_ontology_is_documented_from_its_graph(module_client: FlaskClient) -> None:
+    body = html(module_client, "/ontology")
     person = body[body.index('id="Person"'):]
     person = person[:person.index("</article>")]
     assert "A human being named or described in a source." in person
@@ -681,19 +659,19 @@ def test_the_ontology_is_documented_from_its_graph(client: FlaskClient) -> None:
 
 @pytest.mark.parametrize("mime", RDF_TYPES)
 def test_the_ontology_is_served_as_rdf_by_accept_and_by_extension(
-    client: FlaskClient, mime: str
+    module_client: FlaskClient, mime: str
 ) -> None:
     ext, rdflib_format = RDF_TYPES[mime]
-    negotiated = client.get("/ontology", headers={"Accept": mime})
+    negotiated = module_client.get("/ontology", headers={"Accept": mime})
     assert negotiated.mimetype == mime and negotiated.headers["Vary"] == "Accept"
-    by_ext = client.get(f"/ontology.{ext}")
+    by_ext = module_client.get(f"/ontology.{ext}")
     assert by_ext.mimetype == mime
     data = Dataset()
     data.parse(data=by_ext.get_data(), format=rdflib_format)
     assert any(True for _ in data.quads((QANTAR.Person, RDF.type, OWL.Class, None)))
 
 
-def test_views_have_their_stable_paths(app: Flask) -> None:
-    rules = {r.rule for r in app.url_map.iter_rules() if r.endpoint.startswith("pages.")}
+def test_views_have_their_stable_paths(module_app: Flask) -> None:
+    rules = {r.rule for r in module_app.url_map.iter_rules() if r.endpoint.startswith("pages.")}
     assert {"/", "/classes", "/classes/<path:name>", "/search", "/timeline", "/relations",
             "/ontology", "/page/<path:path>", "/data/<path:path>", "/<path:path>"} <= rules

@@ -20,8 +20,9 @@ from rdflib import Graph
 from service.pages.binding import bind, limited
 from service.pages.describe import INCOMING
 from service.store import EmbeddedStore
+from tests.apps import make_app
 from tests.live import copy_store
-from tests.test_pages import HTML, jsonld_of, make_app
+from tests.pages import HTML, jsonld_of
 
 HOSTILE = """
 @prefix qantar: <https://w3id.org/qantar/ontology#> .

@@ -20,13 +20,11 @@ import requests
 
 from service.precedence import BUNDLE_ORDER, rank_graphs
 from service.store import EmbeddedStore
-from tests.conftest import BACKENDS, serve_on
-from tests.live import WRITE_TOKEN, LiveServer, copy_store
+from tests.live import AUTH, BACKENDS, WRITE_TOKEN, LiveServer, copy_store, serve_on
 
 EXTERNAL = Path(__file__).parent / "fixtures" / "external"
 OTHER_TEAM = "https://example.org/other-team"
 RENAMING = "https://example.org/renaming"
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 
 # Another English spelling of Tokayev, and another value for a figure of the article.
 RENAMING_DATA = """

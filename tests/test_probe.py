@@ -19,19 +19,19 @@ import pytest
 import requests
 
 from service.namespaces import PROVENANCE_GRAPH
-from tests.conftest import serve_on
 from tests.live import (
+    AUTH,
     WRITE_TOKEN,
     LiveServer,
     copy_store,
     evaluators,
     holds_the_store,
     serve,
+    serve_on,
 )
 
 pytestmark = pytest.mark.slow
 
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 G = "http://example.org/graph/probe"
 MAX_BODY = 100_000
 BOMB = (b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaaaaaaaaaaaa">'

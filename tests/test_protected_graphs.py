@@ -6,11 +6,10 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.live import WRITE_TOKEN, LiveServer
+from tests.live import AUTH, LiveServer
 
 pytestmark = pytest.mark.slow
 
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 PROVENANCE = "https://w3id.org/qantar/graph/provenance"
 ARTICLE = "https://w3id.org/qantar/graph/nrc-2022-01-15"
 EDITORIAL = "https://w3id.org/qantar/graph/editorial"

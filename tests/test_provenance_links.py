@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import BACKENDS, serve_on
-from tests.live import WRITE_TOKEN, LiveServer, copy_store
+from tests.live import BACKENDS, WRITE_TOKEN, LiveServer, copy_store, serve_on
 
 EXTERNAL = Path(__file__).parent / "fixtures" / "external"
 OTHER_TEAM = "https://example.org/other-team"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -14,15 +13,12 @@ import tantivy
 from flask import Flask
 from flask.testing import FlaskClient
 
-from service.app import create_app
-from service.config import REPO_ROOT, Settings
 from service.search_index import LOCK_FILE, SearchIndex
 from service.search_records import index_dir
 from service.store import EmbeddedStore
-from tests.live import copy_store
+from tests.apps import make_app
+from tests.live import AUTH, WRITE_TOKEN
 
-TOKEN = "a-test-token-for-the-search-index"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 GRAPH = "https://w3id.org/qantar/graph/search-test"
 PERSON = "https://w3id.org/qantar/id/person/zhanbolat-testov"
 TOKAYEV = "/page/id/person/kassym-jomart-tokayev"
@@ -34,23 +30,8 @@ TURTLE = f"""<{PERSON}> a <https://schema.org/Person> ;
 
 
 def _app(store: Path) -> Flask:
-    app = create_app(Settings.from_env({
-        "QANTAR_STORE": str(store), "QANTAR_DATA_DIR": str(REPO_ROOT),
-        "QANTAR_QUERY_WORKERS": "1", "QANTAR_WRITE_TOKEN": TOKEN}))
-    app.config["TESTING"] = True
-    return app
-
-
-@pytest.fixture
-def store(tmp_path: Path, bundle_store_template: Path) -> Path:
-    return copy_store(bundle_store_template, tmp_path / "store")
-
-
-@pytest.fixture
-def app(store: Path) -> Iterator[Flask]:
-    app = _app(store)
-    yield app
-    app.extensions["qantar"].close()
+    """An app as ``writable_app`` is, on ``store`` (to open it again, as after a restart)."""
+    return make_app(store, testing=True, QANTAR_WRITE_TOKEN=WRITE_TOKEN)
 
 
 def hits(client: FlaskClient, query: str) -> list[str]:
@@ -59,15 +40,15 @@ def hits(client: FlaskClient, query: str) -> list[str]:
     return [hit["iri"] for hit in answer.get_json()]
 
 
-def test_a_name_written_is_found_at_once_and_gone_with_its_graph(app: Flask) -> None:
-    client = app.test_client()
+def test_a_name_written_is_found_at_once_and_gone_with_its_graph(writable_app: Flask) -> None:
+    client = writable_app.test_client()
     assert hits(client, "Testov") == []
     put = client.put("/store", query_string={"graph": GRAPH}, data=TURTLE,
                      headers={**AUTH, "Content-Type": "text/turtle"})
     assert put.status_code == 201
-    index: SearchIndex = app.extensions["qantar"].search
+    index: SearchIndex = writable_app.extensions["qantar"].search
     # just that graph, and the provenance graph that records the upload
-    assert index._pending[app.extensions["qantar"].generation] == {
+    assert index._pending[writable_app.extensions["qantar"].generation] == {
         GRAPH, "https://w3id.org/qantar/graph/provenance"}
     assert hits(client, "Testov") == [PERSON]
     assert hits(client, "Тестов") == [PERSON]  # in Cyrillic, and by its transliteration:
@@ -77,8 +58,8 @@ def test_a_name_written_is_found_at_once_and_gone_with_its_graph(app: Flask) -> 
     assert hits(client, "Testov") == []
 
 
-def test_a_refused_write_is_never_indexed(app: Flask) -> None:
-    client = app.test_client()
+def test_a_refused_write_is_never_indexed(writable_app: Flask) -> None:
+    client = writable_app.test_client()
     broken = TURTLE + "<oops"
     put = client.put("/store", query_string={"graph": GRAPH}, data=broken,
                      headers={**AUTH, "Content-Type": "text/turtle"})
@@ -86,12 +67,12 @@ def test_a_refused_write_is_never_indexed(app: Flask) -> None:
     assert hits(client, "Testov") == []
 
 
-def test_a_sparql_update_reindexes_the_graphs_it_names(app: Flask) -> None:
-    client = app.test_client()
+def test_a_sparql_update_reindexes_the_graphs_it_names(writable_app: Flask) -> None:
+    client = writable_app.test_client()
     update = f"INSERT DATA {{ GRAPH <{GRAPH}> {{ {TURTLE} }} }}"
     answer = client.post("/sparql", data={"update": update}, headers=AUTH)
     assert answer.status_code in (200, 204)
-    state = app.extensions["qantar"]
+    state = writable_app.extensions["qantar"]
     assert state.search._pending[state.generation] == {GRAPH}  # not the person, a subject
     assert hits(client, "zhanbolat") == [PERSON]
     # relative to the endpoint, as the engine resolves it
@@ -107,8 +88,8 @@ def test_a_sparql_update_reindexes_the_graphs_it_names(app: Flask) -> None:
     assert hits(client, "Relativov") == []
 
 
-def test_an_update_that_may_touch_any_graph_rebuilds(app: Flask) -> None:
-    client = app.test_client()
+def test_an_update_that_may_touch_any_graph_rebuilds(writable_app: Flask) -> None:
+    client = writable_app.test_client()
     client.put("/store", query_string={"graph": GRAPH}, data=TURTLE,
                headers={**AUTH, "Content-Type": "text/turtle"})
     assert hits(client, "Testov") == [PERSON]
@@ -116,31 +97,31 @@ def test_an_update_that_may_touch_any_graph_rebuilds(app: Flask) -> None:
               "FILTER(?s = <" + PERSON + ">) } }")
     assert client.post("/sparql", data={"update": update},
                        headers=AUTH).status_code in (200, 204)
-    state = app.extensions["qantar"]
+    state = writable_app.extensions["qantar"]
     assert state.search._pending[state.generation] is None
     assert hits(client, "Testov") == []
 
 
-def test_a_transliteration_finds_a_name_written_in_cyrillic(app: Flask) -> None:
+def test_a_transliteration_finds_a_name_written_in_cyrillic(writable_app: Flask) -> None:
     # "Tokaev" is how Токаев transliterates; his English name, Tokayev, does not contain it
-    found = hits(app.test_client(), "Tokaev")
+    found = hits(writable_app.test_client(), "Tokaev")
     assert found and found[0].endswith(TOKAYEV.removeprefix("/page/"))
 
 
-def test_the_index_is_kept_across_restarts(store: Path, monkeypatch: pytest.MonkeyPatch
+def test_the_index_is_kept_across_restarts(store_dir: Path, monkeypatch: pytest.MonkeyPatch
                                            ) -> None:
-    first = _app(store)
+    first = _app(store_dir)
     try:
         assert hits(first.test_client(), "Tokayev")
     finally:
         first.extensions["qantar"].close()
-    assert (index_dir(store) / "qantar-state.json").is_file()
+    assert (index_dir(store_dir) / "qantar-state.json").is_file()
 
     def rebuild(self: SearchIndex, _store: object) -> None:
         raise AssertionError("the index was built again")
 
     monkeypatch.setattr(SearchIndex, "_rebuild", rebuild)
-    again = _app(store)
+    again = _app(store_dir)
     try:
         found = hits(again.test_client(), "Tokayev")
         assert found[0].endswith(TOKAYEV.removeprefix("/page/"))
@@ -148,15 +129,15 @@ def test_the_index_is_kept_across_restarts(store: Path, monkeypatch: pytest.Monk
         again.extensions["qantar"].close()
 
 
-def test_a_store_changed_while_the_service_was_down_is_indexed_again(store: Path) -> None:
-    first = _app(store)
+def test_a_store_changed_while_the_service_was_down_is_indexed_again(store_dir: Path) -> None:
+    first = _app(store_dir)
     try:
         assert hits(first.test_client(), "Testov") == []
     finally:
         first.extensions["qantar"].close()
-    with EmbeddedStore(store) as db:  # as a command writes while the service is down
+    with EmbeddedStore(store_dir) as db:  # as a command writes while the service is down
         db.load_graph(io.BytesIO(TURTLE.encode()), ox.RdfFormat.TURTLE, GRAPH)
-    again = _app(store)
+    again = _app(store_dir)
     try:
         assert hits(again.test_client(), "Testov") == [PERSON]
     finally:

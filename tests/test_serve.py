@@ -20,13 +20,15 @@ import requests
 
 from service.config import REPO_ROOT
 from service.snapshots import generations
-from tests.conftest import BACKENDS, serve_on
 from tests.live import (
+    AUTH,
+    BACKENDS,
     WRITE_TOKEN,
     LiveServer,
     copy_store,
     free_port,
     serve,
+    serve_on,
     server_env,
     start_server,
     stop,
@@ -35,7 +37,6 @@ from tests.live import (
 
 pytestmark = pytest.mark.slow
 
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 BASE = "https://w3id.org/qantar/"
 EX = "http://example.org/soak/"
 G = "http://example.org/graph/versioned"

@@ -23,7 +23,7 @@ from service.config import REPO_ROOT, Settings
 from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, ONTOLOGY_GRAPH, QANTAR
 from service.rdf_files import parse_file
 from service.validate import Finding, validate_focus, validate_graph
-from tests.live import WRITE_TOKEN, LiveServer
+from tests.live import AUTH, LiveServer
 
 EXTERNAL = Path(__file__).parent / "fixtures" / "external"
 MONITORING = EXTERNAL / "monitoring-group.ttl"
@@ -31,7 +31,6 @@ FIGURE = "https://w3id.org/qantar/id/figure/monitoring-group-killed"
 ARTICLE = "https://w3id.org/qantar/id/source/nrc-2022-01-15-kazakhstan"
 TRANSLATION = "https://w3id.org/qantar/id/source/nrc-2022-01-15-kazakhstan-en"
 G = "https://example.org/graph/monitoring-group"
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}", "Content-Type": "text/turtle"}
 
 NEEDS_PASSAGE = "taken from a text Qantar holds (its qantar:source is a qantar:HeldText"
 MALFORMED = "qantar:evidence must be an oa:SpecificResource"
@@ -179,7 +178,8 @@ def test_a_refused_variant_is_refused_by_the_command_line(
 # -- the Graph Store Protocol, on the embedded and the remote store ----------------------------
 
 def put(server: LiveServer, turtle: str) -> requests.Response:
-    return requests.put(server.store, params={"graph": G}, data=turtle.encode(), headers=AUTH)
+    return requests.put(server.store, params={"graph": G}, data=turtle.encode(),
+                        headers={**AUTH, "Content-Type": "text/turtle"})
 
 
 def test_the_monitoring_groups_figure_is_accepted_over_http_with_its_provenance(

@@ -24,11 +24,9 @@ from service.sparql.syntax_errors import (
     query_error,
     update_error,
 )
-from tests.conftest import BACKENDS, serve_on
-from tests.live import QANTAR, WRITE_TOKEN, LiveServer, copy_store
+from tests.live import AUTH, BACKENDS, QANTAR, WRITE_TOKEN, LiveServer, copy_store, serve_on
 from tests.w3c.backends import oxigraph_binary, oxigraph_server
 
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 QUERY = "SPARQL syntax error in the query"
 UPDATE = "SPARQL syntax error in the update"
 AN_UPDATE = "INSERT DATA { <http://example.org/a> <http://example.org/b> 'c' }"

@@ -8,12 +8,11 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from tests.live import WRITE_TOKEN, LiveServer
+from tests.live import AUTH, WRITE_TOKEN, LiveServer
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 TOKAYEV = "https://w3id.org/qantar/id/person/kassym-jomart-tokayev"
 CONSTRUCT = f"CONSTRUCT {{ <{TOKAYEV}> ?p ?o }} WHERE {{ <{TOKAYEV}> ?p ?o }}"
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 
 
 def count(response: requests.Response) -> int:

@@ -13,16 +13,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.live import (
-    WRITE_TOKEN,
-    LiveServer,
-    copy_store,
-    evaluators,
-    holds_the_store,
-    serve,
-)
+from tests.live import AUTH, LiveServer, copy_store, evaluators, holds_the_store, serve
 
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 TOKAYEV = "https://w3id.org/qantar/id/person/kassym-jomart-tokayev"
 
 

@@ -7,14 +7,11 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.live import copy_store
-from tests.test_pages import HTML, TOKAYEV, make_app
+from tests.pages import HTML, TOKAYEV
 
 JSON = {"Accept": "application/json"}
 
@@ -33,19 +30,6 @@ VIEWS = {
     "graphs": ("/graphs", "/graphs.json"),
     "conflicts": ("/conflicts", "/conflicts.json"),
 }
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory: pytest.TempPathFactory, bundle_store_template: Path) -> Iterator[Flask]:
-    store = copy_store(bundle_store_template, tmp_path_factory.mktemp("twins") / "store")
-    app = make_app(store)
-    yield app
-    app.extensions["qantar"].close()
-
-
-@pytest.fixture
-def client(app: Flask) -> FlaskClient:
-    return app.test_client()
 
 
 def shown(data: object) -> Iterator[tuple[str, str]]:
@@ -74,19 +58,20 @@ def on_page(text: str, body: str) -> bool:
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_every_view_has_a_json_twin_by_accept_and_by_url(client: FlaskClient, view: str) -> None:
+def test_every_view_has_a_json_twin_by_accept_and_by_url(module_client: FlaskClient,
+                                                          view: str) -> None:
     page_url, json_url = VIEWS[view]
-    page = client.get(page_url, headers=HTML)
+    page = module_client.get(page_url, headers=HTML)
     assert page.status_code == 200 and page.mimetype == "text/html"
     assert page.headers["Vary"] == "Accept"
     link = f'<link rel="alternate" type="application/json" href="{html.escape(json_url)}"'
     assert link in page.get_data(as_text=True)
     assert f'<{json_url}>; rel="alternate"; type="application/json"' in page.headers["Link"]
 
-    negotiated = client.get(page_url, headers=JSON)
+    negotiated = module_client.get(page_url, headers=JSON)
     assert negotiated.status_code == 200 and negotiated.mimetype == "application/json"
     assert negotiated.headers["Vary"] == "Accept"
-    by_url = client.get(json_url)
+    by_url = module_client.get(json_url)
     assert by_url.status_code == 200 and by_url.mimetype == "application/json"
     assert "Vary" not in by_url.headers  # one URL, one representation
     if view != "search":  # the autocomplete's Accept answer is the first 10 hits of the page's
@@ -96,10 +81,10 @@ def test_every_view_has_a_json_twin_by_accept_and_by_url(client: FlaskClient, vi
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_the_twin_carries_what_the_page_shows(client: FlaskClient, view: str) -> None:
+def test_the_twin_carries_what_the_page_shows(module_client: FlaskClient, view: str) -> None:
     page_url, json_url = VIEWS[view]
-    body = html.unescape(client.get(page_url, headers=HTML).get_data(as_text=True))
-    data = client.get(json_url).get_json()
+    body = html.unescape(module_client.get(page_url, headers=HTML).get_data(as_text=True))
+    data = module_client.get(json_url).get_json()
     facts = list(shown(data)) if isinstance(data, dict) else []
     if isinstance(data, list):  # the plain lists of /search, /graphs, /conflicts
         facts = [("label", item.get("label") or item.get("iri")) for item in data]
@@ -107,35 +92,35 @@ def test_the_twin_carries_what_the_page_shows(client: FlaskClient, view: str) ->
     assert facts
     missing = sorted({(what, text) for what, text in facts if text and not on_page(text, body)})
     assert missing == []
-    for url in re.findall(r'"url": "(/[^"]*)"', client.get(json_url).get_data(as_text=True)):
+    for url in re.findall(r'"url": "(/[^"]*)"', module_client.get(json_url).get_data(as_text=True)):
         assert f'href="{url}"' in body or url.startswith("/ontology#"), url
 
 
-def test_entity_iris_answer_application_json_with_the_twin(client: FlaskClient) -> None:
-    response = client.get(f"/{TOKAYEV}", headers=JSON)
+def test_entity_iris_answer_application_json_with_the_twin(module_client: FlaskClient) -> None:
+    response = module_client.get(f"/{TOKAYEV}", headers=JSON)
     assert response.status_code == 303 and response.headers["Vary"] == "Accept"
     assert response.headers["Location"] == f"/page/{TOKAYEV}.json"
-    twin = client.get(response.headers["Location"]).get_json()
+    twin = module_client.get(response.headers["Location"]).get_json()
     assert twin["view"] == "entity"
     assert twin["entity"]["iri"]["label"] == "Kassym-Jomart Tokayev"
     # JSON-LD is still JSON-LD, by its own type and at /data
-    jsonld = client.get(f"/{TOKAYEV}", headers={"Accept": "application/ld+json"})
+    jsonld = module_client.get(f"/{TOKAYEV}", headers={"Accept": "application/ld+json"})
     assert jsonld.headers["Location"] == f"/data/{TOKAYEV}.jsonld"
-    legacy = client.get(f"/data/{TOKAYEV}", headers=JSON)
+    legacy = module_client.get(f"/data/{TOKAYEV}", headers=JSON)
     assert legacy.mimetype == "application/ld+json"
 
 
-def test_the_ontology_twin_and_its_rdf_stay_apart(client: FlaskClient) -> None:
-    twin = client.get("/ontology", headers=JSON)
+def test_the_ontology_twin_and_its_rdf_stay_apart(module_client: FlaskClient) -> None:
+    twin = module_client.get("/ontology", headers=JSON)
     assert twin.mimetype == "application/json" and twin.get_json()["view"] == "ontology"
     agent = next(t for t in twin.get_json()["own"] if t["iri"]["iri"].endswith("#Agent"))
     assert agent["usage"] > 0  # the instances of its subclasses (people, organisations …)
-    assert client.get("/ontology", headers={"Accept": "application/ld+json"}).mimetype == \
+    assert module_client.get("/ontology", headers={"Accept": "application/ld+json"}).mimetype == \
         "application/ld+json"
 
 
-def test_a_person_page_lists_claims_with_dates_and_names_once(client: FlaskClient) -> None:
-    body = client.get(f"/page/{TOKAYEV}", headers=HTML).get_data(as_text=True)
+def test_a_person_page_lists_claims_with_dates_and_names_once(module_client: FlaskClient) -> None:
+    body = module_client.get(f"/page/{TOKAYEV}", headers=HTML).get_data(as_text=True)
     claims = body[body.index('id="claims-h"'):]
     assert re.search(r'class="claim-when"><time datetime="2022-01-\d\d">\d+ January 2022</time>',
                      claims)
@@ -146,12 +131,12 @@ def test_a_person_page_lists_claims_with_dates_and_names_once(client: FlaskClien
                      r'title="http://www.wikidata.org/entity/Q200881">Wikidata Q200881</a>', body)
 
 
-def test_every_page_links_conflicts_graphs_and_its_icon(client: FlaskClient) -> None:
+def test_every_page_links_conflicts_graphs_and_its_icon(module_client: FlaskClient) -> None:
     for page_url, _ in VIEWS.values():
-        body = client.get(page_url, headers=HTML).get_data(as_text=True)
+        body = module_client.get(page_url, headers=HTML).get_data(as_text=True)
         assert '<a href="/conflicts">Conflicts</a>' in body
         assert '<a href="/graphs">Graphs</a>' in body
         assert '<link rel="icon" href="/favicon.ico" type="image/svg+xml">' in body
-    icon = client.get("/favicon.ico")
+    icon = module_client.get("/favicon.ico")
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
     assert b"<svg" in icon.get_data()

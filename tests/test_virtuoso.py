@@ -20,17 +20,15 @@ from flask.testing import FlaskClient
 from service.config import Settings
 from service.remote_store import RemoteStore
 from service.store import EmbeddedStore
-from tests.conftest import virtuoso_env
-from tests.live import QANTAR, WRITE_TOKEN, LiveServer
+from tests.competency import QUERY_FILES, assert_expected, rows_of
+from tests.live import AUTH, QANTAR, LiveServer
 from tests.multilingual import FIXTURE as MULTILINGUAL
 from tests.multilingual import GRAPH as MULTILINGUAL_GRAPH
-from tests.test_competency import QUERY_FILES, assert_expected, rows_of
-from tests.virtuoso import Virtuoso
+from tests.virtuoso import Virtuoso, virtuoso_env
 
 pytestmark = pytest.mark.slow
 
 JSON = "application/sparql-results+json"
-TOKEN = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 TOKAYEV = "/page/id/person/kassym-jomart-tokayev"
 BLANK_TURTLE = """@prefix schema: <https://schema.org/> .
 <https://example.org/v/{n}> schema:name "Virtuoso test {n}"@en ;
@@ -188,16 +186,16 @@ def test_graph_store_put_get_delete_with_blank_nodes(live_virtuoso: LiveServer) 
     graph = "https://example.org/graph/virtuoso-gsp"
     url = live_virtuoso.store
     put = requests.put(url, params={"graph": graph}, data=BLANK_TURTLE.format(n=2).encode(),
-                       headers={**TOKEN, "Content-Type": "text/turtle"}, timeout=60)
+                       headers={**AUTH, "Content-Type": "text/turtle"}, timeout=60)
     assert put.status_code == 201, put.text
     got = requests.get(url, params={"graph": graph}, headers={"Accept": "application/n-triples"},
                        timeout=60)
     assert got.status_code == 200
     assert len(list(ox.parse(got.content, format=ox.RdfFormat.N_TRIPLES))) == 4
     again = requests.put(url, params={"graph": graph}, data=BLANK_TURTLE.format(n=3).encode(),
-                         headers={**TOKEN, "Content-Type": "text/turtle"}, timeout=60)
+                         headers={**AUTH, "Content-Type": "text/turtle"}, timeout=60)
     assert again.status_code == 204, again.text
-    deleted = requests.delete(url, params={"graph": graph}, headers=TOKEN, timeout=60)
+    deleted = requests.delete(url, params={"graph": graph}, headers=AUTH, timeout=60)
     assert deleted.status_code == 204
     gone = requests.get(url, params={"graph": graph}, timeout=60)
     assert gone.status_code == 404
@@ -212,10 +210,10 @@ def test_a_graph_deleted_through_the_service_is_a_clean_404_at_once(
     url = live_virtuoso.store
     for _ in range(10):
         put = requests.put(url, params=graph, data=BLANK_TURTLE.format(n=2).encode(),
-                           headers={**TOKEN, "Content-Type": "text/turtle"}, timeout=60)
+                           headers={**AUTH, "Content-Type": "text/turtle"}, timeout=60)
         assert put.status_code in (201, 204), put.text
         assert requests.get(url, params=graph, timeout=60).status_code == 200
-        deleted = requests.delete(url, params=graph, headers=TOKEN, timeout=60)
+        deleted = requests.delete(url, params=graph, headers=AUTH, timeout=60)
         assert deleted.status_code == 204, deleted.text
         gone = requests.get(url, params=graph, timeout=60)  # reads the body whole
         assert gone.status_code == 404, gone.text[:300]
@@ -224,7 +222,7 @@ def test_a_graph_deleted_through_the_service_is_a_clean_404_at_once(
 def test_graph_store_default_graph_is_ours_not_every_graph(live_virtuoso: LiveServer) -> None:
     url = live_virtuoso.store
     put = requests.put(url, params={"default": ""}, data=b"<urn:x:s> <urn:x:p> <urn:x:o> .\n",
-                       headers={**TOKEN, "Content-Type": "application/n-triples"}, timeout=60)
+                       headers={**AUTH, "Content-Type": "application/n-triples"}, timeout=60)
     assert put.status_code in (201, 204), put.text
     got = requests.get(url, params={"default": ""}, headers={"Accept": "application/n-triples"},
                        timeout=60)
@@ -232,7 +230,7 @@ def test_graph_store_default_graph_is_ours_not_every_graph(live_virtuoso: LiveSe
     triples = [q.triple for q in ox.parse(got.content, format=ox.RdfFormat.N_TRIPLES)]
     assert triples == [ox.Triple(ox.NamedNode("urn:x:s"), ox.NamedNode("urn:x:p"),
                                  ox.NamedNode("urn:x:o"))]
-    cleared = requests.delete(url, params={"default": ""}, headers=TOKEN, timeout=60)
+    cleared = requests.delete(url, params={"default": ""}, headers=AUTH, timeout=60)
     assert cleared.status_code == 204
 
 
@@ -242,7 +240,7 @@ def test_a_client_update_on_virtuoso_writes_its_default_graph_and_named_graphs(
     graph = "https://example.org/graph/virtuoso-update"
     update = (f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:b> 'c' }} }} ; "
               f"INSERT DATA {{ <urn:x:d> <urn:x:e> 'f' }}")
-    done = requests.post(live_virtuoso.sparql, data={"update": update}, headers=TOKEN,
+    done = requests.post(live_virtuoso.sparql, data={"update": update}, headers=AUTH,
                          timeout=60)
     assert done.status_code in (200, 204), done.text
     ask = requests.get(live_virtuoso.sparql, params={
@@ -250,7 +248,7 @@ def test_a_client_update_on_virtuoso_writes_its_default_graph_and_named_graphs(
                  "<urn:x:d> <urn:x:e> 'f' }"},
         headers={"Accept": JSON}, timeout=60)
     assert ask.json()["boolean"] is True
-    cleanup = requests.post(live_virtuoso.sparql, headers=TOKEN, timeout=60, data={
+    cleanup = requests.post(live_virtuoso.sparql, headers=AUTH, timeout=60, data={
         "update": f"DROP SILENT GRAPH <{graph}> ; DELETE DATA {{ <urn:x:d> <urn:x:e> 'f' }}"})
     assert cleanup.status_code in (200, 204), cleanup.text
 
@@ -259,14 +257,14 @@ def test_a_client_update_on_virtuoso_writes_its_default_graph_and_named_graphs(
                    "that INSERT DATA or the Graph Store made: 'has not been explicitly created'")
 def test_a_client_drop_graph_of_a_graph_insert_data_made(live_virtuoso: LiveServer) -> None:
     graph = "https://example.org/graph/virtuoso-drop"
-    requests.post(live_virtuoso.sparql, headers=TOKEN, timeout=60, data={
+    requests.post(live_virtuoso.sparql, headers=AUTH, timeout=60, data={
         "update": f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:x:a> <urn:x:b> 'c' }} }}"})
     try:
         done = requests.post(live_virtuoso.sparql, data={"update": f"DROP GRAPH <{graph}>"},
-                             headers=TOKEN, timeout=60)
+                             headers=AUTH, timeout=60)
         assert done.status_code in (200, 204), done.text
     finally:
-        requests.post(live_virtuoso.sparql, headers=TOKEN, timeout=60,
+        requests.post(live_virtuoso.sparql, headers=AUTH, timeout=60,
                       data={"update": f"DROP SILENT GRAPH <{graph}>"})
 
 

@@ -12,10 +12,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.live import WRITE_TOKEN, LiveServer, copy_store, serve
+from tests.live import AUTH, WRITE_TOKEN, LiveServer, copy_store, serve
 
 EX = "http://example.org/workers/"
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 
 
 def _count(server: LiveServer, graph: str = f"{EX}g") -> int:

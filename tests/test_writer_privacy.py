@@ -11,9 +11,8 @@ import requests
 
 from service.imports.writer_id import key_file, writer_id
 from service.namespaces import PROVENANCE_GRAPH
-from tests.live import WRITE_TOKEN, LiveServer
+from tests.live import AUTH, WRITE_TOKEN, LiveServer
 
-AUTH = {"Authorization": f"Bearer {WRITE_TOKEN}"}
 CLIENT = "127.0.0.1"
 
 

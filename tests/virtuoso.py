@@ -21,6 +21,7 @@ from pathlib import Path
 
 import requests
 
+from service.config import REPO_ROOT
 from tests.live import free_port
 
 #: The Debian package that has both commands (`make virtuoso` installs it).
@@ -196,3 +197,9 @@ def require() -> str:
             pytest.fail(missing_reason() + "; CI must have it (make virtuoso)")
         pytest.skip(missing_reason())
     return command
+
+
+def virtuoso_env(server: Virtuoso, base: Path) -> dict[str, str]:
+    """The QANTAR_* settings of a service on ``server`` (state kept under ``base``)."""
+    return {**server.env(), "QANTAR_DATA_DIR": str(REPO_ROOT),
+            "QANTAR_STATE_DIR": str(base / "state")}
