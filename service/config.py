@@ -171,7 +171,9 @@ SETTINGS: tuple[Setting, ...] = (
             _count, shown="`2147483648` (2 GiB)"),
     Setting("QANTAR_MAX_BODY", str(16 * 1024 * 1024),
             "The largest request body accepted, in bytes, whatever the transfer encoding (413 "
-            "beyond).", _count, shown="`16777216` (16 MiB)"),
+            "beyond). Each process of the server holds at most twice `QANTAR_THREADS` bodies "
+            "of this size at once, arriving or being answered (503 with Retry-After beyond).",
+            _count, shown="`16777216` (16 MiB)"),
     Setting("QANTAR_BODY_TIMEOUT", "60",
             "Seconds a request body may take to arrive whole, counted from its headers (408 "
             "beyond; `0`: no limit); bodies are received before any request thread is given to "
@@ -199,8 +201,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QANTAR_PORT", "8000", "The port `qantar serve` listens on.", _count),
     Setting("QANTAR_THREADS", "8",
             "Request threads in each process of the server for pages and everything else, and "
-            "as many again for `/sparql` and `/store` (which wait for query workers and the "
-            "writer), so that pages never wait behind queries.", _count),
+            "as many again for `/sparql`, `/store` and `/reconcile` (which wait for query "
+            "workers and the writer, or run reconciliation batches), so that pages never wait "
+            "behind queries.", _count),
     Setting("QANTAR_WORKERS", str(min(4, max(2, os.cpu_count() or 2))),
             "Processes of `qantar serve` answering requests side by side on the embedded "
             "store, sharing one writer; `1` on a remote store and with `QANTAR_QUERY_RATE` "

@@ -48,8 +48,9 @@ WSGIApp = Callable[[dict, Callable], Iterable[bytes]]
 Receive = Callable[[], Awaitable[dict]]
 Send = Callable[[dict], Awaitable[None]]
 
-#: Paths whose requests may wait for another process (query workers, the writer): their own pool.
-WAITING_PATHS = ("/sparql", "/store")
+#: Paths whose requests may wait for another process (query workers, the writer) or run long
+#: (a reconciliation batch: up to the query time limit): their own pool, so pages never wait.
+WAITING_PATHS = ("/sparql", "/store", "/reconcile")
 #: The most bytes of an answer of declared length held to be sent in one message.
 WHOLE = 256 * 1024
 
@@ -64,7 +65,9 @@ class Front:
         threads = max(1, threads)
         self.pages = ThreadPoolExecutor(threads, thread_name_prefix="pages")
         self.waiting = ThreadPoolExecutor(threads, thread_name_prefix="waiting")
-        self.bodies = BodyReceiver(max_body, body_timeout, per_client=threads // 2)
+        # every request thread, and as many again waiting, may hold a body of the largest size
+        self.bodies = BodyReceiver(max_body, body_timeout, per_client=threads // 2,
+                                   budget=2 * threads * max_body)
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":  # no websockets here
@@ -81,20 +84,22 @@ class Front:
                 return
         declared = _content_length(environ)
         chunked = "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower()
-        body = b""
-        if declared or chunked:
-            client = environ.get("REMOTE_ADDR", "")
-            try:
-                body = await self.bodies.receive(receive, client, None if chunked else declared)
-            except QantarError as err:
-                await _refuse(send, err)
-                return
-        environ["wsgi.input"] = io.BytesIO(body)
-        environ["wsgi.input_terminated"] = True
-        if declared or chunked:
-            environ["CONTENT_LENGTH"] = str(len(body))
-        environ.pop("HTTP_TRANSFER_ENCODING", None)
-        await self._answer(environ, receive, send)
+        async with contextlib.AsyncExitStack() as held:
+            body = b""
+            if declared or chunked:
+                client = environ.get("REMOTE_ADDR", "")
+                try:  # held in memory, and counted, until the answer is sent
+                    body = await held.enter_async_context(self.bodies.holding(
+                        receive, client, None if chunked else declared))
+                except QantarError as err:
+                    await _refuse(send, err)
+                    return
+            environ["wsgi.input"] = io.BytesIO(body)
+            environ["wsgi.input_terminated"] = True
+            if declared or chunked:
+                environ["CONTENT_LENGTH"] = str(len(body))
+            environ.pop("HTTP_TRANSFER_ENCODING", None)
+            await self._answer(environ, receive, send)
 
     async def _answer(self, environ: dict, receive: Receive, send: Send) -> None:
         loop = asyncio.get_running_loop()

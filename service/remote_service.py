@@ -9,9 +9,7 @@ from contextlib import contextmanager
 from service import journal
 from service.config import Settings
 from service.namespaces import PROVENANCE_GRAPH
-from service.remote_dialect import needs_parse
 from service.remote_store import RemoteStore
-from service.sparql.query_form import QueryForm, query_form
 from service.sparql.remote_runner import RemoteQueryRunner
 from service.sparql.workers import CheckJob, QueryPool
 from service.store import QueryRunner, Store
@@ -32,7 +30,7 @@ class RemoteService:
         # started on first use; a quarter of the request threads may wait for one
         self._checks = QueryPool(settings.store, 2, queue_limit=max(1, settings.threads // 4),
                                  memory=settings.worker_memory)
-        self._runner = RemoteQueryRunner(remote, self._form_of)
+        self._runner = RemoteQueryRunner(remote, self._checks.check)
         self.generation = 0
 
     @property
@@ -41,13 +39,6 @@ class RemoteService:
 
     def runner_for(self, fetches: bool) -> QueryRunner:
         return self._runner  # the server itself decides what its SERVICE calls may reach
-
-    def _form_of(self, query: str, timeout: float) -> QueryForm:
-        """A client's query's form (service.sparql.query_form), parsed in a check worker within
-        ``timeout`` when the dialect needs it (one pass over the text says whether)."""
-        if not needs_parse(query, self.store.dialect):
-            return QueryForm()
-        return self._checks.check(CheckJob(query_form, (query,)), timeout)
 
     def check(self, job: CheckJob, timeout: float, *, queued: bool = True) -> object:
         return self._checks.check(job, timeout, queued=queued)

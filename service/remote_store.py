@@ -225,7 +225,9 @@ class RemoteStore:
         the embedded store checks the effect, which a server cannot show before it is done.
         So an update that may insert into graphs it does not name is refused (it could create
         the provenance graph or one of the bundle's), and one that may empty graphs it does not
-        name is refused while one of those is here."""
+        name is refused while one of those is here. A text nested deeper than the server
+        can parse is not sent (service.remote_dialect)."""
+        self.dialect.check_nesting(sparql, "update")
         if reach is Reach.INSERTS:
             raise ProtectedGraph("on this store an update that may insert into graphs it does "
                                  "not name (GRAPH ?g in an INSERT template) is refused: it could "

@@ -547,3 +547,51 @@ def test_on_a_remote_store_a_long_update_is_parsed_within_the_write_limit(
     assert "nothing was written" in response.text
     assert time.monotonic() - started < 3 + 2.5
     assert graph_status(remote_short_limits, G + "/values") == 404
+
+
+def test_on_a_remote_store_a_deeply_nested_text_is_not_sent_to_the_server(
+    remote_short_limits: LiveServer,
+) -> None:
+    """`oxigraph serve` dies of a stack overflow on 3,000 nested groups (measured on 0.5): a
+    query or an update nested deeper than the dialect's bound is a 400, and the server goes on
+    answering."""
+    nested = "{" * NESTED + "}" * NESTED
+    query = requests.post(remote_short_limits.sparql, data={"query": "SELECT * WHERE " + nested},
+                          timeout=60)
+    assert query.status_code == 400 and "levels deep" in query.text, query.text[:300]
+    update = requests.post(remote_short_limits.sparql, headers=AUTH, timeout=60, data={
+        "update": "INSERT { <urn:x:a> <urn:x:b> 1 } WHERE " + nested})
+    assert update.status_code == 400 and "nothing was run" in update.text, update.text[:300]
+    fine = "SELECT * WHERE " + "{" * 500 + "}" * 500
+    assert requests.post(remote_short_limits.sparql, data={"query": fine},
+                         timeout=60).status_code == 200
+    ok = requests.get(remote_short_limits.sparql, params={"query": "ASK { ?s ?p ?o }"},
+                      timeout=30)
+    assert ok.status_code == 200 and "true" in ok.text
+
+
+def test_heavy_reconciliation_batches_leave_the_pages_prompt(
+    short_limits: LiveServer,
+) -> None:
+    """Reconciliation batches of the largest size allowed (7 s each alone, measured) run in the
+    pool of `/sparql` and `/store`, not the pages': twice as many as there are request threads,
+    at once, each answered or stopped at the 3 s limit, and the pages answer within 2 s."""
+    batch = json.dumps({f"q{i}": {"query": "Tokayev protest Almaty", "properties": [
+        {"pid": "rdfs:label", "v": [f"value {i} {j} {k}" for k in range(20)]}
+        for j in range(20)]} for i in range(50)})
+    answers: list[tuple[int, float]] = []
+
+    def reconcile() -> None:
+        started = time.monotonic()
+        response = requests.post(short_limits.url + "/reconcile", data={"queries": batch},
+                                 timeout=120)
+        answers.append((response.status_code, time.monotonic() - started))
+
+    threads = [threading.Thread(target=reconcile) for _ in range(2 * short_limits.settings.threads)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    slowest = slowest_page(short_limits, lambda: not any(t.is_alive() for t in threads))
+    assert {status for status, _ in answers} <= {200, 503}, answers
+    assert max(took for _, took in answers) > 2.5, answers  # they were heavy while we looked
+    assert slowest < 2, f"a page took {slowest:.1f} s while reconciliation batches ran"

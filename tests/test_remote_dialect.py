@@ -6,8 +6,17 @@ from __future__ import annotations
 import json
 
 import pyoxigraph as ox
+import pytest
 
-from service.remote_dialect import RESULTS_OR_TRIPLES, Dialect, Virtuoso, choose, needs_parse
+from service.errors import BadQuery
+from service.remote_dialect import (
+    RESULTS_OR_TRIPLES,
+    Dialect,
+    Virtuoso,
+    bracket_depth,
+    choose,
+    needs_parse,
+)
 from service.sparql.query_form import QueryForm, query_form
 
 #: An answer as Virtuoso 7.2.5 writes it (measured): blank nodes and a boolean.
@@ -90,3 +99,14 @@ def test_a_query_with_its_own_base_is_sent_to_virtuoso_without_ours() -> None:
         == "BASE <http://qantar/> " + plain
     assert Dialect().with_base(own, "http://qantar/", query_form(own)) \
         == "BASE <http://qantar/> " + own
+
+
+def test_no_text_nested_deeper_than_the_server_parses_is_sent() -> None:
+    """Oxigraph's server dies of a stack overflow on 3,000 nested groups: the bound counts
+    every bracket (in strings and comments too), so the parser's nesting is never more."""
+    assert bracket_depth('SELECT * { ?s ?p "((" } ]]] {[(?x)]}') == 3
+    nested = "SELECT * WHERE " + "{" * 3000 + "}" * 3000
+    for dialect in (Dialect(), Virtuoso()):
+        dialect.check_nesting("SELECT * WHERE " + "{" * 1000 + "}" * 1000, "query")
+        with pytest.raises(BadQuery, match="3,000 levels deep"):
+            dialect.check_nesting(nested, "query")

@@ -8,16 +8,19 @@ it), and pages have threads of their own (service.front).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
+from service.body import BodyReceiver
+from service.errors import Busy, TooLarge
 from tests.live import LiveServer, copy_store, serve
 
 pytestmark = pytest.mark.slow
@@ -158,3 +161,38 @@ def test_a_client_that_leaves_a_streamed_answer_frees_its_query_worker(
         answer = requests.get(live.sparql, params={"query": "ASK { ?s ?p ?o }"}, timeout=60)
         assert answer.status_code == 200, answer.text
         assert time.monotonic() - started < 5, "the query worker was still writing for nobody"
+
+
+def _chunks(*parts: bytes) -> Callable[[], Awaitable[dict]]:
+    """An ASGI ``receive`` that gives ``parts`` as one body."""
+    messages = [{"type": "http.request", "body": part, "more_body": i < len(parts) - 1}
+                for i, part in enumerate(parts)]
+
+    async def receive() -> dict:
+        return messages.pop(0)
+
+    return receive
+
+
+def test_the_bodies_a_process_holds_are_bounded_whatever_the_number_of_addresses() -> None:
+    """Bodies from many addresses count against one budget until their requests end: one
+    more is refused with 503 and Retry-After, and is received again once one has ended."""
+    bodies = BodyReceiver(max_body=60, timeout=5, per_client=1, budget=100)
+
+    async def scenario() -> None:
+        async with bodies.holding(_chunks(b"a" * 30, b"b" * 30), "10.0.0.1", None) as first:
+            assert first == b"a" * 30 + b"b" * 30 and bodies.held == 60
+            with pytest.raises(Busy) as refused:
+                async with bodies.holding(_chunks(b"c" * 30, b"d" * 30), "10.0.0.2", 60):
+                    pass
+            assert refused.value.headers == {"Retry-After": "1"}
+            assert bodies.held == 60  # the refused body's first part was let go
+        assert bodies.held == 0
+        async with bodies.holding(_chunks(b"c" * 60), "10.0.0.2", 60) as second:
+            assert second == b"c" * 60
+        with pytest.raises(TooLarge):
+            async with bodies.holding(_chunks(b"e" * 61), "10.0.0.3", None):
+                pass
+        assert bodies.held == 0
+
+    asyncio.run(scenario())

@@ -8,12 +8,22 @@ CORS), as the API requires; only the preview may be framed.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from service.errors import BadRequest, BatchTimeout, BatchTooLarge, NotFound, UnsupportedBody
+from service.errors import (
+    BadRequest,
+    BatchTimeout,
+    BatchTooLarge,
+    Busy,
+    NotFound,
+    UnsupportedBody,
+)
 from service.pages import describe
 from service.pages.context import get_settings, get_store
 from service.pages.search import current_index
@@ -87,9 +97,9 @@ def service() -> Response:
     if queries is not None:
         return jsonify(_reconciled(parse_batch(decode(queries, "queries"))))
     if extend is not None:
-        ctx = _context()
-        return jsonify(extension.extend(ctx.store, ctx.vocabulary, ctx.spaces,
-                                        parse_extension(decode(extend, "extend"))))
+        ctx, asked = _context(), parse_extension(decode(extend, "extend"))
+        with _one_batch(get_settings().query_timeout):
+            return jsonify(extension.extend(ctx.store, ctx.vocabulary, ctx.spaces, asked))
     if request.method == "POST":
         raise BadRequest("the form has neither a queries= nor an extend= field")
     # its URLs are the host asked: a cache must keep one copy per host
@@ -98,17 +108,36 @@ def service() -> Response:
     return response
 
 
+#: One batch at a time in each process: a batch is Python that holds the GIL, which would share
+#: the process's time between every batch and the pages (sixteen at once held a page for 2 s).
+_ONE_BATCH = threading.Lock()
+
+
+@contextmanager
+def _one_batch(limit: float) -> Iterator[None]:
+    """Wait for the batch before this one, within ``limit`` seconds (503 beyond)."""
+    if not _ONE_BATCH.acquire(timeout=limit):
+        raise Busy(f"other reconciliation batches kept this process busy for {limit:g} s; try "
+                   "again in a moment", headers={"Retry-After": "1"})
+    try:
+        yield
+    finally:
+        _ONE_BATCH.release()
+
+
 def _reconciled(batch: dict[str, Query]) -> dict:
-    """Every query of ``batch`` answered, within the query time limit: past it, 503 and no
-    answer at all (a client must not take the first queries' answers for the batch's)."""
+    """Every query of ``batch`` answered, within the query time limit (waiting for the batch
+    before it included): past it, 503 and no answer at all (a client must not take the first
+    queries' answers for the batch's)."""
     limit = get_settings().query_timeout
     deadline = time.monotonic() + limit
-    ctx, answers = _context(), {}
-    for key, query in batch.items():
-        if time.monotonic() > deadline:
-            raise BatchTimeout(limit, len(answers), len(batch))
-        answers[key] = {"result": reconcile(ctx, query)}
-    return answers
+    with _one_batch(limit):
+        ctx, answers = _context(), {}
+        for key, query in batch.items():
+            if time.monotonic() > deadline:
+                raise BatchTimeout(limit, len(answers), len(batch))
+            answers[key] = {"result": reconcile(ctx, query)}
+        return answers
 
 
 def _cursor() -> int:

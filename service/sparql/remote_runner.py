@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from service.errors import (
     BadQuery,
     NotAcceptable,
+    QantarError,
     QueryTimeout,
     RemoteNotAcceptable,
     RemoteTimeout,
@@ -32,11 +33,12 @@ from service.formats import (
     SPARQL_XML,
     by_media_type,
 )
+from service.remote_dialect import needs_parse
 from service.remote_store import ANSWERS_ANY_SERVER_WRITES, RemoteStore
 from service.sparql.messages import Chunk, End, Failure, Head, Message, Rows
-from service.sparql.query_form import QueryForm
+from service.sparql.query_form import QueryForm, query_form
 from service.sparql.syntax_errors import explained_or
-from service.sparql.workers import QueryJob, first_rows
+from service.sparql.workers import CheckJob, QueryJob, first_rows
 from service.store import Triples
 from service.xml_safety import UnsafeXml, check_xml
 
@@ -48,10 +50,11 @@ PARSABLE_RESULTS = (SPARQL_JSON, SPARQL_XML)
 class RemoteQueryRunner:
     """Forwards the endpoint's queries to the remote store."""
 
-    def __init__(self, store: RemoteStore,
-                 form_of: Callable[[str, float], QueryForm]) -> None:
+    def __init__(self, store: RemoteStore, check: Callable[[CheckJob, float], object]) -> None:
         self.store = store
-        self._form_of = form_of  # a client's query's form, parsed in a check worker
+        # runs a check of the client's text in a worker process within a time limit
+        # (service.sparql.checks): an unbounded parse never runs in the web process
+        self._check = check
         self.generation = 0
         self._default_empty: tuple[int, bool] | None = None
 
@@ -74,12 +77,33 @@ class RemoteQueryRunner:
     def close(self) -> None:
         """Nothing to stop: the store's HTTP session is closed with the store."""
 
+    def _form(self, query: str, timeout: float) -> QueryForm:
+        """The query's form (service.sparql.query_form), parsed in a check worker when the
+        dialect needs it (one pass over the text says whether)."""
+        if not needs_parse(query, self.store.dialect):
+            return QueryForm()
+        return self._check(CheckJob(query_form, (query,)), timeout)
+
+    def _explained(self, err: BadQuery, job: QueryJob, deadline: float) -> BadQuery:
+        """The server's refusal, worded by Oxigraph's parser when it refuses the text too,
+        parsed in a check worker (a deeply nested text would overflow any thread's stack);
+        the server's own words when that check cannot be made in the time left."""
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return err
+        try:
+            return self._check(CheckJob(explained_or, (err, job.query, "query", job.base_iri)),
+                               left)
+        except QantarError:
+            return err
+
     def execute(self, job: QueryJob, timeout: float) -> Iterator[Message]:
         """Run ``job`` on the remote store; yields its messages. Raises QueryTimeout, BadQuery
         (the server refused the query) or StoreUnavailable."""
         deadline = time.monotonic() + timeout
         dialect = self.store.dialect
-        form = self._form_of(job.query, timeout)  # within the query's own time limit
+        dialect.check_nesting(job.query, "query")
+        form = self._form(job.query, timeout)  # within the query's own time limit
         timeout = max(0.001, deadline - time.monotonic())
         accept = ", ".join(filter(None, [job.results_type, job.graph_type and
                                          f"{job.graph_type};q=0.9"]))
@@ -101,7 +125,7 @@ class RemoteQueryRunner:
         except RemoteTimeout as err:
             raise QueryTimeout(timeout) from err
         except BadQuery as err:  # worded as for the embedded store when Oxigraph refuses it too
-            raise explained_or(err, job.query, "query", job.base_iri) from None
+            raise self._explained(err, job, deadline) from None
         with response:
             mime = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if job.row_cap:
