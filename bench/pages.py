@@ -20,7 +20,7 @@ from rdflib import Graph
 from service.app import create_app
 from service.config import Settings
 from service.loader import load_bundle
-from service.store import EmbeddedStore
+from service.store.embedded.store import EmbeddedStore
 
 HUB = "https://w3id.org/qantar/id/person/hub"
 PAGES = ("/page/id/person/hub", "/page/id/person/hub?page=50", "/classes/qantar:Claim",

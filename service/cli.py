@@ -12,7 +12,6 @@ import click
 import pyoxigraph as ox
 from rdflib import Dataset, Graph
 
-from service.backends import open_path, open_store
 from service.bundle import read_bundle, read_ontology
 from service.cli_options import command_settings, store_option
 from service.config import SETTING, Settings
@@ -21,7 +20,6 @@ from service.errors import (
     InvalidData,
     NotFound,
     QantarError,
-    StoreFailure,
     StoreUnavailable,
     UnreadableInput,
 )
@@ -37,7 +35,8 @@ from service.namespaces import prefixes_used, shorten
 from service.rdf_files import parse_file
 from service.server import run_server
 from service.stats import compute_stats
-from service.store import QueryResult, Triples
+from service.store.interface import QueryResult, Triples
+from service.store.open import backend, open_store
 from service.validate import (
     conforms,
     format_report,
@@ -207,25 +206,15 @@ def prepare_store(settings: Settings, bundle: bool = True) -> None:
         if bundle and store_is_empty(settings):
             click.echo(f"the store {settings.store} is empty: loading the bundled graph", err=True)
             load_bundle(settings)
-        if not settings.remote:
-            check_writable(settings.store)
+        backend(settings).check_writable(settings)
     except StoreUnavailable as err:
         # a remote store may come back: serve, answering 502 with the reason until it does
         click.echo(f"warning: {err}; serving anyway", err=True)
 
 
-def check_writable(path: Path) -> None:
-    """Fail with one line, not a traceback in the server's worker, when the store cannot be
-    opened for writing (a read-only directory, a full disk, another process holding it)."""
-    try:
-        open_path(path).close()
-    except OSError as err:
-        raise StoreFailure(f"the store {path} cannot be opened for writing: {err}") from None
-
-
 def store_is_empty(settings: Settings) -> bool:
     """True when there is no store yet, or it holds no triples."""
-    if not settings.remote and not settings.store.is_dir():
+    if not backend(settings).exists(settings):
         return True
     with open_store(settings, read_only=True) as db:
         return db.triple_count() == 0

@@ -132,8 +132,9 @@ SETTINGS: tuple[Setting, ...] = (
             keep_empty=True),
     Setting("QANTAR_STORE_ENGINE", "auto",
             "Which server the remote store is, for what servers read their own way "
-            "(service.remote_dialect): `virtuoso`, `standard` (Oxigraph, Fuseki, GraphDB), or "
-            "`auto`: Virtuoso when its answers say `Server: Virtuoso`, else standard.",
+            "(service.store.remote.dialect): `virtuoso`, `standard` (Oxigraph, Fuseki, "
+            "GraphDB), or `auto`: Virtuoso when its answers say `Server: Virtuoso`, else "
+            "standard.",
             _engine),
     Setting("QANTAR_STATE_DIR", "var",
             "Where the remote store's import journal is kept (in `remote-store` inside it).",
@@ -247,8 +248,8 @@ class Settings:
     port: int
     threads: int
     workers: int
-    #: The shared writer's socket (service.writer_host): set by ``qantar serve`` for its
-    #: processes, never read from the environment.
+    #: The shared writer's socket (service.store.embedded.writer_host): set by ``qantar serve``
+    #: for its processes, never read from the environment.
     writer_socket: str = ""
 
     @classmethod
@@ -268,11 +269,6 @@ class Settings:
     def remote(self) -> bool:
         """True when the store is an existing SPARQL server rather than the embedded one."""
         return self.store_url is not None
-
-    @property
-    def server_processes(self) -> int:
-        """How many processes ``qantar serve`` answers with (one where state is per process)."""
-        return 1 if self.remote or self.query_rate else max(1, self.workers)
 
     @property
     def read_only(self) -> bool:

@@ -87,7 +87,7 @@ class UnreadableInput(BadRequest):
 
 class BadQuery(BadRequest):
     """The SPARQL text (or an RDF body, a graph IRI) does not parse or cannot be run; ``line``
-    and ``column`` where the mistake is (service.sparql.syntax_errors words SPARQL's)."""
+    and ``column`` where the mistake is (service.store.syntax_errors words SPARQL's)."""
 
     def __init__(self, message: str, line: int | None = None,
                  column: int | None = None) -> None:
@@ -131,7 +131,7 @@ class Unauthorized(Forbidden):
 
 
 class ProtectedGraph(Forbidden):
-    """A client request would write a protected graph (service.protected)."""
+    """A client request would write a protected graph (service.store.protected)."""
 
 
 class TooLarge(QantarError):

@@ -45,8 +45,8 @@ from service.formats import (
 )
 from service.imports.uploads import Upload, upload
 from service.imports.writer_id import http_agent
-from service.protected import BUNDLE_GRAPHS, PROTECTED_GRAPHS, refusal
 from service.state import qantar
+from service.store.protected import BUNDLE_GRAPHS, PROTECTED_GRAPHS, refusal
 
 blueprint = Blueprint("graph_store", __name__)
 

@@ -14,15 +14,15 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from service import journal
-from service.backends import open_path, open_store
 from service.bundle import Bundle, read_bundle
 from service.config import Settings
 from service.errors import InvalidData
 from service.namespaces import PROVENANCE_GRAPH
 from service.rdf_files import parse_file
 from service.search_records import mark_stale
-from service.store import Store
+from service.store import journal
+from service.store.interface import BundleLoading, Store
+from service.store.open import backend, open_path, open_store
 from service.validate import conforms, format_report, validate_graph
 
 
@@ -34,16 +34,17 @@ def load_bundle(settings: Settings) -> dict[str, int]:
     """
     bundle = read_bundle(settings)
     check_bundle(bundle, parse_file(settings.shapes_file))
-    if settings.remote:
-        return load_remote(bundle, settings)
+    if backend(settings).bundle_loading is BundleLoading.IN_PLACE:
+        return load_in_place(bundle, settings)
     recover(settings.store)
     return build_store(bundle, settings.store)
 
 
-def load_remote(bundle: Bundle, settings: Settings) -> dict[str, int]:
-    """Replace the bundle's graphs on a remote store (one SPARQL Update, one transaction on
-    servers that run an update as one, as Oxigraph, Fuseki and GraphDB do; graph by graph where
-    the server refuses blank nodes in updates, as Virtuoso does); other graphs stay."""
+def load_in_place(bundle: Bundle, settings: Settings) -> dict[str, int]:
+    """Replace the bundle's graphs in the store (on a server: one SPARQL Update, one
+    transaction on servers that run an update as one, as Oxigraph, Fuseki and GraphDB do;
+    graph by graph where the server refuses blank nodes in updates, as Virtuoso does); other
+    graphs stay."""
     graphs = {}
     for iri, graph in bundle.graphs.items():
         data = graph.serialize(format="nt", encoding="utf-8")

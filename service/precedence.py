@@ -21,7 +21,7 @@ from service.namespaces import (
     ONTOLOGY_GRAPH,
     PROVENANCE_GRAPH,
 )
-from service.store import Store
+from service.store.interface import Store
 
 BUNDLE_ORDER = tuple(str(g) for g in (ARTICLE_GRAPH, EDITORIAL_GRAPH, ONTOLOGY_GRAPH,
                                       METADATA_GRAPH, PROVENANCE_GRAPH))

@@ -13,7 +13,8 @@ re-indexed (an update's from its parse); a write that may touch graphs it does n
 rolled back never published a generation, so it is never indexed. Across restarts: the index
 records the generation it reflects, and every write to an embedded store, by the service or
 by a command while the service is down (``qantar import``, ``qantar load``), first removes
-that record (``mark_stale``, called by service.store). A service that starts finds the record
+that record (``mark_stale``, called by service.store.embedded.store). A service that starts finds
+the record
 of the generation just before its own (its writer publishes the unchanged store as the next
 one) and keeps the index; otherwise it builds it again, as it always does for a remote store,
 whose content only the server knows.
@@ -42,10 +43,9 @@ import pyoxigraph as ox
 import tantivy
 from anyascii import anyascii
 
-from service.protected import graphs_named_by
 from service.search_records import INDEXED_FILE, STATE_FILE
-from service.store import Store
-from service.writer import READS
+from service.store.interface import READS, Store
+from service.store.protected import graphs_named_by
 
 _LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 #: Documents handed to tantivy per batch while (re)building.
@@ -132,7 +132,7 @@ class ChangeRecorder:
         self._parsed: tuple[set[str] | None] | None = None
 
     def parsed(self, named: set[str] | None) -> None:
-        """What the next client update names, as its parse found (service.protected
+        """What the next client update names, as its parse found (service.store.protected
         ``graphs_named_by``, run in a query worker with the update's other checks,
         service.sparql.checks): it is not parsed again here, in the service's process."""
         self._parsed = (named,)

@@ -1,7 +1,8 @@
 """Where the search index of a store lives and the records that say whether it matches it.
 
 A module of its own, importing nothing of Qantar's, because the store marks its index stale on
-every write (service.store) while the index itself (service.search_index) reads the store.
+every write (service.store.embedded.store) while the index itself (service.search_index) reads the
+store.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 #: Present while the index matches the store it is beside: written when a service has brought
-#: it up to date, removed by the first write of anyone to that store (service.store).
+#: it up to date, removed by the first write of anyone to that store (service.store.embedded.store).
 STATE_FILE = "qantar-state.json"
 #: The generation the index reflects in this run (written after each catch-up).
 INDEXED_FILE = "indexed.json"

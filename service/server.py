@@ -6,7 +6,7 @@ Granian's event loop receives request bodies (service.front, service.body) and t
 while SPARQL queries run in the query worker processes and writes in the writer process.
 Granian parses HTTP outside the GIL, which makes each request about three times cheaper than a
 pure-Python server here (bench/results). With several workers, the embedded store's writer is
-started here, before them, and shared (service.writer_host).
+started here, before them, and shared (service.store.embedded.writer_host).
 
 The worker is started with ``spawn``, not ``fork``: nothing of this process (a store handle, a
 thread) can leak into it. On SIGTERM or SIGINT Granian stops the worker and kills it after
@@ -16,14 +16,13 @@ thread) can leak into it. On SIGTERM or SIGINT Granian stops the worker and kill
 
 from __future__ import annotations
 
-from dataclasses import replace
 from functools import partial
 
 from service.app import create_app
 from service.config import Settings
 from service.front import Front
 from service.sparql.replay import Replay
-from service.writer_host import WriterHost
+from service.store.open import backend
 
 #: Seconds Granian waits for requests in flight when asked to stop, before killing its worker.
 SHUTDOWN_GRACE = 5
@@ -35,18 +34,19 @@ def run_server(settings: Settings) -> None:
     nothing from the environment."""
     import multiprocessing
 
+    multiprocessing.set_start_method("spawn", force=True)  # Granian starts its worker so
+
+    chosen = backend(settings)
+    workers = chosen.serving_processes(settings)
+    with chosen.beside_server(settings) as served:
+        _serve(served, workers)
+
+
+def _serve(settings: Settings, workers: int) -> None:
+    """Granian with ``workers`` processes, each serving ``serving_app(settings)``."""
     from granian import Granian
     from granian.constants import Interfaces
 
-    multiprocessing.set_start_method("spawn", force=True)  # Granian starts its worker so
-
-    workers = settings.server_processes
-    host = None
-    if workers > 1:
-        host = WriterHost(settings.store, sandboxed=not settings.fetch_allow,
-                          memory=settings.worker_memory)
-        host.start()
-        settings = replace(settings, writer_socket=host.socket_path)
     server = Granian(
         "service.app:create_app",
         factory=True,
@@ -58,11 +58,7 @@ def run_server(settings: Settings) -> None:
         workers_kill_timeout=SHUTDOWN_GRACE,
     )
     # the target string above only names the app in logs; this loader is what the worker runs
-    try:
-        server.serve(target_loader=partial(serving_app, settings), wrap_loader=False)
-    finally:
-        if host is not None:
-            host.stop()
+    server.serve(target_loader=partial(serving_app, settings), wrap_loader=False)
 
 
 def serving_app(settings: Settings) -> Front:

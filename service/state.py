@@ -2,7 +2,7 @@
 
 One ``Qantar`` object lives in ``app.extensions["qantar"]``; nothing else is global. How the
 store is run (a writer process and snapshots, or a remote server) is the store service's
-business (service.backends chooses it); this module adds what every store shares: writes one
+business (service.store.open chooses it); this module adds what every store shares: writes one
 at a time within their time limit, and the response cache.
 """
 
@@ -18,7 +18,6 @@ from functools import cached_property
 from flask import current_app
 from rdflib import Graph
 
-from service.backends import open_service
 from service.config import Settings
 from service.errors import WriteTimeout
 from service.precedence import GraphRanking, rank_graphs
@@ -26,7 +25,8 @@ from service.rdf_files import parse_file
 from service.search_index import ChangeRecorder, SearchIndex
 from service.search_records import index_dir
 from service.sparql.cache import ResponseCache
-from service.store import QueryRunner, Store
+from service.store.interface import QueryRunner, Store
+from service.store.open import open_service
 
 log = logging.getLogger(__name__)
 
@@ -97,9 +97,9 @@ class Qantar:
 
     @property
     def keeps_search_index(self) -> bool:
-        """Whether a search index left by an earlier run may be kept: an embedded store says
-        when it was written since (service.search_index); a remote one cannot."""
-        return not self.settings.remote
+        """Whether a search index left by an earlier run may be kept (the store service's
+        word: service.store.interface)."""
+        return self.service.keeps_search_index
 
     def refresh_search(self) -> threading.Thread:
         """Bring the search index to the published generation in the background (a search

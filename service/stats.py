@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from service.namespaces import ONTOLOGY_GRAPH, QANTAR
-from service.store import Store
+from service.store.interface import Store
 
 PREFIXES = f"""PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX qantar: <{QANTAR}>

@@ -22,7 +22,7 @@ from rdflib.term import Node
 from service.compiled_shapes import FOCUS_GRAPH, Result, compile_shapes, run_checks
 from service.namespaces import PREFIXES, shorten
 from service.rdf_files import load_files
-from service.store import Store
+from service.store.interface import Store
 
 SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 

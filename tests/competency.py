@@ -12,7 +12,7 @@ from pathlib import Path
 from pyoxigraph import Literal, NamedNode, QuerySolutions
 
 from service.config import REPO_ROOT
-from service.store import EmbeddedStore
+from service.store.embedded.store import EmbeddedStore
 
 QUERIES = REPO_ROOT / "queries"
 ID = "https://w3id.org/qantar/id/"

@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from service.cli import cli
 from service.config import REPO_ROOT, Settings
 from service.loader import load_bundle
-from service.store import EmbeddedStore
+from service.store.embedded.store import EmbeddedStore
 from tests.apps import QantarRunner, make_app
 from tests.browser import browser_page, chromium_browser  # noqa: F401 (fixtures)
 from tests.live import (

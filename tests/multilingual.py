@@ -13,7 +13,7 @@ import pyoxigraph as ox
 
 from service.config import REPO_ROOT
 from service.namespaces import ARTICLE_GRAPH, BASE, EDITORIAL_GRAPH, ID, ONTOLOGY_GRAPH
-from service.store import EmbeddedStore
+from service.store.embedded.store import EmbeddedStore
 
 FIXTURE = REPO_ROOT / "tests" / "fixtures" / "external" / "multilingual.ttl"
 GRAPH = "https://example.org/graph/multilingual-labels"

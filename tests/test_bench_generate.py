@@ -15,7 +15,7 @@ from bench.generate import (
     write_quads,
 )
 from service.namespaces import ID
-from service.store import EmbeddedStore
+from service.store.embedded.store import EmbeddedStore
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 

@@ -17,9 +17,10 @@ from requests.utils import quote
 from service.pages.catalog import class_counts
 from service.pages.instances import instances
 from service.pages.iris import curie
-from service.remote_store import RemoteStore
 from service.stats import compute_stats
-from service.store import EmbeddedStore, Store
+from service.store.embedded.store import EmbeddedStore
+from service.store.interface import Store
+from service.store.remote.store import RemoteStore
 from tests.live import QANTAR, LiveServer, copy_store
 from tests.w3c.backends import oxigraph_server
 

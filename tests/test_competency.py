@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from service.store import EmbeddedStore
+from service.store.embedded.store import EmbeddedStore
 from tests.competency import EXPECTED, QUERY_FILES, answer, assert_expected
 
 

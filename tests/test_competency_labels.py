@@ -13,7 +13,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from service.store import EmbeddedStore
+from service.store.embedded.store import EmbeddedStore
 from tests.competency import QUERY_FILES, answer, assert_expected
 from tests.live import copy_store
 from tests.multilingual import FIXTURE, GRAPH, LANGUAGES, render

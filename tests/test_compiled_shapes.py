@@ -22,7 +22,7 @@ from service.bundle import read_bundle, read_ontology
 from service.compiled_shapes import compile_shapes
 from service.config import REPO_ROOT, Settings
 from service.rdf_files import load_files, parse_file
-from service.store import EmbeddedStore
+from service.store.embedded.store import EmbeddedStore
 from service.validate import (
     Finding,
     validate_files,

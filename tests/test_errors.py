@@ -16,7 +16,7 @@ import service.errors as errors
 from service.app import create_app, register_error_handlers
 from service.cli import QantarGroup
 from service.config import Settings
-from service.sparql.messages import Failure
+from service.store.messages import Failure
 from tests.live import copy_store, server_env
 
 #: Every class of the family: (HTTP status, exit code). Users and tests rely on these.

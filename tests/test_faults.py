@@ -22,7 +22,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from service.store import EmbeddedStore
+from service.store.embedded.store import EmbeddedStore
 from tests.live import AUTH, WRITE_TOKEN, LiveServer, copy_store, serve
 
 pytestmark = pytest.mark.slow

@@ -18,8 +18,9 @@ from rdflib.compare import isomorphic
 
 from service.cli import cli
 from service.errors import BadQuery
-from service.remote_store import RemoteStore
-from service.store import EmbeddedStore, Store
+from service.store.embedded.store import EmbeddedStore
+from service.store.interface import Store
+from service.store.remote.store import RemoteStore
 from tests.live import AUTH, LiveServer, copy_store
 
 EXTERNAL = Path(__file__).parent / "fixtures" / "external"

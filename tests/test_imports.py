@@ -16,9 +16,9 @@ from click.testing import CliRunner
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
-from service import journal
 from service.cli import cli
-from service.store import EmbeddedStore
+from service.store import journal
+from service.store.embedded.store import EmbeddedStore
 from tests.live import copy_store
 
 EXTERNAL = Path(__file__).parent / "fixtures" / "external"

@@ -14,7 +14,7 @@ from service.errors import InvalidData, UnreadableInput
 from service.loader import load_bundle, recover
 from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH
 from service.rdf_files import parse_file
-from service.store import EmbeddedStore
+from service.store.embedded.store import EmbeddedStore
 from service.validate import validate_graph
 
 EXPECTED_COUNTS = {str(EDITORIAL_GRAPH): 2, str(METADATA_GRAPH): 3,

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from service.errors import OutOfMemory
-from service.sparql.workers import CheckJob, QueryPool
-from service.writer import StoreWriter
+from service.store.embedded.writer import StoreWriter
+from service.store.workers import CheckJob, QueryPool
 from tests.live import copy_store
 
 LIMIT = 2 * 1024**3

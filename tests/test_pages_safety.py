@@ -19,7 +19,7 @@ from rdflib import Graph
 
 from service.pages.binding import bind, limited
 from service.pages.describe import INCOMING
-from service.store import EmbeddedStore
+from service.store.embedded.store import EmbeddedStore
 from tests.apps import make_app
 from tests.live import copy_store
 from tests.pages import HTML, jsonld_of

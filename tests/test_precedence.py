@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from service.precedence import BUNDLE_ORDER, rank_graphs
-from service.store import EmbeddedStore
+from service.store.embedded.store import EmbeddedStore
 from tests.live import AUTH, BACKENDS, WRITE_TOKEN, LiveServer, copy_store, serve_on
 
 EXTERNAL = Path(__file__).parent / "fixtures" / "external"

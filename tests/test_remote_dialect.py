@@ -1,4 +1,4 @@
-"""The remote store's dialects (service.remote_dialect): which one a server gets, and how
+"""The remote store's dialects (service.store.remote.dialect): which one a server gets, and how
 Virtuoso's answers are made readable. (On a real Virtuoso: tests/test_virtuoso.py.)"""
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ import pyoxigraph as ox
 import pytest
 
 from service.errors import BadQuery
-from service.remote_dialect import (
+from service.store.query_form import QueryForm, query_form
+from service.store.remote.dialect import (
     RESULTS_OR_TRIPLES,
     Dialect,
     Virtuoso,
@@ -17,7 +18,6 @@ from service.remote_dialect import (
     choose,
     needs_parse,
 )
-from service.sparql.query_form import QueryForm, query_form
 
 #: An answer as Virtuoso 7.2.5 writes it (measured): blank nodes and a boolean.
 VIRTUOSO_JSON = json.dumps({"head": {"link": [], "vars": ["s", "o"]}, "results": {

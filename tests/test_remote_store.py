@@ -15,7 +15,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
-from service.remote_store import RemoteStore, StoreUnavailable
+from service.store.remote.store import RemoteStore, StoreUnavailable
 from tests.live import serve, serve_in_process
 
 TOKAYEV = "/page/id/person/kassym-jomart-tokayev"

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 
 from service.search_index import LOCK_FILE, SearchIndex
 from service.search_records import index_dir
-from service.store import EmbeddedStore
+from service.store.embedded.store import EmbeddedStore
 from tests.apps import make_app
 from tests.live import AUTH, WRITE_TOKEN
 

@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from service.config import REPO_ROOT
-from service.snapshots import generations
+from service.store.embedded.snapshots import generations
 from tests.live import (
     AUTH,
     BACKENDS,

@@ -1,5 +1,7 @@
-"""Several service processes over one store: the shared writer (service.writer_host), the
-snapshot holds every process takes (service.snapshots) and reads that follow other processes'
+"""Several service processes over one store: the shared writer
+(service.store.embedded.writer_host), the
+snapshot holds every process takes (service.store.embedded.snapshots) and reads that follow other
+processes'
 writes. Real writer processes on real stores on disk; `qantar serve` with several workers in
 tests/test_serve.py and tests/test_workers_live.py."""
 
@@ -14,13 +16,13 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from service import snapshots
 from service.config import REPO_ROOT, Settings
-from service.embedded_service import EmbeddedService
 from service.errors import WriteTimeout
-from service.snapshots import Readers
-from service.writer import SharedWriter, WriteSession
-from service.writer_host import WriterHost
+from service.store.embedded import snapshots
+from service.store.embedded.service import EmbeddedService
+from service.store.embedded.snapshots import Readers
+from service.store.embedded.writer import SharedWriter, WriteSession
+from service.store.embedded.writer_host import WriterHost
 from tests.live import copy_store
 
 EX = "http://example.org/shared/"

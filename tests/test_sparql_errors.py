@@ -16,9 +16,9 @@ import pytest
 import requests
 
 from service.errors import BadQuery
-from service.sparql.engine_parse import rejection
-from service.sparql.messages import Failure
-from service.sparql.syntax_errors import (
+from service.store.engine_parse import rejection
+from service.store.messages import Failure
+from service.store.syntax_errors import (
     check_update,
     from_message,
     query_error,

@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from service.embedded_service import EmbeddedService
-from service.remote_service import RemoteService
-from service.remote_store import RemoteStore
-from service.store import EmbeddedStore, Store, StoreService
+from service.config import Settings
+from service.store.embedded.service import EmbeddedService
+from service.store.embedded.store import EmbeddedStore
+from service.store.interface import Backend, Store, StoreService
+from service.store.open import BACKENDS, backend
+from service.store.remote.service import RemoteService
+from service.store.remote.store import RemoteStore
 
 MEMBERS = sorted(name for name in {*Store.__dict__, *Store.__annotations__}
                  if not name.startswith("_") or name in ("__enter__", "__exit__"))
@@ -56,29 +59,70 @@ def test_every_store_service_implements_every_member(backend: type, member: str)
     assert list(inspect.signature(implemented).parameters) == expected
 
 
-#: The modules that make up a backend, and the one that chooses between them.
-BACKEND_MODULES = {"store", "remote_store", "remote_dialect", "backends", "embedded_service",
-                   "remote_service", "writer", "writer_host", "snapshots", "sparql/workers",
-                   "sparql/remote_runner"}
+#: Each backend's folder in the store wing, the registry that chooses between them, and the
+#: worker processes: their pool is shared (the remote store's checks run there, opening
+#: nothing), and their query jobs open the embedded store's published snapshots.
+BACKEND_FOLDERS = ("store/embedded/", "store/remote/")
+REGISTRY = "store/open"
+WORKERS = "store/workers"
 #: Opens an empty store of its own, read-only and its directory removed once open, only to
 #: parse updates without running them: no backend either.
-PARSE_ONLY = {"sparql/engine_parse"}
+PARSE_ONLY = {"store/engine_parse"}
 #: A backend's classes, and opening an Oxigraph store on disk (an empty one in memory, to
 #: parse, is no backend).
 BACKEND_NAMES = re.compile(r"\b(EmbeddedStore|RemoteStore|EmbeddedService|RemoteService"
                            r"|QueryPool|StoreWriter|RemoteQueryRunner)\b"
                            r"|\b(ox|pyoxigraph)\.Store(\.read_only|\((?!\)))")
+IMPORT = re.compile(r"^\s*(?:from|import) service\.(store\.(?:embedded|remote))\b", re.M)
+
+
+def _modules() -> list[tuple[str, str]]:
+    root = Path(__file__).resolve().parent.parent / "service"
+    return [(path.relative_to(root).with_suffix("").as_posix(), path.read_text(encoding="utf-8"))
+            for path in sorted(root.rglob("*.py"))]
 
 
 def test_no_module_outside_the_backends_names_one() -> None:
-    """Callers get a Store or a StoreService from service.backends and never pick a backend,
-    so a new one is one module and its branch there."""
-    root = Path(__file__).resolve().parent.parent / "service"
+    """Callers get a Store or a StoreService from service.store.open and never pick a backend,
+    so a new one is one folder under service/store/ and its entry there."""
     offenders = []
-    for path in sorted(root.rglob("*.py")):
-        module = path.relative_to(root).with_suffix("").as_posix()
-        if module in BACKEND_MODULES | PARSE_ONLY:
+    for module, text in _modules():
+        if module.startswith(BACKEND_FOLDERS) or module in {REGISTRY, WORKERS} | PARSE_ONLY:
             continue
-        text = path.read_text(encoding="utf-8")
         offenders += [f"{module}: {m.group()}" for m in BACKEND_NAMES.finditer(text)]
     assert offenders == []
+
+
+def test_only_the_registry_imports_a_backend_and_no_backend_imports_another() -> None:
+    """Read as text: the import statements of each module of service/."""
+    offenders = []
+    for module, text in _modules():
+        for imported in IMPORT.findall(text):
+            folder = imported.replace(".", "/") + "/"
+            if module not in (REGISTRY, WORKERS) and not module.startswith(folder):
+                offenders.append(f"{module} imports service.{imported}")
+    assert offenders == []
+
+
+BACKEND_MEMBERS = sorted(name for name in {*Backend.__dict__, *Backend.__annotations__}
+                         if not name.startswith("_"))
+
+
+@pytest.mark.parametrize("chosen", BACKENDS, ids=lambda b: type(b).__name__)
+@pytest.mark.parametrize("member", BACKEND_MEMBERS)
+def test_every_backend_in_the_registry_answers_every_capability(chosen: object,
+                                                                member: str) -> None:
+    if member in Backend.__annotations__ and member not in Backend.__dict__:
+        assert member in vars(type(chosen)), f"{type(chosen).__name__} lacks {member}"
+        return
+    implemented = getattr(chosen, member)
+    expected = list(inspect.signature(getattr(Backend, member)).parameters)[1:]  # no self
+    assert list(inspect.signature(implemented).parameters) == expected
+
+
+def test_each_store_setting_has_exactly_one_backend() -> None:
+    embedded = Settings.from_env({"QANTAR_STORE": "var/store"})
+    remote = Settings.from_env({"QANTAR_STORE": "http://127.0.0.1:7878/query"})
+    for settings in (embedded, remote):
+        assert sum(candidate.claims(settings) for candidate in BACKENDS) == 1
+    assert backend(embedded).bundle_loading is not backend(remote).bundle_loading

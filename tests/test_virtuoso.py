@@ -18,8 +18,8 @@ import requests
 from flask.testing import FlaskClient
 
 from service.config import Settings
-from service.remote_store import RemoteStore
-from service.store import EmbeddedStore
+from service.store.embedded.store import EmbeddedStore
+from service.store.remote.store import RemoteStore
 from tests.competency import QUERY_FILES, assert_expected, rows_of
 from tests.live import AUTH, QANTAR, LiveServer
 from tests.multilingual import FIXTURE as MULTILINGUAL

@@ -16,7 +16,7 @@ from rdflib import Graph
 
 from service.compiled_shapes import FOCUS_GRAPH
 from service.namespaces import QANTAR
-from service.store import Store
+from service.store.interface import Store
 from service.validate import Finding, validate_oxigraph
 
 # {where} is a graph pattern's opening: "" (a staging store's default graph) or "GRAPH <g>",

@@ -12,8 +12,6 @@ from pathlib import Path
 
 import click
 
-from service import journal
-from service.backends import open_store
 from service.cli_options import command_settings, store_option
 from service.config import Settings
 from service.errors import StoreBusy
@@ -25,7 +23,9 @@ from service.imports.importer import ImportOptions, cli_agent, import_sources
 from service.imports.sources import collect_sources
 from service.namespaces import PROVENANCE_GRAPH
 from service.rdf_files import parse_file
-from service.store import Store
+from service.store import journal
+from service.store.interface import Store
+from service.store.open import open_store
 
 
 @contextmanager

@@ -29,7 +29,7 @@ from service.pages.entity import LANGUAGES
 from service.pages.labels import fallback_label, fetch_labels
 from service.pages.terms import wikidata_name
 from service.pages.timespan import bounded, show_stamp
-from service.store import Store
+from service.store.interface import Store
 
 PREFIXES = f"""
 PREFIX qantar: <{QANTAR}>

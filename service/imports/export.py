@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from service.errors import NotFound, UnreadableInput
 from service.imports.void import VOID_GRAPH, void_description
 from service.namespaces import prefixes_used
-from service.store import Store
+from service.store.interface import Store
 
 EXPORT_FORMATS = ("nquads", "trig", "turtle")
 

@@ -14,7 +14,7 @@ from service.errors import InvalidData, NotFound
 from service.imports.importer import RESERVED_GRAPHS
 from service.namespaces import GRAPH, PROVENANCE_GRAPH, QANTAR
 from service.pages.labels import fetch_labels
-from service.store import Store
+from service.store.interface import Store
 
 LISTING = f"PREFIX qantar: <{QANTAR}>\nPREFIX graph: <{GRAPH}>\n" + """
 PREFIX dcat: <http://www.w3.org/ns/dcat#>

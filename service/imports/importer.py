@@ -21,16 +21,16 @@ from typing import BinaryIO
 import pyoxigraph as ox
 from rdflib import Graph
 
-from service import journal
 from service.errors import GraphExists, InvalidData, UnreadableInput
 from service.imports.pipeline import judge, read, record, recording, stored_candidate
 from service.imports.provenance import ImportRecord, new_import_iri
 from service.imports.sources import Source
 from service.namespaces import PROVENANCE_GRAPH
-from service.protected import PROTECTED_GRAPHS
-from service.store import Store
+from service.store import journal
+from service.store.interface import Store
+from service.store.protected import PROTECTED_GRAPHS
 
-#: Graphs no import writes: the bundle's and the provenance record (service.protected).
+#: Graphs no import writes: the bundle's and the provenance record (service.store.protected).
 RESERVED_GRAPHS = PROTECTED_GRAPHS
 
 

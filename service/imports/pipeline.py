@@ -34,7 +34,7 @@ from service.imports.sources import CountingReader, Source
 from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, ONTOLOGY_GRAPH, PROVENANCE_GRAPH
 from service.rdf_files import _OX_LOCATION
 from service.search_index import touching
-from service.store import Store
+from service.store.interface import Store
 from service.validate import conforms, format_report
 from service.xml_safety import UnsafeXml, check_xml
 

@@ -17,7 +17,7 @@ from rdflib import Graph
 from service.imports.pipeline import judge, record, recording, stage, write_together
 from service.imports.sources import Source
 from service.namespaces import PROVENANCE_GRAPH
-from service.store import Store
+from service.store.interface import Store
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, XSD
 
 from service.imports.vocabulary import VOID
 from service.namespaces import ARTICLE_GRAPH, GRAPH, ID, ONTOLOGY_IRI
-from service.store import Store
+from service.store.interface import Store
 
 WIKIDATA = URIRef("http://www.wikidata.org/entity/")
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")

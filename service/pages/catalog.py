@@ -16,7 +16,7 @@ from service.namespaces import ONTOLOGY_GRAPH, OWL, RDF, RDFS
 from service.pages.binding import PROLOGUE, bind
 from service.pages.labels import fetch_labels
 from service.pages.timespan import NOT_GIVEN, Dating, fetch_spans
-from service.store import Store
+from service.store.interface import Store
 
 #: Classes of vocabulary terms: their instances are documented on /ontology, not listed.
 META_CLASSES = {str(OWL.Class), str(OWL.ObjectProperty), str(OWL.DatatypeProperty),

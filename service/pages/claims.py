@@ -9,7 +9,7 @@ import pyoxigraph as ox
 from service.pages.binding import PROLOGUE, bind, limited
 from service.pages.terms import show_literal
 from service.pages.timespan import between
-from service.store import Store
+from service.store.interface import Store
 
 # ?how says how the claim is linked: made by, about, relayed by, told to, disputing, relaying
 # (reporting it second-hand), in source.

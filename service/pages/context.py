@@ -16,7 +16,7 @@ from flask import current_app
 from service.config import Settings
 from service.pages.iris import IriMap
 from service.state import qantar
-from service.store import Store
+from service.store.interface import Store
 
 #: Key under ``app.extensions`` of the pages' cache.
 CACHE_KEY = "qantar.pages"

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from service.pages.binding import PROLOGUE, bind, limited
-from service.store import Store
+from service.store.interface import Store
 
 EXISTS = PROLOGUE + """
 ASK { VALUES ?s { } { ?s ?p ?o } UNION { ?x ?y ?s } }"""

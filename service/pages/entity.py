@@ -32,7 +32,7 @@ from service.pages.relations import Relation, Role, fetch_relation, fetch_roles
 from service.pages.terms import Presenter
 from service.pages.timespan import TimeSpan, fetch_spans
 from service.precedence import GraphRanking
-from service.store import Store
+from service.store.interface import Store
 
 #: How many statements about one resource a page reads at most (a safety bound, not a page).
 OUTGOING_CAP = 2000

@@ -15,7 +15,7 @@ import pyoxigraph as ox
 
 from service.anchors import passage_anchor
 from service.pages.binding import PROLOGUE, bind
-from service.store import Store
+from service.store.interface import Store
 
 # One query for every node a page shows; the passage lives in the same graph as the statement
 # pointing to it, so the graph says where the statement comes from.

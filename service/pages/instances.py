@@ -14,7 +14,7 @@ import pyoxigraph as ox
 
 from service.pages.binding import PROLOGUE, bind, limited
 from service.pages.catalog import Summary, summaries
-from service.store import Store
+from service.store.interface import Store
 
 # One page of a class's instances (with its subclasses'), in the index's order: ORDER BY
 # would decode every instance (seconds on a big class); the page is sorted by name afterwards.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from service.pages.binding import PROLOGUE, bind
-from service.store import Store
+from service.store.interface import Store
 
 LINK_NOTES = PROLOGUE + """
 SELECT ?n ?g ?p ?o ?words ?note WHERE {

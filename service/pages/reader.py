@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from service.anchors import passage_anchor
 from service.pages.binding import PROLOGUE, bind, limited
 from service.pages.evidence import offsets, reading_order
-from service.store import Store
+from service.store.interface import Store
 
 # Every passage of the source with the statement it supports, in one query; the length of the
 # text when the data records it (qantar:textLength on the source), in a second.

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 
 from service.namespaces import QANTAR
 from service.pages.binding import PROLOGUE, bind, limited
-from service.store import Store
+from service.store.interface import Store
 
 SUBJECT, OBJECT, RIVAL = str(QANTAR.relationSubject), str(QANTAR.relationObject), str(QANTAR.rival)
 

@@ -19,7 +19,7 @@ from service.pages.binding import PROLOGUE, bind
 from service.pages.labels import current_ranking
 from service.pages.terms import XSD, show_literal
 from service.precedence import GraphRanking
-from service.store import Store
+from service.store.interface import Store
 
 BEGIN, END = str(SEM.hasBeginTimeStamp), str(SEM.hasEndTimeStamp)
 EARLIEST_BEGIN, LATEST_BEGIN = str(SEM.hasEarliestBeginTimeStamp), str(SEM.hasLatestBeginTimeStamp)

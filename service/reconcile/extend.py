@@ -28,7 +28,7 @@ from service.reconcile.ids import Spaces, term_id
 from service.reconcile.queries import Extension
 from service.reconcile.scoring import property_iri
 from service.reconcile.vocabulary import Vocabulary
-from service.store import Store
+from service.store.interface import Store
 
 FACETS = ("graph", "claimant")
 

@@ -12,7 +12,7 @@ import pyoxigraph as ox
 
 from service.pages import catalog
 from service.pages.binding import PROLOGUE, bind
-from service.store import Store
+from service.store.interface import Store
 
 OTHER_NAMES = PROLOGUE + """
 SELECT DISTINCT ?name WHERE {

@@ -30,7 +30,7 @@ from service.pages.search import NameIndex, fold
 from service.reconcile.ids import Spaces, term_id, term_iri
 from service.reconcile.queries import PropertyValue, Query
 from service.reconcile.vocabulary import Vocabulary
-from service.store import Store
+from service.store.interface import Store
 
 MATCH_SCORE = 95.0
 MATCH_MARGIN = 10.0

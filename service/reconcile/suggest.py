@@ -10,7 +10,7 @@ from service.pages import catalog, describe
 from service.pages.search import NameIndex
 from service.reconcile.ids import Spaces, term_id
 from service.reconcile.vocabulary import Term, Vocabulary, matching
-from service.store import Store
+from service.store.interface import Store
 
 SUGGEST_LIMIT = 10
 

@@ -10,7 +10,7 @@ from service.pages.binding import PROLOGUE
 from service.pages.context import derived, get_store
 from service.pages.search import fold
 from service.reconcile.ids import term_id
-from service.store import Store
+from service.store.interface import Store
 
 TERMS = PROLOGUE + f"""
 SELECT ?t ?kind ?label ?comment ?parent ?domain WHERE {{ GRAPH <{ONTOLOGY_GRAPH}> {{

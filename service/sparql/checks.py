@@ -1,10 +1,10 @@
 """The checks of a client's SPARQL text made before it runs, as one call each, for a worker.
 
-The guard (service.sparql.guard) and the protected graphs (service.protected) parse the text
+The guard (service.sparql.guard) and the protected graphs (service.store.protected) parse the text
 with rdflib, whose parser takes seconds per 100 KB (0.94 MB of integers in ``VALUES`` with a
 ``# service`` comment: 36 s); the engine's parser names syntax mistakes, and overflows its
 stack on deeply nested braces. None of that may hold or crash the service's process, so the
-endpoint runs these functions in a query worker (service.sparql.workers ``CheckJob``), within
+endpoint runs these functions in a query worker (service.store.workers ``CheckJob``), within
 the request's time limit and memory limit. Only texts that need a parse are sent:
 ``mentions_fetch`` is one pass over the text.
 """
@@ -14,10 +14,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from service.errors import Forbidden
-from service.protected import Reach, graphs_named_by, names_protected_graph, refusal, update_reach
 from service.sparql.guard import check_fetches
-from service.sparql.syntax_errors import check_query, check_update
 from service.sparql.using import apply_dataset
+from service.store.protected import (
+    Reach,
+    graphs_named_by,
+    names_protected_graph,
+    refusal,
+    update_reach,
+)
+from service.store.syntax_errors import check_query, check_update
 
 
 def query_fetches(text: str, allowed: frozenset[str],
@@ -52,8 +58,8 @@ def checked_update(text: str, using: tuple[str, ...], using_named: tuple[str, ..
                    needs_reach: bool) -> CheckedUpdate:
     """Raises BadQuery (the engine's word on its syntax, named where the client wrote it),
     Forbidden (a host not allowed) or ProtectedGraph (it names one). ``needs_reach``: the
-    store cannot compare the graphs before and after the update (service.store ``effects
-    checked``), so it asks how far the update reaches (service.protected ``update_reach``)."""
+    store cannot compare the graphs before and after the update (service.store.interface ``effects
+    checked``), so it asks how far the update reaches (service.store.protected ``update_reach``)."""
     check_update(text, base_iri)
     text = apply_dataset(text, list(using), list(using_named))
     targets = check_fetches(text, allowed, update=True)

@@ -51,10 +51,10 @@ from service.sandbox import refused_by_sandbox
 from service.sparql.checks import CheckedUpdate, checked_update, query_fetches
 from service.sparql.description import service_description
 from service.sparql.guard import mentions_fetch
-from service.sparql.messages import Chunk, End, Failure, Head, Message, Rows, Whole
 from service.sparql.replay import REPLAYABLE
-from service.sparql.workers import CheckJob, QueryJob
 from service.state import Qantar, qantar
+from service.store.messages import Chunk, End, Failure, Head, Message, Rows, Whole
+from service.store.workers import CheckJob, QueryJob
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("sparql", __name__, template_folder="templates")

@@ -25,7 +25,7 @@ from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef, Variable
 
 from service.errors import Forbidden
-from service.sparql.rdflib_parse import decode_escapes, parse_query, parse_update
+from service.store.rdflib_parse import decode_escapes, parse_query, parse_update
 
 
 def check_fetches(text: str, allowed_hosts: frozenset[str], *,

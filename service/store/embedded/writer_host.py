@@ -2,7 +2,8 @@
 
 With ``QANTAR_WORKERS`` above 1, Granian runs that many service processes. The embedded store
 has one writer (RocksDB allows one), so ``qantar serve`` starts it before them, as a process of
-its own listening on a Unix socket in a private directory (service.writer ``writer_main``).
+its own listening on a Unix socket in a private directory (service.store.embedded.writer
+``writer_main``).
 Each service process writes through ``SharedWriter``; whatever ends the writer (a write killed
 at its time limit, a crash) this host starts it again at once, and the restart rolls back what
 was not published.
@@ -20,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from service.writer import STARTUP_LIMIT, ended_record, writer_main
+from service.store.embedded.writer import STARTUP_LIMIT, ended_record, writer_main
 
 
 class WriterHost:

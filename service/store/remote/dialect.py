@@ -22,7 +22,7 @@ import json
 import re
 
 from service.errors import BadQuery
-from service.sparql.query_form import QueryForm, may_name_dataset
+from service.store.query_form import QueryForm, may_name_dataset
 
 #: What every SPARQL 1.1 server writes, for any kind of query, most wanted first.
 RESULTS_OR_TRIPLES = "application/sparql-results+json, application/n-triples;q=0.9"

@@ -1,13 +1,16 @@
 """The embedded store as ``qantar serve`` runs it: one writer process, snapshot readers, and
 query worker processes.
 
-This process never opens the live store: the writer process (service.writer) owns it, and
-requests read published snapshots (service.snapshots). A write is acknowledged only after its
+This process never opens the live store: the writer process (service.store.embedded.writer) owns
+it, and
+requests read published snapshots (service.store.embedded.snapshots). A write is acknowledged only
+after its
 snapshot is published and every reader here has moved to it, so whoever made the write reads
-it back. The endpoint's queries run in killable worker processes (service.sparql.workers) on
+it back. The endpoint's queries run in killable worker processes (service.store.workers) on
 the same snapshots, for the time limit.
 
-With several service processes (``QANTAR_WORKERS``) the writer is shared (service.writer_host)
+With several service processes (``QANTAR_WORKERS``) the writer is shared
+(service.store.embedded.writer_host)
 and each process checks, before it reads, whether another one published a newer snapshot
 (a memory read), so no process answers from older data than the last acknowledged write.
 """
@@ -21,10 +24,10 @@ from contextlib import contextmanager
 
 from service.config import Settings
 from service.errors import QantarError
-from service.snapshots import Announcements, Readers
-from service.sparql.workers import CheckJob, QueryPool
-from service.store import QueryRunner, Store
-from service.writer import SharedWriter, StoreWriter, WriteSession
+from service.store.embedded.snapshots import Announcements, Readers
+from service.store.embedded.writer import SharedWriter, StoreWriter, WriteSession
+from service.store.interface import QueryRunner, Store
+from service.store.workers import CheckJob, QueryPool
 
 
 class EmbeddedService:
@@ -32,6 +35,8 @@ class EmbeddedService:
 
     #: the writer compares the protected graphs before and after each client update
     checks_update_effects = True
+    #: every write says so to the index on disk first (service.search_records)
+    keeps_search_index = True
 
     def __init__(self, settings: Settings) -> None:
         # with hosts allowed, LOAD must reach them: the writer then relies on the guard alone

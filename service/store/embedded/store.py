@@ -1,173 +1,27 @@
-"""The store interface Qantar uses, its result types, and the embedded Oxigraph implementation.
-
-``Store`` is the whole interface: every caller outside the store modules (this one,
-service.remote_store, and the factory service.backends) uses only these methods, and gets the
-same result types from every backend: pyoxigraph ``QuerySolutions`` and ``QueryBoolean``, and
-``Triples`` for CONSTRUCT and DESCRIBE. RDF terms (``NamedNode``, ``Literal`` ...) are pyoxigraph's.
-"""
+"""The embedded Oxigraph store: an on-disk pyoxigraph store behind the ``Store`` interface
+(service.store.interface)."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable
 from functools import cached_property
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph
 
 from service.errors import BadQuery, NotFound
 from service.formats import READABLE_RDF, by_media_type
-from service.protected import PROTECTED_GRAPHS, PROVENANCE, Reach, refusal
 from service.search_records import mark_stale
-from service.sparql.dataset import StoreView, query_dataset
-from service.sparql.messages import Message
-from service.sparql.syntax_errors import query_error, update_error
+from service.store.dataset import StoreView, query_dataset
+from service.store.interface import QueryResult, as_result
+from service.store.protected import PROTECTED_GRAPHS, PROVENANCE, Reach, clear_dataset, refusal
+from service.store.syntax_errors import query_error, update_error
 
 R = TypeVar("R")
 
-class Triples:
-    """The triples of a CONSTRUCT or DESCRIBE answer, as every store gives them: iterable once
-    (lazily, on the embedded store) and serialisable."""
-
-    def __init__(self, triples: Iterable[ox.Triple]) -> None:
-        self._triples = triples
-
-    def __iter__(self) -> Iterator[ox.Triple]:
-        return iter(self._triples)
-
-    def serialize(self, output: BinaryIO | None = None,
-                  format: ox.RdfFormat = ox.RdfFormat.N_TRIPLES) -> bytes | None:  # noqa: A002
-        """Written by pyoxigraph, as ``QuerySolutions.serialize`` is (streamed when it can)."""
-        if isinstance(self._triples, ox.QueryTriples):
-            return self._triples.serialize(output, format)
-        return ox.serialize(self._triples, output, format=format)
-
-
-QueryResult = ox.QuerySolutions | ox.QueryBoolean | Triples
-
-
-class Store(Protocol):
-    """What the rest of Qantar may ask of a store; every backend implements all of it.
-
-    ``graph=None`` names the default graph. Writes that the store cannot make one transaction
-    (``add_graph``, ``load_graph``) are made all-or-nothing by the caller (service.journal).
-    ``then`` (of ``replace_graph``, ``add_to_graph``): a SPARQL Update that commits in the same
-    transaction as the graph change, or neither does (an upload's provenance record).
-    """
-
-    #: where the store is, for messages: a directory or a URL
-    path: Path | str
-    read_only: bool
-
-    # reading
-    def query(self, sparql: str, use_default_graph_as_union: bool = True) -> QueryResult: ...
-    def answer(self, sparql: str) -> QueryResult: ...
-    def graphs(self) -> list[str]: ...
-    def triple_count(self, graph: str | None = None) -> int: ...
-    def graph_exists(self, graph: str | None) -> bool: ...
-    def default_graph_is_empty(self) -> bool: ...
-    def dump(self, graph: str | None, mime: str,
-             output: BinaryIO | None = None) -> bytes | None: ...
-    def dump_dataset(self, mime: str, output: BinaryIO | None = None) -> bytes | None: ...
-
-    # writing
-    def update(self, sparql: str, base_iri: str | None = None) -> None: ...
-    def client_update(self, sparql: str, base_iri: str | None = None,
-                      reach: Reach | None = None) -> None:
-        """A client's update, refused whole (ProtectedGraph) if it writes a protected graph;
-        ``reach``: how far it writes beyond the graphs it names, from its parse, given to a
-        store whose service does not ``checks_update_effects``."""
-        ...
-
-    def add_graph(self, iri: str, triples: Graph | Iterable[ox.Triple]) -> None: ...
-    def create_graph(self, graph: str) -> None: ...
-    def load_graph(self, source: BinaryIO, fmt: ox.RdfFormat, graph: str | None,
-                   base_iri: str | None = None) -> None: ...
-    def replace_graph(self, graph: str | None, triples: list[ox.Triple],
-                      then: str | None = None) -> bool: ...
-    def add_to_graph(self, graph: str | None, triples: list[ox.Triple],
-                     then: str | None = None) -> bool: ...
-    def add_quads(self, quads: list[ox.Quad]) -> None: ...
-    def replace_dataset(self, quads: list[ox.Quad]) -> None: ...
-    def drop_graph(self, graph: str | None) -> bool: ...
-    def replace_graphs(self, graphs: dict[str, list[ox.Triple]]) -> None: ...
-
-    # lifetime
-    def flush(self) -> None: ...
-    def close(self) -> None: ...
-    def __enter__(self) -> Store: ...
-    def __exit__(self, *exc: object) -> None: ...
-
-
-class QueryRunner(Protocol):
-    """Runs the SPARQL endpoint's queries within a time limit; each store service has its own:
-    worker processes on snapshots for the embedded store, the server itself for a remote one."""
-
-    def execute(self, job: Any, timeout: float) -> Iterator[Message]:
-        """Answer ``job`` (a service.sparql.workers.QueryJob) as typed messages
-        (service.sparql.messages); raise what fails before the answer begins."""
-        ...
-
-    def publish(self, generation: int) -> None:
-        """A write was published: later jobs must see it."""
-        ...
-
-    def held(self) -> set[int]:
-        """The snapshot generations the runner still reads (they must not be removed)."""
-        ...
-
-    def close(self) -> None: ...
-
-
-class StoreService(Protocol):
-    """A store as ``qantar serve`` runs it: what requests read, the one way to write, and
-    where the endpoint's queries run. One per app (service.state), from service.backends."""
-
-    #: counts the published writes; what was computed from an older one is stale
-    generation: int
-    #: whether its store compares the protected graphs before and after a client's update
-    #: (then the update's reach need not be found from its parse, service.sparql.checks)
-    checks_update_effects: bool
-
-    @property
-    def store(self) -> Store:
-        """What requests read now (on the embedded store, the newest published snapshot)."""
-        ...
-
-    @property
-    def announced(self) -> int:
-        """The newest generation published, read without moving to it: never blocks (the
-        front reads it on the event loop to replay recorded answers, service.front)."""
-        ...
-
-    def runner_for(self, fetches: bool) -> QueryRunner:
-        """Where a query runs: ``fetches``, it calls SERVICEs that are all allowed."""
-        ...
-
-    def check(self, job: Any, timeout: float, *, queued: bool = True) -> object:
-        """What ``job`` (a service.sparql.workers.CheckJob: a check of a client's text)
-        returns, run in a process of its own within ``timeout``; raises what it raised, or
-        QueryTimeout, Busy, OutOfMemory, Unavailable. ``queued``: it takes one of the places
-        of the queries waiting for a worker (turned away when they are full), as an anonymous
-        query does; a write's check (``queued=False``) waits for a worker within ``timeout``."""
-        ...
-
-    def writing(self, deadline: float) -> AbstractContextManager[Store]:
-        """A store to write through until ``deadline``; what the block wrote is published
-        (every reader sees it) when the block ends. A write that raises or runs out of time
-        leaves the store as it was: the embedded store rolls it back whole; on a server each
-        write is one request, and an import is journalled (service.journal)."""
-        ...
-
-    def close(self) -> None: ...
-
-
-def as_result(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> QueryResult:
-    """pyoxigraph's answer as a store's result type (its triples wrapped in ``Triples``)."""
-    return Triples(result) if isinstance(result, ox.QueryTriples) else result
 
 
 def _changes(method: Callable[..., R]) -> Callable[..., R]:
@@ -185,8 +39,8 @@ class EmbeddedStore:
     """An on-disk pyoxigraph store.
 
     Open a path once per process: a second read-write ``Store(path)`` fails on the lock.
-    ``read_only=True`` only where no process writes (a published snapshot, service.snapshots):
-    beside a writer pyoxigraph calls it undefined behaviour.
+    ``read_only=True`` only where no process writes (a published snapshot,
+    service.store.embedded.snapshots): beside a writer pyoxigraph calls it undefined behaviour.
     """
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
@@ -215,7 +69,7 @@ class EmbeddedStore:
 
     def answer(self, sparql: str) -> QueryResult:
         """The query answered as the SPARQL endpoint answers it: the dataset decided by
-        service.sparql.dataset (the query's own FROM, else the union without system graphs)."""
+        service.store.dataset (the query's own FROM, else the union without system graphs)."""
         try:
             return self.evaluate(sparql)
         except SyntaxError as err:
@@ -224,7 +78,7 @@ class EmbeddedStore:
     def evaluate(self, sparql: str, *, base_iri: str | None = None,
                  default_graphs: tuple[str, ...] = (), named_graphs: tuple[str, ...] = (),
                  union_default: bool | None = None) -> QueryResult:
-        """A query of the SPARQL endpoint, with the request's dataset (service.sparql.dataset).
+        """A query of the SPARQL endpoint, with the request's dataset (service.store.dataset).
 
         Raises pyoxigraph's SyntaxError as it is (the caller words it); evaluation errors
         (OSError, RuntimeError, ValueError) may also surface later, while the answer is read.
@@ -316,7 +170,7 @@ class EmbeddedStore:
 
     def backup(self, target: Path) -> None:
         """Flush, then write a hard-linked copy of the committed state to ``target`` (a
-        directory that must not exist): the snapshot service.snapshots publishes."""
+        directory that must not exist): the snapshot service.store.embedded.snapshots publishes."""
         self._oxi.flush()
         self._oxi.backup(str(target))
 
@@ -486,13 +340,6 @@ class EmbeddedStore:
             self._oxi.extend(ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
         elif isinstance(name, ox.NamedNode):
             self._oxi.add_graph(name)
-
-
-def clear_dataset(graphs: list[str]) -> str:
-    """SPARQL Update operations that empty the dataset but for the protected graphs."""
-    drops = "".join(f"DROP SILENT GRAPH {ox.NamedNode(g)} ;\n" for g in graphs
-                    if g not in PROTECTED_GRAPHS)
-    return f"DROP SILENT DEFAULT ;\n{drops}"
 
 
 def _graph_name(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:

@@ -25,7 +25,7 @@ import time
 import weakref
 from pathlib import Path
 
-from service.store import EmbeddedStore
+from service.store.embedded.store import EmbeddedStore
 
 
 def snapshots_dir(store_path: Path) -> Path:
@@ -179,7 +179,8 @@ def _link_or_copy(source: str, target: str) -> None:
 class Readers:
     """This process's read-only views of published snapshots, and the snapshots it holds.
 
-    Request threads read through the newest view. This process holds (service.snapshots.hold)
+    Request threads read through the newest view. This process holds
+    (service.store.embedded.snapshots.hold)
     its current snapshot, those its query workers hold, and those superseded less than
     ``grace`` seconds ago (a lazy answer may still be reading one after its view object is
     gone); any process may remove a snapshot nobody holds.

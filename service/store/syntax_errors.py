@@ -4,7 +4,7 @@ and on the command line.
 Oxigraph reports the furthest point any rule of its grammar reached, and it reads a keyword as
 that many characters before comparing them, so "expected OPTIONAL" often points a few
 characters past the real mistake, and its lists hold Unicode ranges. The mistake is therefore
-found by asking the same parser more questions (service.sparql.engine_parse), never by
+found by asking the same parser more questions (service.store.engine_parse), never by
 matching the SPARQL text:
 
 - empty: the text parses as a query once put after ``ASK {}`` (only blanks and comments);
@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 
 from service.errors import BadQuery
-from service.sparql.engine_parse import (
+from service.store.engine_parse import (
     ERROR,
     Operation,
     Rejection,

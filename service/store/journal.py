@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from service.store import Store
+from service.store.interface import Store
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,8 @@ answered 503 and its worker replaced, whether it raised MemoryError or was abort
 
 Workers never open the live store (pyoxigraph calls ``read_only`` beside a writer undefined
 behaviour): each job names the published snapshot of the generation it must see
-(service.snapshots), and the worker opens that snapshot read-only if it holds another. The
+(service.store.embedded.snapshots), and the worker opens that snapshot read-only if it holds
+another. The
 pool knows which generation each worker holds, so the service removes only snapshots nobody
 reads.
 """
@@ -49,8 +50,10 @@ from service.sandbox import (
     memory_error,
     refused_by_sandbox,
 )
-from service.snapshots import snapshot_path
-from service.sparql.messages import (
+from service.store.embedded.snapshots import snapshot_path
+from service.store.embedded.store import EmbeddedStore
+from service.store.interface import Triples
+from service.store.messages import (
     LAST,
     Cell,
     Checked,
@@ -62,9 +65,8 @@ from service.sparql.messages import (
     Rows,
     Whole,
 )
-from service.sparql.rdflib_parse import load_parser
-from service.sparql.syntax_errors import query_error
-from service.store import EmbeddedStore, Triples
+from service.store.rdflib_parse import load_parser
+from service.store.syntax_errors import query_error
 
 #: Output is sent to the request thread in pieces of this size. The first piece is held back
 #: until it is full or the answer is complete, so that most errors (and timeouts of queries that
@@ -182,7 +184,7 @@ class QueryPool:
 
     def execute(self, job: QueryJob, timeout: float, *, queued: bool = True
                 ) -> Iterator[Message]:
-        """Run ``job``; yields its messages (service.sparql.messages). Raises QueryTimeout,
+        """Run ``job``; yields its messages (service.store.messages). Raises QueryTimeout,
         Busy, OutOfMemory when the worker ran out of memory, or Unavailable when it stops.
         Not ``queued``, it waits for a worker without taking a place of the queue."""
         self._ensure_started()

@@ -1,18 +1,18 @@
 """A remote SPARQL 1.1 server as ``qantar serve`` runs it: requests, writes and the endpoint's
-queries all go to the server (service.remote_store, service.sparql.remote_runner)."""
+queries all go to the server (service.store.remote.store, service.store.remote.runner)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from service import journal
 from service.config import Settings
 from service.namespaces import PROVENANCE_GRAPH
-from service.remote_store import RemoteStore
-from service.sparql.remote_runner import RemoteQueryRunner
-from service.sparql.workers import CheckJob, QueryPool
-from service.store import QueryRunner, Store
+from service.store import journal
+from service.store.interface import QueryRunner, Store
+from service.store.remote.runner import RemoteQueryRunner
+from service.store.remote.store import RemoteStore
+from service.store.workers import CheckJob, QueryPool
 
 
 class RemoteService:
@@ -20,6 +20,8 @@ class RemoteService:
 
     #: a server cannot show what an update wrote before it is done
     checks_update_effects = False
+    #: other clients of the server may have written it since
+    keeps_search_index = False
 
     def __init__(self, settings: Settings) -> None:
         remote = RemoteStore.from_settings(settings)

@@ -8,7 +8,8 @@ Why a process of its own:
 - **No store handle crosses a fork.** RocksDB's threads do not survive ``fork``; this process is
   started with ``spawn`` and opens the store itself, after any fork.
 - **Readers never open the live store.** After every write the writer publishes a snapshot
-  (service.snapshots) and only then is the write acknowledged, so every later read sees it.
+  (service.store.embedded.snapshots) and only then is the write acknowledged, so every later read
+  sees it.
 
 Crash safety: before the first operation of a write the writer leaves a marker file; it removes
 it once the write's snapshot is published. A writer that starts and finds the marker (a kill at
@@ -36,18 +37,18 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from service import journal, snapshots
 from service.errors import BadQuery, ProtectedGraph, QantarError, Unavailable, WriteTimeout
 from service.namespaces import PROVENANCE_GRAPH
 from service.processes import exit_with_parent, on_large_stack
 from service.sandbox import died_of_memory, forbid_network, limit_memory, memory_error
-from service.store import EmbeddedStore, QueryResult, Triples
+from service.store import journal
+from service.store.embedded import snapshots
+from service.store.embedded.store import EmbeddedStore
+from service.store.interface import READS, QueryResult, Triples
 
 #: Seconds a writer may take to start (roll back, recover an import, publish a snapshot).
 STARTUP_LIMIT = 300.0
 #: Store methods that only read: calling them does not make a write session publish.
-READS = frozenset({"query", "graph_exists", "triple_count", "graphs", "default_graph_is_empty",
-                   "dump", "dump_dataset"})
 
 
 def ended_record(socket_path: str, pid: int) -> Path:
@@ -87,7 +88,7 @@ class _Terms:
 @dataclass(frozen=True)
 class _Answer:
     """A query's answer sent back from the writer, serialised; decoded into the very result
-    types every store gives (service.store), so a write session reads like any store."""
+    types every store gives (service.store.interface), so a write session reads like any store."""
 
     data: bytes
     triples: bool
@@ -210,7 +211,8 @@ class StoreWriter:
 
 
 class SharedWriter(StoreWriter):
-    """A service process's handle on the writer it shares with the others (service.writer_host).
+    """A service process's handle on the writer it shares with the others
+    (service.store.embedded.writer_host).
 
     Each write is a session on the writer's socket: ``begin`` waits (within the write's
     deadline) until the writer accepts it, ``commit`` publishes and ends it. At the time limit
@@ -283,7 +285,8 @@ class SharedWriter(StoreWriter):
         self._end()  # the host stops the writer itself
 
     def _exit_code(self) -> int | None:
-        """The host's record of how the writer of this session ended (service.writer_host)."""
+        """The host's record of how the writer of this session ended
+        (service.store.embedded.writer_host)."""
         record = ended_record(self.socket_path, self._pid)
         for _ in range(50):
             with contextlib.suppress(OSError, ValueError):
@@ -320,7 +323,8 @@ def writer_main(conn: Connection, store_path: str, sandboxed: bool = True,
     """Open the store (after rolling back an unpublished write), publish it, serve writes.
 
     Alone (``listen`` None) it serves the one service process at the other end of ``conn``.
-    Shared (service.writer_host), it says it is ready on ``conn``, then serves the service
+    Shared (service.store.embedded.writer_host), it says it is ready on ``conn``, then serves the
+    service
     processes that connect to the Unix socket ``listen``, one write session at a time: a session
     ends with its commit, and one that ends without (its process died) is undone whole.
     A sandboxed writer cannot open network sockets; ``memory`` caps its address space

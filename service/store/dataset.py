@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from service.namespaces import GRAPH
-from service.sparql.query_form import may_name_dataset, query_form
+from service.store.query_form import may_name_dataset, query_form
 
 #: The provenance graph is the service's own record of imports and uploads; like a system
 #: graph it stays out of the dataset a query sees unless named (FROM NAMED, named-graph-uri),
@@ -29,7 +29,7 @@ SYSTEM_GRAPHS = frozenset({str(GRAPH["provenance"])})
 
 def has_dataset_clause(query: str) -> bool:
     """Whether ``query`` has FROM or FROM NAMED clauses of its own, according to its parse
-    (service.sparql.query_form)."""
+    (service.store.query_form)."""
     return may_name_dataset(query) and query_form(query).own_dataset
 
 

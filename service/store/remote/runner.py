@@ -1,6 +1,6 @@
 """SPARQL queries of the endpoint answered by a remote SPARQL server.
 
-The same messages as the local query workers (service.sparql.messages), so the endpoint does
+The same messages as the local query workers (service.store.messages), so the endpoint does
 not care which store answers; what fails before the answer begins is raised. The server's
 answer is streamed through; when it answers in another format than the one negotiated, it is
 converted with pyoxigraph. The time limit is the HTTP timeout plus a deadline over the whole
@@ -33,13 +33,13 @@ from service.formats import (
     SPARQL_XML,
     by_media_type,
 )
-from service.remote_dialect import needs_parse
-from service.remote_store import ANSWERS_ANY_SERVER_WRITES, RemoteStore
-from service.sparql.messages import Chunk, End, Failure, Head, Message, Rows
-from service.sparql.query_form import QueryForm, query_form
-from service.sparql.syntax_errors import explained_or
-from service.sparql.workers import CheckJob, QueryJob, first_rows
-from service.store import Triples
+from service.store.interface import Triples
+from service.store.messages import Chunk, End, Failure, Head, Message, Rows
+from service.store.query_form import QueryForm, query_form
+from service.store.remote.dialect import needs_parse
+from service.store.remote.store import ANSWERS_ANY_SERVER_WRITES, RemoteStore
+from service.store.syntax_errors import explained_or
+from service.store.workers import CheckJob, QueryJob, first_rows
 from service.xml_safety import UnsafeXml, check_xml
 
 CHUNK = 64 * 1024
@@ -78,7 +78,7 @@ class RemoteQueryRunner:
         """Nothing to stop: the store's HTTP session is closed with the store."""
 
     def _form(self, query: str, timeout: float) -> QueryForm:
-        """The query's form (service.sparql.query_form), parsed in a check worker when the
+        """The query's form (service.store.query_form), parsed in a check worker when the
         dialect needs it (one pass over the text says whether)."""
         if not needs_parse(query, self.store.dialect):
             return QueryForm()
@@ -107,7 +107,7 @@ class RemoteQueryRunner:
         timeout = max(0.001, deadline - time.monotonic())
         accept = ", ".join(filter(None, [job.results_type, job.graph_type and
                                          f"{job.graph_type};q=0.9"]))
-        if not dialect.passes_answers_through:  # read and rewritten (service.remote_dialect)
+        if not dialect.passes_answers_through:  # read and rewritten (service.store.remote.dialect)
             accept = dialect.accept(form)
         ask = dict(union=self._union(job), default_graphs=job.default_graphs,
                    named_graphs=job.named_graphs, timeout=timeout)

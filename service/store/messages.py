@@ -1,7 +1,7 @@
 """What a query runner sends the SPARQL endpoint about one query: small typed messages.
 
-A runner (the local query workers, service.sparql.workers, or the remote store's,
-service.sparql.remote_runner) answers a job with one ``Whole``, ``Rows`` or ``Failure``, or with
+A runner (the local query workers, service.store.workers, or the remote store's,
+service.store.remote.runner) answers a job with one ``Whole``, ``Rows`` or ``Failure``, or with
 a ``Head``, ``Chunk``\\ s and an ``End``; a ``Failure`` after the ``Head`` cuts the answer short.
 A check of a client's text is answered with ``Checked`` or ``Failure``.
 A failure carries the error itself, a member of service.errors, so that the endpoint, not the

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from service.sparql.rdflib_parse import decode_escapes, parse_query_tree
+from service.store.rdflib_parse import decode_escapes, parse_query_tree
 
 #: Texts up to this many characters keep their form in a cache.
 CACHED_TEXT = 16_384

@@ -3,7 +3,7 @@
 Query, Update and the Graph Store HTTP Protocol, at URLs given by configuration (Oxigraph
 server: ``/query``, ``/update``, ``/store``), with optional basic, digest or bearer
 authentication, timeouts and one reused HTTP session. What a server reads its own way
-(Virtuoso) is asked in the form its dialect gives (service.remote_dialect), chosen here and
+(Virtuoso) is asked in the form its dialect gives (service.store.remote.dialect), chosen here and
 nowhere else. Answers come back as pyoxigraph objects (parsed with pyoxigraph's own result and
 RDF parsers) of the types service.store names, so the rest of Qantar cannot tell the stores
 apart. What the protocols cannot promise (one transaction across several requests) is done
@@ -35,11 +35,11 @@ from service.errors import (
     StoreUnavailable,
 )
 from service.formats import N_TRIPLES, READABLE_RDF, SPARQL_JSON, SPARQL_XML, by_media_type
-from service.protected import PROTECTED_GRAPHS, Reach
-from service.remote_dialect import RESULTS_OR_TRIPLES, Dialect, choose, needs_parse
-from service.sparql.query_form import QueryForm, query_form
-from service.sparql.syntax_errors import explained_or, from_message
-from service.store import QueryResult, Triples, clear_dataset
+from service.store.interface import QueryResult, Triples
+from service.store.protected import PROTECTED_GRAPHS, Reach, clear_dataset
+from service.store.query_form import QueryForm, query_form
+from service.store.remote.dialect import RESULTS_OR_TRIPLES, Dialect, choose, needs_parse
+from service.store.syntax_errors import explained_or, from_message
 from service.xml_safety import check_xml
 
 _T = TypeVar("_T")
@@ -113,7 +113,7 @@ class RemoteStore:
 
     @property
     def dialect(self) -> Dialect:
-        """How this server is asked (service.remote_dialect): as configured, or found from its
+        """How this server is asked (service.store.remote.dialect): as configured, or found from its
         ``Server`` header at the first use (not at start: the server may be down then)."""
         if self._dialect is None:
             header = ""
@@ -182,7 +182,7 @@ class RemoteStore:
 
     def query(self, sparql: str, use_default_graph_as_union: bool = True) -> QueryResult:
         """Solutions, a boolean, or triples, of the types every store answers with (for
-        Qantar's own queries: a client's goes through service.sparql.remote_runner)."""
+        Qantar's own queries: a client's goes through service.store.remote.runner)."""
         form = self.form_of(sparql)
         response = self.query_response(sparql, self.dialect.accept(form), form,
                                        union=use_default_graph_as_union)
@@ -215,18 +215,18 @@ class RemoteStore:
 
     def form_of(self, sparql: str) -> QueryForm:
         """The form of one of Qantar's own queries, parsed here only when the dialect needs
-        it (service.remote_dialect ``needs_parse``)."""
+        it (service.store.remote.dialect ``needs_parse``)."""
         return query_form(sparql) if needs_parse(sparql, self.dialect) else QueryForm()
 
     def client_update(self, sparql: str, base_iri: str | None = None,
                       reach: Reach = Reach.INSERTS) -> None:
         """A client's update. The endpoint has refused one that names a protected graph
-        (service.protected) and found, from its parse in a check worker, how far it reaches;
+        (service.store.protected) and found, from its parse in a check worker, how far it reaches;
         the embedded store checks the effect, which a server cannot show before it is done.
         So an update that may insert into graphs it does not name is refused (it could create
         the provenance graph or one of the bundle's), and one that may empty graphs it does not
         name is refused while one of those is here. A text nested deeper than the server
-        can parse is not sent (service.remote_dialect)."""
+        can parse is not sent (service.store.remote.dialect)."""
         self.dialect.check_nesting(sparql, "update")
         if reach is Reach.INSERTS:
             raise ProtectedGraph("on this store an update that may insert into graphs it does "
@@ -391,7 +391,7 @@ class RemoteStore:
             self._put_or_post("POST", graph, _ntriples_bytes(triples))
 
     def replace_dataset(self, quads: list[ox.Quad]) -> None:
-        # the protected graphs, which are not the client's, stay (service.protected)
+        # the protected graphs, which are not the client's, stay (service.store.protected)
         if self.dialect.inserts_blank_nodes:
             self.update(clear_dataset(self.graphs())
                         + "INSERT DATA { " + _quads_block(quads) + " }")

@@ -3,8 +3,8 @@ provenance graph (the audit trail of imports and uploads, written only by Qantar
 
 Two checks, so that the engine has the last word: a request that names one of these graphs is
 refused before it runs (``names_protected_graph``, from the update's parse), and the writer
-compares the graphs before and after every client update (service.writer), because an update
-can reach a graph without naming it (``GRAPH ?g`` with a computed IRI, ``DROP ALL``).
+compares the graphs before and after every client update (service.store.embedded.writer), because
+an update can reach a graph without naming it (``GRAPH ?g`` with a computed IRI, ``DROP ALL``).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from rdflib.term import URIRef, Variable
 
 from service.errors import ProtectedGraph
 from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH
-from service.sparql.rdflib_parse import decode_escapes, parse_update
+from service.store.rdflib_parse import decode_escapes, parse_update
 
 PROVENANCE = str(GRAPH["provenance"])
 BUNDLE_GRAPHS = frozenset(str(g) for g in (
@@ -133,3 +133,10 @@ def _terms(node: object, seen: set[int]) -> Iterator[object]:
             yield from _terms(value, seen)
     else:
         yield node
+
+
+def clear_dataset(graphs: list[str]) -> str:
+    """SPARQL Update operations that empty the dataset but for the protected graphs."""
+    drops = "".join(f"DROP SILENT GRAPH {ox.NamedNode(g)} ;\n" for g in graphs
+                    if g not in PROTECTED_GRAPHS)
+    return f"DROP SILENT DEFAULT ;\n{drops}"

@@ -1,0 +1,44 @@
+"""Which store Qantar runs on, chosen here and nowhere else: the registry of backends.
+
+Each backend is a folder of service/store/ with a ``Backend`` (service.store.interface): the
+embedded Oxigraph store (``embedded/``) and an existing SPARQL 1.1 server (``remote/``).
+Callers get a ``Store`` (the store itself), a ``StoreService`` (the store as ``qantar serve``
+runs it) or the ``Backend`` (what differs between them: how the bundle is loaded, how many
+processes serve, what runs beside them) and never name a backend. A new backend is a new
+folder with its ``Backend`` and one entry in ``BACKENDS``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from service.config import Settings
+from service.store.embedded.backend import EmbeddedBackend
+from service.store.embedded.store import EmbeddedStore
+from service.store.interface import Backend, Store, StoreService
+from service.store.remote.backend import RemoteBackend
+
+#: Asked in this order which one ``QANTAR_STORE`` names.
+BACKENDS: tuple[Backend, ...] = (RemoteBackend(), EmbeddedBackend())
+
+
+def backend(settings: Settings) -> Backend:
+    """The backend of the store ``QANTAR_STORE`` names."""
+    return next(candidate for candidate in BACKENDS if candidate.claims(settings))
+
+
+def open_store(settings: Settings, *, read_only: bool = False) -> Store:
+    """The store named by ``QANTAR_STORE``: a directory (embedded) or a query URL (remote)."""
+    return backend(settings).open_store(settings, read_only=read_only)
+
+
+def open_service(settings: Settings) -> StoreService:
+    """The store named by ``QANTAR_STORE`` as the service runs it (one per app)."""
+    return backend(settings).open_service(settings)
+
+
+def open_path(path: Path, *, read_only: bool = False) -> Store:
+    """The embedded store in the directory ``path`` itself, for what builds, checks or copies
+    a store directory (``qantar load`` when it rebuilds, service.loader). ``read_only`` only
+    where nobody writes, or to copy from a store a server holds (as ``qantar load`` does)."""
+    return EmbeddedStore(path, read_only=read_only)
