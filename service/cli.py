@@ -23,7 +23,7 @@ from service.errors import (
     StoreUnavailable,
     UnreadableInput,
 )
-from service.formats import CSV, RESULTS_FORMATS, SPARQL_JSON, TURTLE, by_name
+from service.formats import CSV, N_QUADS, RESULTS_FORMATS, SPARQL_JSON, TURTLE, by_name
 from service.imports.commands import (
     conflicts_command,
     export_command,
@@ -94,7 +94,7 @@ def validate(ctx: click.Context, paths: tuple[Path, ...], shapes: Path | None,
                 findings = validate_store(db, shapes_graph)
             else:
                 dataset = Dataset()
-                dataset.parse(data=db.dump_dataset("application/n-quads") or b"",
+                dataset.parse(data=db.dump_dataset(N_QUADS) or b"",
                               format="nquads")
                 data = Graph()
                 for s, p, o, _ in dataset.quads():

@@ -38,6 +38,18 @@ class Format:
     iri: str | None = None  # the format's unique IRI (W3C's list), for service descriptions
     text: bool = False  # a text format: Content-Type says charset=utf-8
 
+    def __reduce__(self) -> tuple:
+        """Pickled as its name in the table (pyoxigraph's formats cannot be pickled), so that a
+        format crosses to the worker processes as itself."""
+        return (_format_named, (self.name,))
+
+    @property
+    def rdf_format(self) -> ox.RdfFormat:
+        """pyoxigraph's name of this RDF format; ValueError for a format that is not RDF."""
+        if self.rdf is None:
+            raise ValueError(f"{self.name} is not an RDF format")
+        return self.rdf
+
     @property
     def content_type(self) -> str:
         """The Content-Type header value we send."""
@@ -103,6 +115,10 @@ RESULTS_FORMATS = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
 DATASET_FORMATS = (TRIG, N_QUADS)
 #: The whole table.
 FORMATS = (*READABLE_RDF, *RESULTS_FORMATS, HTML, XHTML, JSON)
+
+
+def _format_named(name: str) -> Format:
+    return next(fmt for fmt in FORMATS if fmt.name == name)
 
 
 def by_media_type(media_type: str | None, among: Iterable[Format] = READABLE_RDF, *,

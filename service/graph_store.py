@@ -121,7 +121,7 @@ def _get(target: Target) -> Response:
         if fmt is None:
             raise NotAcceptable("the whole dataset is served as application/trig or "
                                 "application/n-quads; ask with ?graph=<IRI> for one graph")
-        return _rdf(lambda output: store.dump_dataset(fmt.media_type, output), fmt)
+        return _rdf(lambda output: store.dump_dataset(fmt, output), fmt)
     if not store.graph_exists(target.iri):
         raise NotFound(f"there is no graph <{target.iri}>")
     fmt = negotiate(request.accept_mimetypes, SINGLE_GRAPH_FORMATS)
@@ -129,7 +129,7 @@ def _get(target: Target) -> Response:
         offered = ", ".join(t for f in SINGLE_GRAPH_FORMATS for t in (f.media_type, *f.aliases))
         raise NotAcceptable("none of the Accept types is an RDF format this store "
                             f"writes ({offered})")
-    return _rdf(lambda output: store.dump(target.iri, fmt.media_type, output), fmt)
+    return _rdf(lambda output: store.dump(target.iri, fmt, output), fmt)
 
 
 def _rdf(dump: Callable[[BinaryIO], object], fmt: Format) -> Response:

@@ -17,6 +17,7 @@ from rdflib import Graph
 from service.bundle import Bundle, read_bundle
 from service.config import Settings
 from service.errors import InvalidData
+from service.formats import N_TRIPLES
 from service.namespaces import PROVENANCE_GRAPH
 from service.rdf_files import parse_file
 from service.search_records import mark_stale
@@ -63,14 +64,13 @@ def carry_over(old_path: Path, new: Store, bundle_graphs: set[str]) -> None:
     if journal.pending(old_path) is not None:  # an import was cut short: settle it first
         with open_path(old_path) as old_writable:
             journal.recover(old_writable, old_path, str(PROVENANCE_GRAPH))
-    nt = "application/n-triples"
     with open_path(old_path, read_only=True) as old:
-        default = old.dump(None, nt)
+        default = old.dump(None, N_TRIPLES)
         if default:
             new.load_graph(io.BytesIO(default), ox.RdfFormat.N_TRIPLES, None)
         for graph in old.graphs():
             if graph not in bundle_graphs:
-                data = old.dump(graph, nt)
+                data = old.dump(graph, N_TRIPLES)
                 new.create_graph(graph)
                 if data:
                     new.load_graph(io.BytesIO(data), ox.RdfFormat.N_TRIPLES, graph)

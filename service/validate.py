@@ -20,6 +20,7 @@ from rdflib.paths import AlternativePath, InvPath, MulPath, Path, SequencePath
 from rdflib.term import Node
 
 from service.compiled_shapes import FOCUS_GRAPH, Result, compile_shapes, run_checks
+from service.formats import N_QUADS
 from service.namespaces import PREFIXES, shorten
 from service.rdf_files import load_files
 from service.store.interface import Store
@@ -202,7 +203,7 @@ def validate_store(store: Store, shapes: Graph) -> list[Finding]:
     """Everything ``store`` holds (every graph, embedded or remote), copied into memory once:
     validation reads it many times, and a copy is what a remote store allows."""
     copy = ox.Store()
-    payload = store.dump_dataset("application/n-quads")
+    payload = store.dump_dataset(N_QUADS)
     if payload:
         copy.bulk_load(payload, format=ox.RdfFormat.N_QUADS)
     return validate_oxigraph(copy, shapes)

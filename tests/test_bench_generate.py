@@ -14,6 +14,7 @@ from bench.generate import (
     read_quads,
     write_quads,
 )
+from service.formats import N_QUADS
 from service.namespaces import ID
 from service.store.embedded.store import EmbeddedStore
 
@@ -22,7 +23,7 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 @pytest.fixture(scope="module")
 def bundle(loaded_store: EmbeddedStore) -> list[ox.Quad]:
-    dump = loaded_store.dump_dataset("application/n-quads")
+    dump = loaded_store.dump_dataset(N_QUADS)
     return list(ox.parse(dump, format=ox.RdfFormat.N_QUADS))
 
 

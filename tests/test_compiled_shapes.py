@@ -21,6 +21,7 @@ from bench.generate import generate
 from service.bundle import read_bundle, read_ontology
 from service.compiled_shapes import compile_shapes
 from service.config import REPO_ROOT, Settings
+from service.formats import N_QUADS
 from service.rdf_files import load_files, parse_file
 from service.store.embedded.store import EmbeddedStore
 from service.validate import (
@@ -61,7 +62,7 @@ def key(findings: list[Finding]) -> Counter:
 def read_back(store: EmbeddedStore) -> Graph:
     """What the store holds, as pyshacl would see it after a round trip."""
     dataset = Dataset()
-    dataset.parse(data=store.dump_dataset("application/n-quads") or b"", format="nquads")
+    dataset.parse(data=store.dump_dataset(N_QUADS) or b"", format="nquads")
     graph = Graph()
     for s, p, o, _ in dataset.quads():
         graph.add((s, p, o))

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 import pytest
 import requests
 
+from service.formats import N_QUADS
 from service.store.embedded.store import EmbeddedStore
 from tests.live import AUTH, WRITE_TOKEN, LiveServer, copy_store, serve
 
@@ -134,7 +135,7 @@ def remount(where: Path, options: str) -> None:
 
 def quads_of(store_dir: Path) -> set[ox.Quad]:
     with EmbeddedStore(store_dir, read_only=True) as store:
-        dump = store.dump_dataset("application/n-quads")
+        dump = store.dump_dataset(N_QUADS)
     return set(ox.parse(dump, format=ox.RdfFormat.N_QUADS))
 
 

@@ -18,6 +18,7 @@ from rdflib.compare import isomorphic
 
 from service.cli import cli
 from service.errors import BadQuery
+from service.formats import N_QUADS, N_TRIPLES
 from service.store.embedded.store import EmbeddedStore
 from service.store.interface import Store
 from service.store.remote.store import RemoteStore
@@ -89,7 +90,7 @@ def cli_graph(store_dir: Path, graph: str) -> bytes:
     with EmbeddedStore(store_dir, read_only=True) as store:
         if not store.graph_exists(graph):
             return b""
-        return store.dump(graph, "application/n-triples") or b""
+        return store.dump(graph, N_TRIPLES) or b""
 
 
 def served_graph(server: LiveServer, graph: str) -> bytes:
@@ -100,7 +101,7 @@ def served_graph(server: LiveServer, graph: str) -> bytes:
 
 def cli_dataset(store_dir: Path) -> set[str]:
     with EmbeddedStore(store_dir, read_only=True) as store:
-        return set((store.dump_dataset("application/n-quads") or b"").decode().splitlines())
+        return set((store.dump_dataset(N_QUADS) or b"").decode().splitlines())
 
 
 def served_dataset(server: LiveServer) -> set[str]:

@@ -377,3 +377,16 @@ def test_the_wikidata_fixture_uses_only_confirmed_identifiers() -> None:
     used = {str(t).rsplit("/", 1)[1] for t in Graph().parse(WIKIDATA).all_nodes()
             if isinstance(t, URIRef) and str(t).startswith("http://www.wikidata.org/entity/Q")}
     assert used and used <= confirmed
+
+
+def test_an_import_into_a_store_another_process_holds_says_so(run, store_dir: Path,
+                                                              tmp_path: Path) -> None:
+    """Whether the store is locked is decided once, where it is opened (StoreBusy), and the
+    command says what to do about it."""
+    source = tmp_path / "data.ttl"
+    source.write_text(SAMPLES["ttl"], encoding="utf-8")
+    with EmbeddedStore(store_dir):  # holds RocksDB's lock, as `qantar serve`'s writer does
+        result = run("import", str(source), "--graph", G)
+    assert result.exit_code == 3, result.output
+    assert "in use by another process" in result.output
+    assert "import over HTTP" in result.output

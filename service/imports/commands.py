@@ -33,12 +33,9 @@ def writable_store(settings: Settings) -> Iterator[Store]:
     """Open the store for writing, first finishing or undoing an import a crash interrupted."""
     try:
         store = open_store(settings)
-    except OSError as err:
-        if "lock" in str(err).lower():
-            raise StoreBusy(
-                f"the store {settings.store} is in use by another process (is `qantar serve` "
-                "running?); stop it, or import over HTTP with the Graph Store Protocol") from None
-        raise
+    except StoreBusy as err:
+        raise StoreBusy(f"{err}; stop it, or import over HTTP with the Graph Store "
+                        "Protocol") from None
     try:
         outcome = journal.recover(store, settings.store, str(PROVENANCE_GRAPH))
         if outcome:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from service.errors import NotFound, UnreadableInput
+from service.formats import N_TRIPLES
 from service.imports.void import VOID_GRAPH, void_description
 from service.namespaces import prefixes_used
 from service.store.interface import Store
@@ -69,7 +70,7 @@ def _with_graph(ntriples: bytes, name: ox.NamedNode | None) -> list[bytes]:
 
 
 def _canonical_ntriples(store: Store, name: ox.NamedNode | None) -> bytes:
-    data = store.dump(None if name is None else name.value, "application/n-triples")
+    data = store.dump(None if name is None else name.value, N_TRIPLES)
     return _canonical(data or b"")
 
 

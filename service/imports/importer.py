@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from service.errors import GraphExists, InvalidData, UnreadableInput
+from service.formats import N_TRIPLES
 from service.imports.pipeline import judge, read, record, recording, stored_candidate
 from service.imports.provenance import ImportRecord, new_import_iri
 from service.imports.sources import Source
@@ -81,7 +82,7 @@ def import_sources(
     try:
         if existed and backup is not None:
             with backup.open("wb") as out:
-                store.dump(options.graph, "application/n-triples", out)
+                store.dump(options.graph, N_TRIPLES, out)
             store.drop_graph(options.graph)
         store.create_graph(options.graph)
 

@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from service.errors import BadRequest, InvalidData, UnreadableInput
+from service.formats import N_TRIPLES
 from service.imports.checks import focus_in_staging, focus_in_store, judge_candidate
 from service.imports.provenance import ImportRecord, SourceRecord, record_update, source_iri
 from service.imports.sources import CountingReader, Source
@@ -42,7 +43,6 @@ from service.xml_safety import UnsafeXml, check_xml
 CONTEXT_GRAPHS = [str(ONTOLOGY_GRAPH), str(ARTICLE_GRAPH), str(EDITORIAL_GRAPH)]
 #: The staging store's graph of what an upload read (its default graph is the candidate).
 INPUT = ox.NamedNode("urn:qantar:import:input")
-NT = "application/n-triples"
 LENIENT = "violations accepted (lenient)"
 
 #: Where parsed data goes: called with (reader, format, base IRI).
@@ -115,7 +115,7 @@ def stage(store: Store, graph: str | None, sources: list[Source], *, base_iri: s
     triples = [q.triple for q in data.quads_for_pattern(None, None, None, INPUT)]
     data.bulk_extend(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
     if adds and store.graph_exists(graph):
-        data.bulk_load(store.dump(graph, NT) or b"", format=ox.RdfFormat.N_TRIPLES,
+        data.bulk_load(store.dump(graph, N_TRIPLES) or b"", format=ox.RdfFormat.N_TRIPLES,
                        to_graph=ox.DefaultGraph())
     count = len(list(data.quads_for_pattern(None, None, None, ox.DefaultGraph())))
     candidate = Candidate(data, focus_in_staging(data), count)
@@ -128,7 +128,7 @@ def stored_candidate(store: Store, graph: str) -> Candidate:
     candidate = Candidate(ox.Store(), focus_in_store(store, graph), store.triple_count(graph))
     if not candidate.focus:
         return candidate
-    candidate.data.bulk_load(store.dump(graph, NT) or b"", format=ox.RdfFormat.N_TRIPLES,
+    candidate.data.bulk_load(store.dump(graph, N_TRIPLES) or b"", format=ox.RdfFormat.N_TRIPLES,
                              to_graph=ox.DefaultGraph())
     return _with_context(store, candidate)
 
@@ -137,7 +137,7 @@ def _with_context(store: Store, candidate: Candidate) -> Candidate:
     if candidate.focus:  # with nothing to judge, no context is needed
         for context in CONTEXT_GRAPHS:
             if store.graph_exists(context):
-                candidate.data.bulk_load(store.dump(context, NT) or b"",
+                candidate.data.bulk_load(store.dump(context, N_TRIPLES) or b"",
                                          format=ox.RdfFormat.N_TRIPLES,
                                          to_graph=ox.DefaultGraph())
     return candidate

@@ -53,7 +53,7 @@ from service.sparql.description import service_description
 from service.sparql.guard import mentions_fetch
 from service.sparql.replay import REPLAYABLE
 from service.state import Qantar, qantar
-from service.store.messages import Chunk, End, Failure, Head, Message, Rows, Whole
+from service.store.messages import AnswerKind, Chunk, End, Failure, Head, Message, Rows, Whole
 from service.store.workers import CheckJob, QueryJob
 
 log = logging.getLogger(__name__)
@@ -142,8 +142,8 @@ def _query(text: str, params: object) -> Response:
                 raise BadQuery(f"{parameter} must be an IRI, not {value!r}") from None
     job = QueryJob(
         query=text,
-        results_type=results.media_type if results else None,
-        graph_type=graph.media_type if graph else None,
+        results_format=results,
+        graph_format=graph,
         default_graphs=tuple(params.getlist("default-graph-uri")),
         named_graphs=tuple(params.getlist("named-graph-uri")),
         union_default=_flag(params.get("union-default-graph")),
@@ -216,7 +216,7 @@ def _html_view(state: Qantar, job: QueryJob, timeout: float) -> Response:
         raise answer.error
     assert isinstance(answer, Rows)
     base = state.settings.base_iri
-    offered = GRAPH_DOWNLOADS if answer.kind == "triples" else RESULTS_FORMATS
+    offered = GRAPH_DOWNLOADS if answer.kind is AnswerKind.TRIPLES else RESULTS_FORMATS
     links = {f.short_name: f.name for f in offered}
     html = render_template("sparql/results.html", kind=answer.kind, variables=answer.variables,
                            rows=answer.rows, truncated=answer.truncated, cap=job.row_cap,
@@ -239,10 +239,10 @@ def _evaluate(state: Qantar, job: QueryJob, key: tuple, timeout: float) -> Respo
         if isinstance(first, Failure):
             raise first.error
         if isinstance(first, Whole):
-            entry = state.cache.put(key, first.media_type, first.body)
-            return _cached_answer(first.media_type, entry.body, entry.etag, key[0])
+            entry = state.cache.put(key, first.format.media_type, first.body)
+            return _cached_answer(first.format.media_type, entry.body, entry.etag, key[0])
         assert isinstance(first, Head)
-        mime = first.media_type
+        mime = first.format.media_type
         body = bytearray()
         message = next(messages)
         while isinstance(message, Chunk) and len(body) < 4 * 65536:

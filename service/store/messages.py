@@ -11,21 +11,31 @@ processes, so they hold only picklable values.
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 
 from service.errors import QantarError
+from service.formats import Format
 
 #: A cell of a row for the HTML view: (type, value, language or datatype), type one of "iri",
 #: "bnode", "literal", "unbound".
 Cell = tuple[str, str, str]
 
 
+class AnswerKind(enum.StrEnum):
+    """What a query answers with (its form decides)."""
+
+    SOLUTIONS = "solutions"
+    BOOLEAN = "boolean"
+    TRIPLES = "triples"
+
+
 @dataclass(frozen=True)
 class Head:
-    """A large answer begins: its kind ("solutions", "boolean", "triples") and media type."""
+    """A large answer begins: its kind and format."""
 
-    kind: str
-    media_type: str
+    kind: AnswerKind
+    format: Format
 
 
 @dataclass(frozen=True)
@@ -44,8 +54,8 @@ class End:
 class Whole:
     """A small answer in one message."""
 
-    kind: str
-    media_type: str
+    kind: AnswerKind
+    format: Format
     body: bytes
 
 
@@ -53,7 +63,7 @@ class Whole:
 class Rows:
     """At most a job's ``row_cap`` rows of the answer, for the HTML view."""
 
-    kind: str
+    kind: AnswerKind
     variables: list[str]
     rows: list[list[Cell]]
     truncated: bool

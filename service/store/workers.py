@@ -41,7 +41,7 @@ from service.errors import (
     StoreFailure,
     Unavailable,
 )
-from service.formats import RDF_FORMATS, RESULTS_FORMATS, by_media_type
+from service.formats import Format
 from service.processes import exit_with_parent, on_large_stack
 from service.sandbox import (
     died_of_memory,
@@ -55,6 +55,7 @@ from service.store.embedded.store import EmbeddedStore
 from service.store.interface import Triples
 from service.store.messages import (
     LAST,
+    AnswerKind,
     Cell,
     Checked,
     Chunk,
@@ -82,8 +83,8 @@ class QueryJob:
     """One query to evaluate, with the dataset and the formats negotiated for each result kind."""
 
     query: str
-    results_type: str | None
-    graph_type: str | None
+    results_format: Format | None  # None: no results format is acceptable
+    graph_format: Format | None  # None: no RDF format is acceptable
     default_graphs: tuple[str, ...] = ()
     named_graphs: tuple[str, ...] = ()
     union_default: bool | None = None  # None: union when the store's default graph is empty
@@ -298,9 +299,9 @@ class QueryPool:
 class _ChunkWriter:
     """A binary file-like object that ships what pyoxigraph writes to the request thread."""
 
-    def __init__(self, conn: Connection, kind: str, mime: str) -> None:
+    def __init__(self, conn: Connection, kind: AnswerKind, fmt: Format) -> None:
         self.conn = conn
-        self.head = Head(kind, mime)
+        self.head = Head(kind, fmt)
         self.buffer = bytearray()
         self.head_sent = False
 
@@ -323,7 +324,7 @@ class _ChunkWriter:
 
     def finish(self) -> None:
         if not self.head_sent:  # a small answer: one message instead of three
-            self.conn.send(Whole(self.head.kind, self.head.media_type, bytes(self.buffer)))
+            self.conn.send(Whole(self.head.kind, self.head.format, bytes(self.buffer)))
             return
         self._ship()
         self.conn.send(End())
@@ -332,16 +333,16 @@ class _ChunkWriter:
 def first_rows(result: object, cap: int) -> Rows:
     """At most ``cap`` rows of an answer, for the HTML view."""
     if isinstance(result, ox.QueryBoolean):
-        return Rows("boolean", ["boolean"], [[("literal", str(bool(result)).lower(), "")]],
+        return Rows(AnswerKind.BOOLEAN, ["boolean"], [[("literal", str(bool(result)).lower(), "")]],
                     False)
     if isinstance(result, Triples):
         variables = ["subject", "predicate", "object"]
         source = ((t.subject, t.predicate, t.object) for t in result)
-        kind = "triples"
+        kind = AnswerKind.TRIPLES
     else:
         variables = [v.value for v in result.variables]
         source = (tuple(row[name] for name in variables) for row in result)
-        kind = "solutions"
+        kind = AnswerKind.SOLUTIONS
     rows, truncated = [], False
     for row in source:
         if len(rows) == cap:
@@ -443,22 +444,21 @@ def _answer(conn: Connection, store: EmbeddedStore, job: QueryJob) -> None:
         conn.send(first_rows(result, job.row_cap))
         return
     if isinstance(result, Triples):
-        kind, mime = "triples", job.graph_type
-        found = by_media_type(mime, RDF_FORMATS)
-        fmt = found.rdf if found else None
+        kind, chosen = AnswerKind.TRIPLES, job.graph_format
+        written = chosen.rdf if chosen else None
     else:
-        kind = "boolean" if isinstance(result, ox.QueryBoolean) else "solutions"
-        mime = job.results_type
-        found = by_media_type(mime, RESULTS_FORMATS)
-        fmt = found.results if found else None
-    if fmt is None:
-        what = "an RDF graph" if kind == "triples" else "query results"
+        kind = (AnswerKind.BOOLEAN if isinstance(result, ox.QueryBoolean)
+                else AnswerKind.SOLUTIONS)
+        chosen = job.results_format
+        written = chosen.results if chosen else None
+    if chosen is None or written is None:
+        what = "an RDF graph" if kind is AnswerKind.TRIPLES else "query results"
         conn.send(Failure(NotAcceptable(f"the answer is {what}, and none of the acceptable "
                                         "formats fits")))
         return
-    writer = _ChunkWriter(conn, kind, mime)
+    writer = _ChunkWriter(conn, kind, chosen)
     try:
-        result.serialize(writer, fmt)
+        result.serialize(writer, written)
     except (OSError, RuntimeError, ValueError, SyntaxError) as err:
         # after the Head, the endpoint answers it as an answer cut short
         conn.send(Failure(evaluation_error(err, job.fetches)))

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from service.config import Settings
-from service.errors import StoreFailure
+from service.errors import StoreBusy, StoreFailure
 from service.store.embedded.reading import open_for_reading
 from service.store.embedded.service import EmbeddedService
 from service.store.embedded.store import EmbeddedStore
@@ -37,7 +37,7 @@ class EmbeddedBackend:
     def check_writable(self, settings: Settings) -> None:
         try:
             EmbeddedStore(settings.store).close()
-        except OSError as err:
+        except (OSError, StoreBusy) as err:
             raise StoreFailure(f"the store {settings.store} cannot be opened for writing: "
                                f"{err}") from None
 

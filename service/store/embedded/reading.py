@@ -6,7 +6,7 @@ import os
 import weakref
 from pathlib import Path
 
-from service.errors import NotFound
+from service.errors import NotFound, StoreBusy
 from service.store.embedded import snapshots
 from service.store.embedded.store import EmbeddedStore
 from service.store.interface import Store
@@ -38,7 +38,7 @@ def open_for_reading(path: Path) -> Store:
         raise NotFound(f"no store at {path} (run `qantar load` first)")
     try:
         return EmbeddedStore(path)
-    except OSError as err:
-        if "lock" in str(err).lower():
-            return _held_snapshot(path)
-    return EmbeddedStore(path, read_only=True)
+    except StoreBusy:
+        return _held_snapshot(path)
+    except OSError:
+        return EmbeddedStore(path, read_only=True)

@@ -12,8 +12,8 @@ from typing import Any, BinaryIO, TypeVar
 import pyoxigraph as ox
 from rdflib import Graph
 
-from service.errors import BadQuery, NotFound
-from service.formats import READABLE_RDF, by_media_type
+from service.errors import BadQuery, NotFound, StoreBusy
+from service.formats import Format
 from service.search_records import mark_stale
 from service.store.dataset import StoreView, query_dataset
 from service.store.interface import QueryResult, as_result
@@ -51,7 +51,13 @@ class EmbeddedStore:
                 raise NotFound(f"no store at {self.path} (run `qantar load` first)")
             self._store: ox.Store | None = ox.Store.read_only(str(self.path))
         else:
-            self._store = ox.Store(str(self.path))
+            try:
+                self._store = ox.Store(str(self.path))
+            except OSError as err:  # RocksDB's lock: decided here, once
+                if "lock" not in str(err).lower():
+                    raise
+                raise StoreBusy(f"the store {self.path} is in use by another process (is "
+                                "`qantar serve` running?)") from err
 
     @property
     def _oxi(self) -> ox.Store:
@@ -226,16 +232,17 @@ class EmbeddedStore:
             return True
         return self._oxi.contains_named_graph(ox.NamedNode(graph))
 
-    def dump(self, graph: str | None, mime: str, output: BinaryIO | None = None) -> bytes | None:
-        """The triples of ``graph`` serialised as ``mime`` (a graph format such as text/turtle).
+    def dump(self, graph: str | None, fmt: Format,
+             output: BinaryIO | None = None) -> bytes | None:
+        """The triples of ``graph`` serialised in ``fmt`` (a graph format such as Turtle).
 
         Returned as bytes, or written to ``output`` (a binary file-like object) and None.
         """
-        return self._oxi.dump(output, format=_rdf_format(mime), from_graph=_graph_name(graph))
+        return self._oxi.dump(output, format=fmt.rdf_format, from_graph=_graph_name(graph))
 
-    def dump_dataset(self, mime: str, output: BinaryIO | None = None) -> bytes | None:
-        """Every graph, default and named, serialised as ``mime`` (TriG or N-Quads)."""
-        return self._oxi.dump(output, format=_rdf_format(mime))
+    def dump_dataset(self, fmt: Format, output: BinaryIO | None = None) -> bytes | None:
+        """Every graph, default and named, serialised in ``fmt`` (TriG or N-Quads)."""
+        return self._oxi.dump(output, format=fmt.rdf_format)
 
     @_changes
     def replace_graph(self, graph: str | None, triples: list[ox.Triple],
@@ -346,11 +353,6 @@ def _graph_name(graph: str | None) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
 
 
-def _rdf_format(mime: str) -> ox.RdfFormat:
-    fmt = by_media_type(mime, READABLE_RDF)
-    if fmt is None:
-        raise KeyError(mime)
-    return fmt.rdf
 
 
 def _inserted(name: ox.NamedNode | ox.DefaultGraph, triples: list[ox.Triple]) -> str:

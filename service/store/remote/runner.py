@@ -25,16 +25,14 @@ from service.errors import (
     StoreUnavailable,
 )
 from service.formats import (
-    RDF_FORMATS,
     RDF_XML,
     READABLE_RDF,
-    RESULTS_FORMATS,
     SPARQL_JSON,
     SPARQL_XML,
     by_media_type,
 )
 from service.store.interface import Triples
-from service.store.messages import Chunk, End, Failure, Head, Message, Rows
+from service.store.messages import AnswerKind, Chunk, End, Failure, Head, Message, Rows
 from service.store.query_form import QueryForm, query_form
 from service.store.remote.dialect import needs_parse
 from service.store.remote.store import ANSWERS_ANY_SERVER_WRITES, RemoteStore
@@ -105,8 +103,9 @@ class RemoteQueryRunner:
         dialect.check_nesting(job.query, "query")
         form = self._form(job.query, timeout)  # within the query's own time limit
         timeout = max(0.001, deadline - time.monotonic())
-        accept = ", ".join(filter(None, [job.results_type, job.graph_type and
-                                         f"{job.graph_type};q=0.9"]))
+        results, graph = job.results_format, job.graph_format
+        accept = ", ".join(filter(None, [results and results.media_type,
+                                         graph and f"{graph.media_type};q=0.9"]))
         if not dialect.passes_answers_through:  # read and rewritten (service.store.remote.dialect)
             accept = dialect.accept(form)
         ask = dict(union=self._union(job), default_graphs=job.default_graphs,
@@ -134,10 +133,10 @@ class RemoteQueryRunner:
             if not dialect.passes_answers_through:
                 yield from _converted(dialect.fix_results(response.content, mime), mime, job)
                 return
-            if mime in (job.results_type, job.graph_type):
-                triples = mime == job.graph_type and by_media_type(mime, RDF_FORMATS)
-                kind = "triples" if triples else "solutions"
-                yield Head(kind, mime)
+            passed = next((f for f in (graph, results) if f and f.media_type == mime), None)
+            if passed is not None:  # the server wrote what was negotiated: passed through
+                triples = passed is graph and passed.rdf is not None
+                yield Head(AnswerKind.TRIPLES if triples else AnswerKind.SOLUTIONS, passed)
                 for chunk in response.iter_content(CHUNK):
                     if time.monotonic() > deadline:
                         raise QueryTimeout(timeout)
@@ -155,24 +154,24 @@ def _converted(body: bytes, mime: str, job: QueryJob) -> Iterator[Message]:
         return
     results_in, rdf_in = by_media_type(mime, PARSABLE_RESULTS), by_media_type(mime, READABLE_RDF)
     if results_in:
-        results_out = by_media_type(job.results_type, RESULTS_FORMATS)
-        if results_out is None:
+        results_out = job.results_format
+        if results_out is None or results_out.results is None:
             yield Failure(NotAcceptable("the answer is query results, and none of the "
                                         "acceptable formats fits"))
             return
         results = ox.parse_query_results(body, format=results_in.results)
         data = results.serialize(format=results_out.results)
-        yield Head("solutions", job.results_type)
+        yield Head(AnswerKind.SOLUTIONS, results_out)
     elif rdf_in:
-        rdf_out = by_media_type(job.graph_type, RDF_FORMATS)
-        if rdf_out is None:
+        rdf_out = job.graph_format
+        if rdf_out is None or rdf_out.rdf is None:
             yield Failure(NotAcceptable("the answer is an RDF graph, and none of the acceptable "
                                         "formats fits"))
             return
         triples = [ox.Triple(q.subject, q.predicate, q.object)
                    for q in ox.parse(body, format=rdf_in.rdf)]
         data = ox.serialize(triples, format=rdf_out.rdf)
-        yield Head("triples", job.graph_type)
+        yield Head(AnswerKind.TRIPLES, rdf_out)
     else:
         yield Failure(StoreUnavailable(f"the SPARQL server answered in {mime or 'no format'}, "
                                        "which cannot be converted"))

@@ -34,7 +34,14 @@ from service.errors import (
     RemoteTimeout,
     StoreUnavailable,
 )
-from service.formats import N_TRIPLES, READABLE_RDF, SPARQL_JSON, SPARQL_XML, by_media_type
+from service.formats import (
+    N_TRIPLES,
+    READABLE_RDF,
+    SPARQL_JSON,
+    SPARQL_XML,
+    Format,
+    by_media_type,
+)
 from service.store.interface import QueryResult, Triples
 from service.store.protected import PROTECTED_GRAPHS, Reach, clear_dataset
 from service.store.query_form import QueryForm, query_form
@@ -329,30 +336,32 @@ class RemoteStore:
     def default_graph_is_empty(self) -> bool:
         return not bool(self.query("ASK { ?s ?p ?o }", False))
 
-    def dump(self, graph: str | None, mime: str, output: BinaryIO | None = None) -> bytes | None:
+    def dump(self, graph: str | None, fmt: Format,
+             output: BinaryIO | None = None) -> bytes | None:
         try:
             response = self._request("GET", self.gsp_url, params=self._gsp_params(graph),
-                                     headers={"Accept": mime}, stream=output is not None)
+                                     headers={"Accept": fmt.media_type},
+                                     stream=output is not None)
         except NotFound:
             if graph is not None or self.dialect.default_graph is None:
                 raise
             # our default graph, a named graph on this server, does not exist until written
-            return _deliver_bytes(ox.serialize([], format=_rdf_format(mime)), output)
-        return _deliver(response, mime, output)
+            return _deliver_bytes(ox.serialize([], format=fmt.rdf_format), output)
+        return _deliver(response, output)
 
-    def dump_dataset(self, mime: str, output: BinaryIO | None = None) -> bytes | None:
+    def dump_dataset(self, fmt: Format, output: BinaryIO | None = None) -> bytes | None:
         if self.dialect.default_graph is None:
-            response = self._request("GET", self.gsp_url, headers={"Accept": mime},
+            response = self._request("GET", self.gsp_url, headers={"Accept": fmt.media_type},
                                      stream=output is not None)
-            return _deliver(response, mime, output)
+            return _deliver(response, output)
         # the server's dataset is not ours (its default graph is every graph): graph by graph
         quads: list[ox.Quad] = []
         for graph in [None, *self.graphs()]:
             name = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
-            data = self.dump(graph, N_TRIPLES.media_type) or b""
+            data = self.dump(graph, N_TRIPLES) or b""
             quads += [ox.Quad(t.subject, t.predicate, t.object, name)
                       for t in ox.parse(data, format=ox.RdfFormat.N_TRIPLES)]
-        return _deliver_bytes(ox.serialize(quads, format=_rdf_format(mime)), output)
+        return _deliver_bytes(ox.serialize(quads, format=fmt.rdf_format), output)
 
     def replace_graph(self, graph: str | None, triples: list[ox.Triple],
                       then: str | None = None) -> bool:
@@ -484,7 +493,7 @@ def _sibling(url: str, name: str) -> str:
     return f"{base}/{name}" if last in ("query", "sparql") else url
 
 
-def _deliver(response: requests.Response, mime: str, output: BinaryIO | None) -> bytes | None:
+def _deliver(response: requests.Response, output: BinaryIO | None) -> bytes | None:
     if output is None:
         return response.content
     for chunk in response.iter_content(1 << 16):
@@ -499,11 +508,6 @@ def _deliver_bytes(data: bytes, output: BinaryIO | None) -> bytes | None:
     return None
 
 
-def _rdf_format(mime: str) -> ox.RdfFormat:
-    fmt = by_media_type(mime, READABLE_RDF)
-    if fmt is None:
-        raise KeyError(mime)
-    return fmt.rdf
 
 
 def _shortened(text: str) -> str:
