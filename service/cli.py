@@ -35,7 +35,7 @@ from service.namespaces import prefixes_used, shorten
 from service.rdf_files import parse_file
 from service.server import run_server
 from service.stats import compute_stats
-from service.store.interface import QueryResult, Triples
+from service.store.interface import QueryDataset, QueryResult, Triples
 from service.store.open import backend, open_store
 from service.validate import (
     conforms,
@@ -143,7 +143,7 @@ def query(ctx: click.Context, query: str, store: Path | None, fmt: str | None) -
     settings = command_settings(ctx, store)
     text = _query_text(query, settings)
     with open_store(settings, read_only=True) as db:
-        result = db.answer(text)
+        result = db.query(text, QueryDataset.ENDPOINT)
         try:
             click.echo(_render(result, fmt), nl=False)
         except (OSError, RuntimeError, ValueError) as err:  # evaluation errors surface lazily

@@ -44,7 +44,7 @@ import tantivy
 from anyascii import anyascii
 
 from service.search_records import INDEXED_FILE, STATE_FILE
-from service.store.interface import READS, Store
+from service.store.interface import READS, QueryDataset, Store
 from service.store.protected import graphs_named_by
 
 _LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -354,7 +354,7 @@ class SearchIndex:
 
     def _names(self, store: Store, graph: str | None) -> Iterator[tuple[str, str, str, str | None,
                                                                         bool]]:
-        for row in store.query(names_query(graph), use_default_graph_as_union=False):
+        for row in store.query(names_query(graph), QueryDataset.DEFAULT):
             iri = row["s"].value
             if not iri.startswith(self.base):
                 continue  # the reused vocabularies' own terms (rdfs:label …) are not entities

@@ -13,6 +13,7 @@ from pyoxigraph import Literal, NamedNode, QuerySolutions
 
 from service.config import REPO_ROOT
 from service.store.embedded.store import EmbeddedStore
+from service.store.interface import QueryDataset
 
 QUERIES = REPO_ROOT / "queries"
 ID = "https://w3id.org/qantar/id/"
@@ -329,7 +330,7 @@ def rows_of(solutions: object) -> list[Row]:
 
 def answer(store: EmbeddedStore, path: Path) -> list[Row]:
     """The answer as `qantar query` gives it (EmbeddedStore.answer)."""
-    return rows_of(store.answer(path.read_text(encoding="utf-8")))
+    return rows_of(store.query(path.read_text(encoding="utf-8"), QueryDataset.ENDPOINT))
 
 
 def assert_expected(path: Path, rows: list[Row]) -> None:

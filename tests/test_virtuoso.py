@@ -19,6 +19,7 @@ from flask.testing import FlaskClient
 
 from service.config import Settings
 from service.store.embedded.store import EmbeddedStore
+from service.store.interface import QueryDataset
 from service.store.remote.store import RemoteStore
 from tests.competency import QUERY_FILES, assert_expected, rows_of
 from tests.live import AUTH, QANTAR, LiveServer
@@ -89,7 +90,7 @@ def test_import_with_blank_nodes_then_list_export_and_drop(virtuoso: Virtuoso,
         checksum = store.query(
             "PREFIX spdx: <http://spdx.org/rdf/terms#> SELECT ?sum WHERE { GRAPH "
             "<https://w3id.org/qantar/graph/provenance> { ?read spdx:checksum/"
-            "spdx:checksumValue ?sum } }", False)
+            "spdx:checksumValue ?sum } }", QueryDataset.DEFAULT)
         assert len(list(checksum)) >= 1
     dropped = qantar(virtuoso, "graphs", "--drop", graph) if "--drop" in qantar(
         virtuoso, "graphs", "--help").stdout else None
@@ -300,7 +301,8 @@ def test_many_labels_in_an_imported_graph_change_no_question_on_virtuoso(
             store.load_graph(source, ox.RdfFormat.TURTLE, MULTILINGUAL_GRAPH)
         try:
             for path in QUERY_FILES:
-                assert_expected(path, rows_of(store.answer(path.read_text("utf-8"))))
+                text = path.read_text("utf-8")
+                assert_expected(path, rows_of(store.query(text, QueryDataset.ENDPOINT)))
         finally:
             store.drop_graph(MULTILINGUAL_GRAPH)
 

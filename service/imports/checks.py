@@ -16,7 +16,7 @@ from rdflib import Graph
 
 from service.compiled_shapes import FOCUS_GRAPH
 from service.namespaces import QANTAR
-from service.store.interface import Store
+from service.store.interface import QueryDataset, Store
 from service.validate import Finding, validate_oxigraph
 
 # {where} is a graph pattern's opening: "" (a staging store's default graph) or "GRAPH <g>",
@@ -38,7 +38,7 @@ def focus_in_staging(data: ox.Store) -> list[ox.NamedNode]:
 def focus_in_store(store: Store, graph: str) -> list[ox.NamedNode]:
     """The same, of ``graph`` in the store (a graph `qantar import` has loaded)."""
     query = FOCUS.format(where=f"GRAPH {ox.NamedNode(graph)}", ours=QANTAR)
-    return [row["node"] for row in store.query(query, False)]
+    return [row["node"] for row in store.query(query, QueryDataset.DEFAULT)]
 
 
 def judge_candidate(

@@ -28,7 +28,7 @@ from service.reconcile.ids import Spaces, term_id
 from service.reconcile.queries import Extension
 from service.reconcile.scoring import property_iri
 from service.reconcile.vocabulary import Vocabulary
-from service.store.interface import Store
+from service.store.interface import QueryDataset, Store
 
 FACETS = ("graph", "claimant")
 
@@ -135,7 +135,7 @@ def _statements(store: Store, base: tuple[str, bool],
     for start in range(0, len(subjects), 200):  # keep VALUES blocks a sane size
         sparql = bind(ROWS_INVERSE if inverse else ROWS, x=subjects[start:start + 200],
                       p=ox.NamedNode(iri))
-        for row in store.query(sparql, use_default_graph_as_union=False):
+        for row in store.query(sparql, QueryDataset.DEFAULT):
             if isinstance(row["o"], ox.BlankNode):
                 continue  # an evidence node and the like: nothing a cell can show
             graph = row["g"].value if row["g"] is not None else None

@@ -52,6 +52,18 @@ READS = frozenset({"query", "graph_exists", "triple_count", "graphs", "default_g
                    "dump", "dump_dataset"})
 
 
+class QueryDataset(enum.Enum):
+    """What one query sees: the one choice every way of querying a store makes."""
+
+    #: every graph as the default graph (Qantar's own queries: pages, imports, the index)
+    UNION = "union"
+    #: the store's default graph as it is; named graphs through GRAPH
+    DEFAULT = "default"
+    #: as ``/sparql`` sees it (service.store.dataset): the query's FROM, else the union of the
+    #: graphs without the system graphs (``qantar query``, the competency questions)
+    ENDPOINT = "endpoint"
+
+
 class Store(Protocol):
     """What the rest of Qantar may ask of a store; every backend implements all of it.
 
@@ -66,8 +78,10 @@ class Store(Protocol):
     read_only: bool
 
     # reading
-    def query(self, sparql: str, use_default_graph_as_union: bool = True) -> QueryResult: ...
-    def answer(self, sparql: str) -> QueryResult: ...
+    def query(self, sparql: str, dataset: QueryDataset = QueryDataset.UNION) -> QueryResult:
+        """Solutions, a boolean or triples; ``dataset`` says what the query sees. A syntax
+        error is a BadQuery worded as the endpoint words it."""
+        ...
     def graphs(self) -> list[str]: ...
     def triple_count(self, graph: str | None = None) -> int: ...
     def graph_exists(self, graph: str | None) -> bool: ...

@@ -16,7 +16,7 @@ from service.errors import BadQuery, NotFound, StoreBusy
 from service.formats import Format
 from service.search_records import mark_stale
 from service.store.dataset import StoreView, query_dataset
-from service.store.interface import QueryResult, as_result
+from service.store.interface import QueryDataset, QueryResult, as_result
 from service.store.protected import PROTECTED_GRAPHS, PROVENANCE, Reach, clear_dataset, refusal
 from service.store.syntax_errors import query_error, update_error
 
@@ -65,19 +65,12 @@ class EmbeddedStore:
             raise NotFound(f"the store at {self.path} is closed")
         return self._store
 
-    def query(self, sparql: str, use_default_graph_as_union: bool = True) -> QueryResult:
-        """Run a SPARQL query; by default the default graph is the union of all graphs."""
+    def query(self, sparql: str, dataset: QueryDataset = QueryDataset.UNION) -> QueryResult:
         try:
+            if dataset is QueryDataset.ENDPOINT:
+                return self.evaluate(sparql)
             return as_result(self._oxi.query(
-                sparql, use_default_graph_as_union=use_default_graph_as_union))
-        except SyntaxError as err:
-            raise query_error(sparql, err) from err
-
-    def answer(self, sparql: str) -> QueryResult:
-        """The query answered as the SPARQL endpoint answers it: the dataset decided by
-        service.store.dataset (the query's own FROM, else the union without system graphs)."""
-        try:
-            return self.evaluate(sparql)
+                sparql, use_default_graph_as_union=dataset is QueryDataset.UNION))
         except SyntaxError as err:
             raise query_error(sparql, err) from err
 

@@ -42,7 +42,7 @@ from service.formats import (
     Format,
     by_media_type,
 )
-from service.store.interface import QueryResult, Triples
+from service.store.interface import QueryDataset, QueryResult, Triples
 from service.store.protected import PROTECTED_GRAPHS, Reach, clear_dataset
 from service.store.query_form import QueryForm, query_form
 from service.store.remote.dialect import RESULTS_OR_TRIPLES, Dialect, choose, needs_parse
@@ -187,12 +187,22 @@ class RemoteStore:
 
     # -- the store interface ------------------------------------------------------------------
 
-    def query(self, sparql: str, use_default_graph_as_union: bool = True) -> QueryResult:
+    def query(self, sparql: str, dataset: QueryDataset = QueryDataset.UNION) -> QueryResult:
         """Solutions, a boolean, or triples, of the types every store answers with (for
-        Qantar's own queries: a client's goes through service.store.remote.runner)."""
+        Qantar's own queries and the command line's: a client's goes through
+        service.store.remote.runner). A query the server refuses is explained as the embedded
+        store explains it, when Oxigraph's parser refuses it too."""
+        try:
+            return self._query(sparql, dataset)
+        except BadQuery as err:
+            raise explained_or(err, sparql, "query") from None
+
+    def _query(self, sparql: str, dataset: QueryDataset) -> QueryResult:
         form = self.form_of(sparql)
+        # the endpoint's dataset here is the union the server is asked for (system graphs are
+        # the server's own, kept out by the dialect)
         response = self.query_response(sparql, self.dialect.accept(form), form,
-                                       union=use_default_graph_as_union)
+                                       union=dataset is not QueryDataset.DEFAULT)
         kind = response.headers.get("Content-Type", "").split(";")[0].strip()
         body = self.dialect.fix_results(response.content, kind)
         results = by_media_type(kind, (SPARQL_JSON, SPARQL_XML))
@@ -210,15 +220,6 @@ class RemoteStore:
                                    f"that is not valid {kind}: {err}") from err
         raise StoreUnavailable(f"the SPARQL server at {self.query_url} answered in "
                                f"{kind or 'no format'}, not SPARQL results or RDF")
-
-    def answer(self, sparql: str) -> QueryResult:
-        """The query answered as the SPARQL endpoint answers it (same dataset rules); a query
-        the server refuses is explained as the embedded store explains it, when Oxigraph's
-        parser refuses it too."""
-        try:
-            return self.query(sparql)
-        except BadQuery as err:
-            raise explained_or(err, sparql, "query") from None
 
     def form_of(self, sparql: str) -> QueryForm:
         """The form of one of Qantar's own queries, parsed here only when the dialect needs
@@ -289,7 +290,7 @@ class RemoteStore:
     def graphs(self) -> list[str]:
         dialect = self.dialect
         if dialect.default_graph is None:
-            rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", False)
+            rows = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { } }", QueryDataset.DEFAULT)
             return sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode))
         # every query names the graphs on such a server (``_dataset``): the list is reused
         with self._graphs_lock:
@@ -323,7 +324,7 @@ class RemoteStore:
             where = "{ { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
         else:
             where = f"{{ GRAPH {ox.NamedNode(graph)} {{ ?s ?p ?o }} }}"
-        row = next(iter(self.query(f"SELECT (COUNT(*) AS ?n) WHERE {where}", False)))
+        row = next(iter(self.query(f"SELECT (COUNT(*) AS ?n) WHERE {where}", QueryDataset.DEFAULT)))
         return int(row["n"].value)
 
     def graph_exists(self, graph: str | None) -> bool:
@@ -331,10 +332,11 @@ class RemoteStore:
             return True
         if self.dialect.default_graph is not None:  # ASK { GRAPH <g> { } } is true for any IRI
             return ox.NamedNode(graph).value in self.graphs()
-        return bool(self.query(f"ASK {{ GRAPH {ox.NamedNode(graph)} {{ }} }}", False))
+        ask = f"ASK {{ GRAPH {ox.NamedNode(graph)} {{ }} }}"
+        return bool(self.query(ask, QueryDataset.DEFAULT))
 
     def default_graph_is_empty(self) -> bool:
-        return not bool(self.query("ASK { ?s ?p ?o }", False))
+        return not bool(self.query("ASK { ?s ?p ?o }", QueryDataset.DEFAULT))
 
     def dump(self, graph: str | None, fmt: Format,
              output: BinaryIO | None = None) -> bytes | None:
