@@ -36,16 +36,19 @@ import os
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 import tantivy
 from anyascii import anyascii
+from rdflib import Graph
 
+from service.formats import Format
 from service.search_records import INDEXED_FILE, STATE_FILE
-from service.store.interface import READS, QueryDataset, Store
-from service.store.protected import graphs_named_by
+from service.store.interface import QueryDataset, QueryResult, Store
+from service.store.protected import Reach, graphs_named_by
 
 _LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 #: Documents handed to tantivy per batch while (re)building.
@@ -116,18 +119,15 @@ def _schema() -> tantivy.Schema:
     return builder.build()
 
 
-#: Store methods that write names only into the graph named by their first argument.
-_GRAPH_WRITES = frozenset({"add_graph", "create_graph", "replace_graph", "add_to_graph",
-                           "drop_graph"})
-
-
 class ChangeRecorder:
-    """A store as a write sees it, noting which graphs the write changes: ``graphs`` is None
-    once it did something that may change any (a SPARQL update, a whole dataset)."""
+    """A store as a write sees it, noting which graphs the write changes: ``changed`` is None
+    once it did something that may change any (a SPARQL update it cannot bound, the default
+    graph, a whole dataset). Every method of ``Store`` is here by name: what a write does to
+    the index is said method by method, not guessed from a call's arguments."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
-        self.graphs: set[str] | None = set()
+        self.changed: set[str] | None = set()
         self._next_update: set[str] | None = None
         self._parsed: tuple[set[str] | None] | None = None
 
@@ -141,63 +141,142 @@ class ChangeRecorder:
         """The next SPARQL update, written by us, changes only ``graphs``."""
         self._next_update = set(graphs)
 
-    def __getattr__(self, method: str):
-        attribute = getattr(self._store, method)
-        if method in READS or not callable(attribute):
-            return attribute
+    # -- what is read passes through -----------------------------------------------------
 
-        def call(*args, **kwargs):
-            if method in ("update", "client_update") and self._next_update is None:
-                return self._update(attribute, args, kwargs)
-            self._note(method, args, kwargs)
-            return attribute(*args, **kwargs)
+    @property
+    def path(self) -> Path:
+        return self._store.path
 
-        return call
+    @property
+    def read_only(self) -> bool:
+        return self._store.read_only
 
-    def _update(self, run, args: tuple, kwargs: dict):
+    def query(self, sparql: str, dataset: QueryDataset = QueryDataset.UNION) -> QueryResult:
+        return self._store.query(sparql, dataset)
+
+    def graphs(self) -> list[str]:
+        return self._store.graphs()
+
+    def triple_count(self, graph: str | None = None) -> int:
+        return self._store.triple_count(graph)
+
+    def graph_exists(self, graph: str | None) -> bool:
+        return self._store.graph_exists(graph)
+
+    def default_graph_is_empty(self) -> bool:
+        return self._store.default_graph_is_empty()
+
+    def dump(self, graph: str | None, fmt: Format,
+             output: BinaryIO | None = None) -> bytes | None:
+        return self._store.dump(graph, fmt, output)
+
+    def dump_dataset(self, fmt: Format, output: BinaryIO | None = None) -> bytes | None:
+        return self._store.dump_dataset(fmt, output)
+
+    def flush(self) -> None:
+        self._store.flush()
+
+    def close(self) -> None:
+        self._store.close()
+
+    def __enter__(self) -> ChangeRecorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- what is written is noted --------------------------------------------------------
+
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
+        if self._next_update is None:
+            self._updated(sparql, base_iri, lambda: self._store.update(sparql, base_iri))
+            return
+        self._note_expected()
+        self._store.update(sparql, base_iri)
+
+    def client_update(self, sparql: str, base_iri: str | None = None,
+                      reach: Reach | None = None) -> None:
+        self._updated(sparql, base_iri,
+                      lambda: self._store.client_update(sparql, base_iri, reach))
+
+    def add_graph(self, iri: str, triples: Graph | Iterable[ox.Triple]) -> None:
+        self._note({iri})
+        self._store.add_graph(iri, triples)
+
+    def create_graph(self, graph: str) -> None:
+        self._note({graph})
+        self._store.create_graph(graph)
+
+    def load_graph(self, source: BinaryIO, fmt: ox.RdfFormat, graph: str | None,
+                   base_iri: str | None = None) -> None:
+        self._note(None if graph is None else {graph})
+        self._store.load_graph(source, fmt, graph, base_iri)
+
+    def replace_graph(self, graph: str | None, triples: list[ox.Triple],
+                      then: str | None = None) -> bool:
+        self._note(None if graph is None else {graph}, then)
+        return self._store.replace_graph(graph, triples, then)
+
+    def add_to_graph(self, graph: str | None, triples: list[ox.Triple],
+                     then: str | None = None) -> bool:
+        self._note(None if graph is None else {graph}, then)
+        return self._store.add_to_graph(graph, triples, then)
+
+    def add_quads(self, quads: list[ox.Quad]) -> None:
+        self._note({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+        self._store.add_quads(quads)
+
+    def replace_dataset(self, quads: list[ox.Quad]) -> None:
+        self._note(None)
+        self._store.replace_dataset(quads)
+
+    def drop_graph(self, graph: str | None) -> bool:
+        self._note(None if graph is None else {graph})
+        return self._store.drop_graph(graph)
+
+    def replace_graphs(self, graphs: dict[str, list[ox.Triple]]) -> None:
+        self._note(set(graphs))
+        self._store.replace_graphs(graphs)
+
+    def _updated(self, sparql: str, base: str | None, run: Callable[[], None]) -> None:
         """Run a SPARQL update, noting the graphs it names that existed before or after it
         (its parse names them; the store says which of its IRIs are graphs)."""
-        sparql = args[0] if args else kwargs.get("sparql", "")
-        base = args[1] if len(args) > 1 else kwargs.get("base_iri")
+        self._next_update = None
         parsed, self._parsed = self._parsed, None
         if parsed is not None:
             named = parsed[0]
         else:
-            named = graphs_named_by(sparql, base) if self.graphs is not None else None
+            named = graphs_named_by(sparql, base) if self.changed is not None else None
         if named is None:
-            self.graphs = None
-            return run(*args, **kwargs)
+            self.changed = None
+            run()
+            return
         before = set(self._store.graphs())
-        result = run(*args, **kwargs)
-        if self.graphs is not None:
-            self.graphs |= named & (before | set(self._store.graphs()))
-        return result
+        run()
+        if self.changed is not None:
+            self.changed |= named & (before | set(self._store.graphs()))
 
-    def _note(self, method: str, args: tuple, kwargs: dict) -> None:
+    def _note_expected(self) -> None:
         expected, self._next_update = self._next_update, None
-        if self.graphs is None:
+        if self.changed is not None and expected is not None:
+            self.changed |= expected
+
+    def _note(self, graphs: set[str] | None, then: str | None = None) -> None:
+        """A write to ``graphs`` (None: it may change any), with ``then``, an update in the
+        same transaction (a provenance record) whose graphs were said beforehand, or else it
+        may write any."""
+        expected, self._next_update = self._next_update, None
+        if self.changed is None:
             return
-        if method == "update" and expected is not None:
-            self.graphs |= expected
-            return
-        named = {k: v.value if isinstance(v, ox.NamedNode) else v
-                 for k, v in {**dict(enumerate(args)), **kwargs}.items()}
-        then = kwargs.get("then")  # an update in the same transaction (a provenance record)
-        if isinstance(then, str) and then:
-            if expected is None:  # nobody said which graphs it writes: it may write any
-                self.graphs = None
+        if then:
+            if expected is None:
+                self.changed = None
                 return
-            self.graphs |= expected
-        if method in _GRAPH_WRITES and isinstance(named.get(0, named.get("graph",
-                                                                      named.get("iri"))), str):
-            self.graphs.add(named.get(0, named.get("graph", named.get("iri"))))
-        elif method == "load_graph" and isinstance(named.get(2, named.get("graph")), str):
-            self.graphs.add(named.get(2, named.get("graph")))
-        elif method == "add_quads" and args:
-            self.graphs |= {q.graph_name.value for q in args[0]
-                            if isinstance(q.graph_name, ox.NamedNode)}
+            self.changed |= expected
+        if graphs is None:
+            self.changed = None
         else:
-            self.graphs = None
+            self.changed |= graphs
 
 
 def touching(store: Store, graphs: Iterable[str]) -> None:

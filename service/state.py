@@ -89,7 +89,7 @@ class Qantar:
             with self.service.writing(deadline) as store:
                 recorder = ChangeRecorder(store)
                 yield recorder  # type: ignore[misc]
-            self.search.changed(self.generation, recorder.graphs)
+            self.search.changed(self.generation, recorder.changed)
         finally:
             self._write_lock.release()
             self.cache.clear()

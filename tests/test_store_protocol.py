@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from service.config import Settings
+from service.search_index import ChangeRecorder
 from service.store.embedded.service import EmbeddedService
 from service.store.embedded.store import EmbeddedStore
 from service.store.interface import Backend, Store, StoreService
@@ -21,7 +22,8 @@ MEMBERS = sorted(name for name in {*Store.__dict__, *Store.__annotations__}
                  if not name.startswith("_") or name in ("__enter__", "__exit__"))
 
 
-@pytest.mark.parametrize("backend", [EmbeddedStore, RemoteStore], ids=lambda c: c.__name__)
+@pytest.mark.parametrize("backend", [EmbeddedStore, RemoteStore, ChangeRecorder],
+                         ids=lambda c: c.__name__)
 @pytest.mark.parametrize("member", MEMBERS)
 def test_every_backend_implements_every_member_of_the_store(backend: type,
                                                             member: str) -> None:
