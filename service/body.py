@@ -7,8 +7,10 @@ addresses:
 - over ``QANTAR_MAX_BODY`` bytes (declared, or received when chunked): 413, and the app never
   runs, so nothing is written;
 - not whole within ``QANTAR_BODY_TIMEOUT`` seconds of its headers: 408, the same;
-- one client address may have at most ``per_client`` bodies arriving at once (503 beyond, with
-  Retry-After), so that one address cannot pile up connections and buffers;
+- one client address may have at most ``per_client`` slow bodies arriving at once (still
+  arriving ``SLOW`` seconds after their headers; 503 beyond, with Retry-After), so that one
+  address cannot pile up trickling connections, while a script's parallel requests, whose
+  bodies come at once, are never turned away for their number;
 - the bodies a process holds, arriving or waiting for their request to end, count against
   ``budget`` bytes (503 with Retry-After beyond), so that many addresses cannot pile them up
   either: memory for bodies is bounded whatever the number of clients.
@@ -19,13 +21,14 @@ The app then reads the body from memory, with an exact ``Content-Length``.
 from __future__ import annotations
 
 import asyncio
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 from service.errors import BadRequest, BodyTimeout, Busy, TooLarge
 
 Receive = Callable[[], Awaitable[dict]]
+#: Seconds after its headers a body still arriving counts as slow.
+SLOW = 1.0
 
 
 class BodyReceiver:
@@ -37,7 +40,7 @@ class BodyReceiver:
         self.per_client = max(1, per_client)
         self.budget = max(budget, max_body)  # one body of the largest size always fits
         self.held = 0  # bytes of the bodies held now
-        self._arriving: Counter[str] = Counter()
+        self._arriving: dict[str, list[float]] = {}  # when each body now arriving began
 
     @asynccontextmanager
     async def holding(self, receive: Receive, client: str,
@@ -55,18 +58,20 @@ class BodyReceiver:
                        counted: list[int]) -> bytes:
         if declared is not None and declared > self.max_body:
             raise TooLarge(self.max_body)
-        if self._arriving[client] >= self.per_client:
-            raise Busy("too many request bodies from this address are arriving at once; "
+        now = asyncio.get_running_loop().time()
+        arriving = self._arriving.setdefault(client, [])
+        if sum(now - began > SLOW for began in arriving) >= self.per_client:
+            raise Busy("too many slow request bodies from this address are arriving at once; "
                        "try again", headers={"Retry-After": "1"})
-        self._arriving[client] += 1
+        arriving.append(now)
         try:
             async with asyncio.timeout(self.timeout or None):
                 return await self._read(receive, counted)
         except TimeoutError:
             raise BodyTimeout(self.timeout) from None
         finally:
-            self._arriving[client] -= 1
-            if self._arriving[client] <= 0:
+            arriving.remove(now)
+            if not arriving:
                 del self._arriving[client]
 
     async def _read(self, receive: Receive, counted: list[int]) -> bytes:

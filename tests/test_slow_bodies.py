@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -195,4 +196,6 @@ def test_the_bodies_a_process_holds_are_bounded_whatever_the_number_of_addresses
                 pass
         assert bodies.held == 0
 
-    asyncio.run(scenario())
+    # in a thread of its own: the browser tests' driver may run an event loop in this one
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, scenario()).result()
