@@ -29,7 +29,7 @@ from service.pages.entity import LANGUAGES
 from service.pages.labels import fallback_label, fetch_labels
 from service.pages.terms import wikidata_name
 from service.pages.timespan import bounded, show_stamp
-from service.store.interface import Store
+from service.store.interface import QueryDataset, Store
 
 PREFIXES = f"""
 PREFIX qantar: <{QANTAR}>
@@ -159,7 +159,7 @@ def find_conflicts(store: Store) -> list[Conflict]:
 
 def _query(store: Store, query: str) -> ox.QuerySolutions:
     """The default graph is the union of all graphs, as on the endpoint."""
-    return store.query(query, True)
+    return store.query(query, QueryDataset.UNION)
 
 
 def _v(row: ox.QuerySolution, name: str) -> str | None:

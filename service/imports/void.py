@@ -14,7 +14,7 @@ from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, XSD
 
 from service.imports.vocabulary import VOID
 from service.namespaces import ARTICLE_GRAPH, GRAPH, ID, ONTOLOGY_IRI
-from service.store.interface import Store
+from service.store.interface import QueryDataset, Store
 
 WIKIDATA = URIRef("http://www.wikidata.org/entity/")
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
@@ -86,12 +86,12 @@ def _counts(g: Graph, dataset: URIRef, store: Store, _: str) -> None:
     g.add((dataset, VOID.distinctObjects, _int(_one(
         store, "SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { ?s ?p ?o }"))))
     classes = list(store.query("SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a ?c } "
-                               "GROUP BY ?c ORDER BY ?c", True))
+                               "GROUP BY ?c ORDER BY ?c", QueryDataset.UNION))
     g.add((dataset, VOID.classes, _int(len(classes))))
     _partitions(g, dataset, classes, "c", "class", VOID.classPartition, VOID["class"],
                 VOID.entities)
     properties = list(store.query("SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } "
-                                  "GROUP BY ?p ORDER BY ?p", True))
+                                  "GROUP BY ?p ORDER BY ?p", QueryDataset.UNION))
     g.add((dataset, VOID.properties, _int(len(properties))))
     _partitions(g, dataset, properties, "p", "property", VOID.propertyPartition, VOID.property,
                 VOID.triples)
@@ -109,7 +109,7 @@ def _partitions(g: Graph, dataset: URIRef, rows: list, variable: str, kind: str,
 
 
 def _one(store: Store, query: str) -> int:
-    row = next(iter(store.query(query, True)))
+    row = next(iter(store.query(query, QueryDataset.UNION)))
     return int(row["n"].value)
 
 

@@ -66,6 +66,7 @@ class EmbeddedStore:
         return self._store
 
     def query(self, sparql: str, dataset: QueryDataset = QueryDataset.UNION) -> QueryResult:
+        dataset = QueryDataset(dataset)  # a stray True or False is refused, not misread
         try:
             if dataset is QueryDataset.ENDPOINT:
                 return self.evaluate(sparql)

@@ -192,6 +192,7 @@ class RemoteStore:
         Qantar's own queries and the command line's: a client's goes through
         service.store.remote.runner). A query the server refuses is explained as the embedded
         store explains it, when Oxigraph's parser refuses it too."""
+        dataset = QueryDataset(dataset)  # a stray True or False is refused, not misread
         try:
             return self._query(sparql, dataset)
         except BadQuery as err:
