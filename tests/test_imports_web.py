@@ -39,7 +39,7 @@ def test_conflicts_page_shows_the_bundles_disputes(live_readonly: LiveServer) ->
 def test_imported_disagreements_and_their_graphs_are_on_the_pages(
     tmp_path: Path, bundle_store_template: Path
 ) -> None:
-    from service.store import EmbeddedStore
+    from service.store.embedded.store import EmbeddedStore
 
     store_dir = copy_store(bundle_store_template, tmp_path / "store")
     store = EmbeddedStore(store_dir)

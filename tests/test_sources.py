@@ -144,7 +144,7 @@ def test_a_subclass_of_held_text_needs_passages_too() -> None:
 # -- `qantar import` ----------------------------------------------------------------------------
 
 def graph_triples(store_dir: Path, graph: str) -> int:
-    from service.store import EmbeddedStore
+    from service.store.embedded.store import EmbeddedStore
 
     with EmbeddedStore(store_dir, read_only=True) as store:
         return store.triple_count(graph) if store.graph_exists(graph) else 0
