@@ -67,16 +67,25 @@ class Scenario:
 
 @dataclass
 class Measurement:
+    """What wrk saw: every answer, those that were not 2xx/3xx (``refused``: a 503 is a
+    refusal, not speed) and the requests that got no answer (``failed``)."""
+
     requests: int
     seconds: float
     p50_ms: float
     p99_ms: float
-    errors: int
+    refused: int
+    failed: int
     rows: int = -1
 
     @property
+    def answered(self) -> int:
+        """Successful answers: the only ones that count as throughput."""
+        return max(0, self.requests - self.refused - self.failed)
+
+    @property
     def rps(self) -> float:
-        return self.requests / self.seconds if self.seconds else 0.0
+        return self.answered / self.seconds if self.seconds else 0.0
 
 
 @dataclass
@@ -292,9 +301,10 @@ end
 function done(summary, latency, requests)
   local e = summary.errors
   io.write(string.format(
-    'RESULT {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, "errors": %%d}\\n',
+    'RESULT {"requests": %%d, "duration_us": %%d, "p50_us": %%d, "p99_us": %%d, '
+    .. '"refused": %%d, "failed": %%d}\\n',
     summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
-    e.connect + e.read + e.write + e.status + e.timeout))
+    e.status, e.connect + e.read + e.write + e.timeout))
 end
 """
 
@@ -313,7 +323,8 @@ def run_wrk(server: Server, scenario: Scenario, seconds: int, connections: int,
     line = next(x for x in out.splitlines() if x.startswith("RESULT "))
     result = json.loads(line.removeprefix("RESULT "))
     return Measurement(result["requests"], result["duration_us"] / 1e6,
-                       result["p50_us"] / 1000, result["p99_us"] / 1000, result["errors"])
+                       result["p50_us"] / 1000, result["p99_us"] / 1000, result["refused"],
+                       result["failed"])
 
 
 def scenarios(dataset: Dataset) -> list[Scenario]:
@@ -366,8 +377,10 @@ def _pair(dataset: Dataset, s: Scenario, ours: Server, native: Server, load: dic
     row = Row(dataset.name, s.query, s.mode, ours_m, theirs_m)
     if ours_m.rows != theirs_m.rows:
         row.notes.append(f"row counts differ: {ours_m.rows} vs {theirs_m.rows}")
-    if ours_m.errors or theirs_m.errors:
-        row.notes.append(f"errors: qantar {ours_m.errors}, oxigraph {theirs_m.errors}")
+    for name, m in (("qantar", ours_m), ("oxigraph", theirs_m)):
+        if m.refused or m.failed:
+            row.notes.append(f"{name}: {m.refused:,} answers not 2xx, {m.failed:,} requests "
+                             "unanswered (not counted as throughput)")
     busy = max(busy, os.getloadavg()[0])
     if busy > (os.cpu_count() or 1):
         row.notes.append(f"machine busy (load {busy:.1f})")
@@ -408,8 +421,8 @@ def _rows(server: Server, scenario: Scenario) -> int:
 
 
 #: The issue's goals (requests/s ratios): with the cache off, and repeated (cache on).
-GOALS = {"cache off": {"point lookup": 0.3, "2-hop join": 0.85, "aggregate": 0.85},
-         "cache on": {"point lookup": 0.5, "2-hop join": 1.0, "aggregate": 1.0}}
+GOALS = {"cache off": {"point lookup": 0.3, "2-hop join": 1.0, "aggregate": 1.0},
+         "cache on": {"point lookup": 2.0, "2-hop join": 1.0, "aggregate": 1.0}}
 #: p99 at most this many times the native server's, in every row.
 P99_GOAL = 1.5
 
@@ -441,8 +454,10 @@ def report(results: list[Row], floors: dict[str, Measurement], memory: list[Memo
         "",
         "Cache off: `QANTAR_CACHE_BYTES=0`, point lookups vary the IRI per request "
         "(Oxigraph gets the same IRIs). Cache on: the default cache, the same query repeated. "
+        "Requests/s count successful (2xx) answers only: a refusal (503) or an unanswered "
+        "request is not throughput, and the row's notes count them. "
         "Ratios are Qantar / Oxigraph; goals: requests/s at least "
-        "0.3x (point lookup) and 0.85x (join, aggregate) with the cache off, 0.5x (point "
+        "0.3x (point lookup) and 1x (join, aggregate) with the cache off, 2x (point "
         "lookup) and 1x (join, aggregate) with it on, and p99 at most 1.5x in every row.",
         "",
         "| data | query | mode | Qantar req/s | p50 ms | p99 ms | Oxigraph req/s | p50 ms | "
@@ -490,7 +505,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="size of the generated graph (default 1000000)")
     parser.add_argument("--seconds", type=int, default=10, help="per measurement (10)")
     parser.add_argument("--warmup", type=int, default=2, help="warm-up seconds (2)")
-    parser.add_argument("--connections", type=int, default=4, help="wrk connections (4)")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections (8)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (2)")
     parser.add_argument("--only", choices=["bundled", "generated"], default=None,
                         help="measure one dataset only")

@@ -201,10 +201,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("QANTAR_HOST", "127.0.0.1", "The interface `qantar serve` listens on."),
     Setting("QANTAR_PORT", "8000", "The port `qantar serve` listens on.", _count),
     Setting("QANTAR_THREADS", "8",
-            "Request threads in each process of the server for pages and everything else, and "
-            "as many again for `/sparql`, `/store` and `/reconcile` (which wait for query "
-            "workers and the writer, or run reconciliation batches), so that pages never wait "
-            "behind queries.", _count),
+            "Request threads in each process of the server for pages and everything else; as "
+            "many queries may wait for a query worker in each process, each within its time "
+            "limit (turned away at once, 503, only when the queue is full or the wait cannot "
+            "fit in the limit, judged by how long queries lately took). `/sparql`, `/store` and "
+            "`/reconcile` have threads of their own, enough for every waiting and running "
+            "query and one more, so that pages never wait behind queries.", _count),
     Setting("QANTAR_WORKERS", str(min(4, max(2, os.cpu_count() or 2))),
             "Processes of `qantar serve` answering requests side by side on the embedded "
             "store, sharing one writer; `1` on a remote store and with `QANTAR_QUERY_RATE` "
@@ -264,11 +266,6 @@ class Settings:
         else:
             values.update(store_url=None, store=_absolute(location))
         return cls(**values)
-
-    @property
-    def remote(self) -> bool:
-        """True when the store is an existing SPARQL server rather than the embedded one."""
-        return self.store_url is not None
 
     @property
     def read_only(self) -> bool:

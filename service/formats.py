@@ -115,10 +115,11 @@ RESULTS_FORMATS = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
 DATASET_FORMATS = (TRIG, N_QUADS)
 #: The whole table.
 FORMATS = (*READABLE_RDF, *RESULTS_FORMATS, HTML, XHTML, JSON)
+_BY_NAME = {fmt.name: fmt for fmt in FORMATS}
 
 
 def _format_named(name: str) -> Format:
-    return next(fmt for fmt in FORMATS if fmt.name == name)
+    return _BY_NAME[name]
 
 
 def by_media_type(media_type: str | None, among: Iterable[Format] = READABLE_RDF, *,

@@ -59,12 +59,15 @@ class Front:
     """An ASGI app around a WSGI app (see the module's docstring)."""
 
     def __init__(self, app: WSGIApp, *, threads: int, max_body: int, body_timeout: float,
-                 recorded: Callable[[dict], Any] | None = None) -> None:
+                 recorded: Callable[[dict], Any] | None = None,
+                 waiting_threads: int = 0) -> None:
         self.app = app
         self.recorded = recorded
         threads = max(1, threads)
         self.pages = ThreadPoolExecutor(threads, thread_name_prefix="pages")
-        self.waiting = ThreadPoolExecutor(threads, thread_name_prefix="waiting")
+        # queries wait there for a worker within their time limit (service.store.workers)
+        self.waiting = ThreadPoolExecutor(max(threads, waiting_threads),
+                                          thread_name_prefix="waiting")
         # every request thread, and as many again waiting, may hold a body of the largest size
         self.bodies = BodyReceiver(max_body, body_timeout, per_client=threads // 2,
                                    budget=2 * threads * max_body)

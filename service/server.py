@@ -23,6 +23,7 @@ from service.config import Settings
 from service.front import Front
 from service.sparql.replay import Replay
 from service.store.open import backend
+from service.store.workers import waiting_threads
 
 #: Seconds Granian waits for requests in flight when asked to stop, before killing its worker.
 SHUTDOWN_GRACE = 5
@@ -69,5 +70,5 @@ def serving_app(settings: Settings) -> Front:
     app.extensions["qantar"].refresh_search()
     replay = app.wsgi_app if isinstance(app.wsgi_app, Replay) else None
     return Front(app, threads=settings.threads, max_body=settings.max_body,
-                 body_timeout=settings.body_timeout,
+                 body_timeout=settings.body_timeout, waiting_threads=waiting_threads(settings),
                  recorded=replay.recorded if replay is not None else None)

@@ -59,7 +59,7 @@ def test_a_url_as_the_store_names_the_remote_store_with_its_journal_in_the_state
     monkeypatch.chdir(tmp_path)
     settings = Settings.from_env({"QANTAR_STORE": "http://127.0.0.1:7878/query",
                                   "QANTAR_STATE_DIR": "state", "QANTAR_STORE_UNION": ""})
-    assert settings.remote and settings.store_url == "http://127.0.0.1:7878/query"
+    assert settings.store_url == "http://127.0.0.1:7878/query"
     assert settings.store == tmp_path / "state" / "remote-store"
     assert settings.store_union == ""  # empty is a value of its own here, not the default
     assert Settings.from_env({}).store_union == "union-default-graph"

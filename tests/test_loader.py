@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from service import loader
 from service.bundle import read_bundle
 from service.config import Settings
 from service.errors import InvalidData, UnreadableInput
-from service.loader import load_bundle, recover
+from service.loader import load_bundle
 from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH
 from service.rdf_files import parse_file
+from service.store.embedded import rebuild
 from service.store.embedded.store import EmbeddedStore
 from service.validate import validate_graph
 
@@ -128,7 +128,7 @@ def test_crash_between_the_renames_is_recovered_at_the_next_load(
     store = fixture_settings.store
     # the state a crash right after "store -> store.old-<pid>" leaves behind
     store.rename(store.with_name("store.old-4242"))
-    recover(store)
+    rebuild.recover(store)
     assert counts_in(store) == EXPECTED_COUNTS
     assert [p.name for p in store.parent.iterdir()] == ["store"]
 
@@ -152,7 +152,7 @@ def test_failed_swap_cleans_up_the_new_store(
     def failing_swap(new: Path, store_path: Path) -> None:
         raise OSError("rename failed")
 
-    monkeypatch.setattr(loader, "_swap", failing_swap)
+    monkeypatch.setattr(rebuild, "_swap", failing_swap)
     with pytest.raises(OSError, match="rename failed"):
         load_bundle(fixture_settings)
     assert counts_in(fixture_settings.store) == EXPECTED_COUNTS

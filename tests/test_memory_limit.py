@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from service.errors import OutOfMemory
+from service.store.embedded.evaluation import SnapshotEvaluator
 from service.store.embedded.writer import StoreWriter
 from service.store.workers import CheckJob, QueryPool
 from tests.live import copy_store
@@ -25,7 +27,8 @@ COUNT = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 @pytest.fixture
 def pool(tmp_path: Path, bundle_store_template: Path) -> Iterator[QueryPool]:
-    pool = QueryPool(copy_store(bundle_store_template, tmp_path / "store"), 1, memory=LIMIT)
+    store = copy_store(bundle_store_template, tmp_path / "store")
+    pool = QueryPool(1, evaluator=partial(SnapshotEvaluator, str(store)), memory=LIMIT)
     yield pool
     pool.close()
 
@@ -48,13 +51,13 @@ def test_an_update_that_aborts_the_lone_writer_is_out_of_memory_and_undone(
     writer.start()
     try:
         deadline = time.monotonic() + 60
-        count = writer.call("query", (COUNT,), {}, deadline)
+        count = writer.call("query", (COUNT,), deadline)
         before = next(iter(count))["n"].value
         with pytest.raises(OutOfMemory, match="the store is exactly as it was before"):
-            writer.call("client_update", (BOMB,), {}, deadline)
+            writer.call("client_update", (BOMB,), deadline)
         assert not writer.running
         writer.start()  # as the service does: it rolls the write back
-        after = next(iter(writer.call("query", (COUNT,), {}, time.monotonic() + 60)))["n"].value
+        after = next(iter(writer.call("query", (COUNT,), time.monotonic() + 60)))["n"].value
         assert after == before
     finally:
         writer.stop()

@@ -154,37 +154,89 @@ def test_every_html_answer_has_the_security_headers(
         assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
 
 
-def test_a_flood_of_expensive_queries_leaves_pages_and_cheap_requests_prompt(
-    probed: LiveServer,
-) -> None:
-    statuses: list[int] = []
-    turned_away: list[float] = []
+@pytest.fixture
+def one_process(tmp_path: Path, bundle_store_template: Path) -> Iterator[LiveServer]:
+    """One serving process (its 2 query workers are all there is), 5 s per query, no cache."""
+    store = copy_store(bundle_store_template, tmp_path / "store")
+    with serve(store, QANTAR_WORKERS="1", QANTAR_QUERY_TIMEOUT="5",
+               QANTAR_CACHE_BYTES="0") as server:
+        yield server
 
-    def explode() -> None:
+
+def flood(server: LiveServer, query: str, count: int) -> list[tuple[int, float, bool]]:
+    """``count`` copies of ``query`` sent at once: (status, seconds, with Retry-After)."""
+    answers: list[tuple[int, float, bool]] = []
+
+    def ask() -> None:
         started = time.monotonic()
-        response = requests.get(probed.sparql, params={"query": EXPLOSIVE}, timeout=60)
-        statuses.append(response.status_code)
-        if response.status_code == 503 and response.headers.get("Retry-After"):
-            turned_away.append(time.monotonic() - started)
+        response = requests.get(server.sparql, params={"query": query}, timeout=60)
+        answers.append((response.status_code, time.monotonic() - started,
+                        bool(response.headers.get("Retry-After"))))
 
-    flood = [threading.Thread(target=explode) for _ in range(20)]
-    for thread in flood:
+    threads = [threading.Thread(target=ask) for _ in range(count)]
+    for thread in threads:
         thread.start()
-    time.sleep(1.0)
-    slowest = 0.0
-    for path, params in ((PERSON, None), ("/timeline", None), ("/graphs", None),
-                         ("/sparql", {"query": "ASK { ?s ?p ?o }"})):
-        started = time.monotonic()
-        response = requests.get(probed.url + path, params=params, timeout=30)
-        slowest = max(slowest, time.monotonic() - started)
-        assert response.status_code in (200, 503), (path, response.status_code)
-    for thread in flood:
+    for thread in threads:
         thread.join(timeout=60)
-    assert slowest < 1.5, f"a page waited {slowest:.1f} s behind the flood"
-    # two run, a few wait in the queue (QANTAR_THREADS // 4), the rest are turned away at once
-    at_once = [t for t in turned_away if t < 1.0]
-    assert len(at_once) >= 10, turned_away
-    assert statuses.count(503) >= 10
+    return answers
+
+
+def test_eight_cheap_queries_at_once_from_one_client_are_all_answered(
+    one_process: LiveServer,
+) -> None:
+    """A researcher's script sending eight queries at a time gets answers, not 503s: two
+    workers, the rest wait their turn within the time limit (issue 28: 54 of 200 refused)."""
+    statuses: list[int] = []
+
+    def client() -> None:
+        for _ in range(25):
+            response = requests.get(one_process.sparql, timeout=30, params={
+                "query": "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p"})
+            statuses.append(response.status_code)
+
+    clients = [threading.Thread(target=client) for _ in range(8)]
+    for thread in clients:
+        thread.start()
+    for thread in clients:
+        thread.join(timeout=120)
+    assert len(statuses) == 200 and set(statuses) == {200}, sorted(set(statuses))
+
+
+def test_a_flood_of_expensive_queries_is_turned_away_once_its_wait_cannot_fit(
+    one_process: LiveServer,
+) -> None:
+    """Twenty queries that run to the 5 s limit: two run, eight wait (the queue of one
+    process), the rest are turned away at once; each ends within its limit, and pages stay
+    prompt. Once queries are known to run to the limit, the next flood is turned away at
+    once but for the two that run and the one whose wait (about 2.5 s) fits."""
+    pages: list[float] = []
+
+    def browse(until: float) -> None:
+        while time.monotonic() < until:
+            for path in (PERSON, "/timeline", "/graphs"):
+                started = time.monotonic()
+                assert requests.get(one_process.url + path, timeout=30).status_code == 200
+                pages.append(time.monotonic() - started)
+            time.sleep(0.1)
+
+    for path in (PERSON, "/timeline", "/graphs"):  # first views compile their templates
+        assert requests.get(one_process.url + path, timeout=30).status_code == 200
+    browser = threading.Thread(target=browse, args=(time.monotonic() + 6,))
+    browser.start()
+    first = flood(one_process, EXPLOSIVE, 20)
+    browser.join()
+    assert len(first) == 20 and {status for status, _, _ in first} <= {200, 503}, first
+    # each waits at most its limit, then runs at most its limit; a worker replaced meanwhile
+    # first starts (not counted in the limit: up to 6 s on a busy 2-core machine)
+    assert all(took < 2 * 5 + 8 for _, took, _ in first), first
+    at_once = [took for status, took, retry in first if status == 503 and retry and took < 1]
+    assert len(at_once) >= 20 - 2 - 8, first
+    assert max(pages) < 1.5, f"a page waited {max(pages):.1f} s behind the flood"
+    second = flood(one_process, EXPLOSIVE, 20)
+    at_once = [took for status, took, retry in second if status == 503 and retry and took < 1]
+    assert len(at_once) >= 20 - 3 - 2, second  # 2 of margin: a request late to the flood
+    ok = requests.get(one_process.sparql, params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+    assert ok.status_code in (200, 503)
 
 
 def _query_workers(server: LiveServer) -> list[int]:
@@ -437,61 +489,84 @@ def slowest_page(server: LiveServer, until: Callable[[], bool]) -> float:
     return slowest
 
 
+@pytest.fixture(params=["short_limits", "remote_short_limits"],
+                ids=["embedded", "remote"])
+def each_store(request: pytest.FixtureRequest) -> LiveServer:
+    """The service with 3 s limits on each backend: the same behaviour is asked of both."""
+    return request.getfixturevalue(request.param)
+
+
+@pytest.mark.parametrize("comment", ["service", "from"])
 def test_a_long_query_the_guard_must_parse_answers_within_its_time_limit(
-    short_limits: LiveServer,
+    each_store: LiveServer, comment: str,
 ) -> None:
+    """A text whose check needs rdflib's parse (the SERVICE guard reads "service"; a remote
+    store must know whether a query has FROM before it sends it) is parsed in a check worker
+    within the query's limit, and pages do not wait for it. On the embedded store FROM is the
+    engine's own: nothing is parsed, and the query is answered."""
+    parsed = comment == "service" or each_store.settings.store_url is not None
     answers: list[tuple[int, str, float]] = []
 
     def ask(text: str) -> None:
         started = time.monotonic()
-        response = requests.post(short_limits.sparql, data=text.encode(), timeout=120,
+        response = requests.post(each_store.sparql, data=text.encode(), timeout=120,
                                  headers={"Content-Type": "application/sparql-query"})
         answers.append((response.status_code, response.text, time.monotonic() - started))
 
     for _ in range(8):  # fresh connections: every worker process starts its query workers
-        warm = requests.get(short_limits.sparql, params={"query": "# service\nASK {}"},
+        warm = requests.get(each_store.sparql, params={"query": f"# {comment}\nASK {{}}"},
                             headers={"Connection": "close"}, timeout=60)
         assert warm.status_code == 200, warm.text
-    big = threading.Thread(target=ask, args=(commented_values(1_000_000),))
+    big = threading.Thread(target=ask, args=(commented_values(1_000_000, comment=comment),))
     big.start()
-    slowest = slowest_page(short_limits, lambda: not big.is_alive())
+    slowest = slowest_page(each_store, lambda: not big.is_alive())
     [(status, text, took)] = answers
-    assert status == 503 and "longer than the limit of 3 s" in text, text[:300]
+    if parsed:
+        assert status == 503 and "longer than the limit of 3 s" in text, text[:300]
+    else:
+        assert status == 200, text[:300]
     assert took < 3 + 2.5, took
     assert slowest < 2, f"a page took {slowest:.1f} s while the query was checked"
     answers.clear()
-    copies = [threading.Thread(target=ask, args=(commented_values(550_000),))
+    copies = [threading.Thread(target=ask, args=(commented_values(550_000, comment=comment),))
               for _ in range(8)]
     for thread in copies:
         thread.start()
-    slowest = slowest_page(short_limits, lambda: not any(t.is_alive() for t in copies))
+    slowest = slowest_page(each_store, lambda: not any(t.is_alive() for t in copies))
     assert len(answers) == 8
     # each is turned away at once when every place is taken, or waits for a worker (at most
     # the limit) and is stopped at the limit; a worker replaced meanwhile first starts (not
     # counted in the limit: up to 6 s on a busy 2-core machine)
-    assert all(status == 503 and took < 2 * 3 + 8 for status, _, took in answers), [
+    assert all(status == (503 if parsed else 200) and took < 2 * 3 + 8
+               for status, _, took in answers), [
         (status, text[:60], round(took, 1)) for status, text, took in answers]
     assert slowest < 2, f"a page took {slowest:.1f} s while eight queries were checked"
-    ok = requests.get(short_limits.sparql, params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
+    ok = requests.get(each_store.sparql, params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
     assert ok.status_code == 200 and "true" in ok.text
-    # the guard still refuses what it parses: a SERVICE to a host not allowed
-    refused = requests.get(short_limits.sparql, timeout=30, params={
+    # what is parsed is still judged: a SERVICE to a host not allowed, a short FROM
+    refused = requests.get(each_store.sparql, timeout=30, params={
         "query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"})
     assert refused.status_code == 403 and "not allowed" in refused.text
+    own = requests.get(each_store.sparql, timeout=30, params={
+        "query": f"SELECT (COUNT(*) AS ?n) FROM <{PROVENANCE_GRAPH}> WHERE {{ ?s ?p ?o }}"})
+    assert own.status_code == 200, own.text
 
 
 def test_a_long_update_the_guard_must_parse_is_stopped_at_the_write_limit(
-    short_limits: LiveServer,
+    each_store: LiveServer,
 ) -> None:
+    """An update's checks (the SERVICE guard; on a remote store how far it reaches, GRAPH ?g
+    in a template) come from its parse in a check worker, stopped at the write limit, and
+    nothing is written."""
     started = time.monotonic()
-    response = requests.post(short_limits.sparql, data=commented_values(
+    response = requests.post(each_store.sparql, data=commented_values(
         1_000_000, update=True).encode(), timeout=120, headers={
         **AUTH, "Content-Type": "application/sparql-update"})
     assert response.status_code == 503, response.text[:300]
     assert "longer than the limit of 3 s" in response.text
     assert "nothing was written" in response.text
     assert time.monotonic() - started < 3 + 2.5
-    assert graph_status(short_limits, G + "/values") == 404
+    assert graph_status(each_store, G + "/values") == 404
 
 
 def test_deep_nesting_the_guard_must_parse_costs_a_worker_not_the_service(
@@ -516,52 +591,6 @@ def remote_short_limits(tmp_path_factory: pytest.TempPathFactory,
     with serve_on("remote", store, QANTAR_WRITE_TOKEN=WRITE_TOKEN, QANTAR_QUERY_TIMEOUT="3",
                   QANTAR_WRITE_TIMEOUT="3", QANTAR_CACHE_BYTES="0") as server:
         yield server
-
-
-@pytest.mark.parametrize("comment", ["from", "service"])
-def test_on_a_remote_store_a_long_query_is_parsed_within_its_time_limit(
-    remote_short_limits: LiveServer, comment: str,
-) -> None:
-    """The remote store must know whether a query has FROM before it sends it: the parse
-    runs in a check worker within the query's limit, and pages do not wait for it."""
-    answers: list[tuple[int, str, float]] = []
-
-    def ask() -> None:
-        started = time.monotonic()
-        response = requests.post(remote_short_limits.sparql, timeout=120,
-                                 data=commented_values(1_000_000, comment=comment).encode(),
-                                 headers={"Content-Type": "application/sparql-query"})
-        answers.append((response.status_code, response.text, time.monotonic() - started))
-
-    warm = requests.get(remote_short_limits.sparql, timeout=60,
-                        params={"query": "# from\nASK { ?s ?p ?o }"})
-    assert warm.status_code == 200 and "true" in warm.text, warm.text
-    big = threading.Thread(target=ask)
-    big.start()
-    slowest = slowest_page(remote_short_limits, lambda: not big.is_alive())
-    [(status, text, took)] = answers
-    assert status == 503 and "longer than the limit of 3 s" in text, text[:300]
-    assert took < 3 + 2.5, took
-    assert slowest < 2, f"a page took {slowest:.1f} s while the query was checked"
-    own = requests.get(remote_short_limits.sparql, timeout=30, params={
-        "query": f"SELECT (COUNT(*) AS ?n) FROM <{PROVENANCE_GRAPH}> WHERE {{ ?s ?p ?o }}"})
-    assert own.status_code == 200, own.text  # a short FROM is still read from its parse
-
-
-def test_on_a_remote_store_a_long_update_is_parsed_within_the_write_limit(
-    remote_short_limits: LiveServer,
-) -> None:
-    """How far an update reaches (GRAPH ?g in a template) is found from its parse in a check
-    worker, stopped at the write limit, and nothing is written."""
-    started = time.monotonic()
-    response = requests.post(remote_short_limits.sparql, timeout=120, data=commented_values(
-        1_000_000, update=True, comment="plain").encode(), headers={
-        **AUTH, "Content-Type": "application/sparql-update"})
-    assert response.status_code == 503, response.text[:300]
-    assert "longer than the limit of 3 s" in response.text
-    assert "nothing was written" in response.text
-    assert time.monotonic() - started < 3 + 2.5
-    assert graph_status(remote_short_limits, G + "/values") == 404
 
 
 def test_on_a_remote_store_a_deeply_nested_text_is_not_sent_to_the_server(

@@ -112,7 +112,7 @@ def test_an_update_reaching_a_bundle_graph_unnamed_is_undone_whole(
     before = fingerprint(uploaded)
     response = requests.post(uploaded.sparql, data={"update": update}, headers=AUTH)
     assert_refused(response)
-    if "provenance" in update and not uploaded.settings.remote:
+    if "provenance" in update and uploaded.settings.store_url is None:
         assert PROVENANCE in response.text  # names the graph the write reached
     assert fingerprint(uploaded) == before
 
@@ -124,7 +124,7 @@ def test_without_protected_graphs_drop_all_works_and_keeps_the_audit_trail(
     assert put.status_code == 201, put.text
     records = fingerprint(live_empty)[PROVENANCE]
     response = requests.post(live_empty.sparql, data={"update": "DROP ALL"}, headers=AUTH)
-    if live_empty.settings.remote:
+    if live_empty.settings.store_url is not None:
         assert_refused(response)  # the remote store cannot check the effect: refused
         return
     assert response.status_code == 204, response.text
@@ -144,7 +144,7 @@ def test_on_an_empty_store_no_update_creates_the_provenance_graph(live_empty: Li
     ordinary = ("INSERT { GRAPH ?g { <http://example.org/a> <http://example.org/b> 1 } } "
                 f"WHERE {{ BIND(<{MINE}> AS ?g) }}")
     response = requests.post(live_empty.sparql, data={"update": ordinary}, headers=AUTH)
-    if live_empty.settings.remote:
+    if live_empty.settings.store_url is not None:
         assert_refused(response)
         assert "name the graphs" in response.text
         assert MINE not in fingerprint(live_empty)

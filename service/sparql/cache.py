@@ -11,10 +11,12 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from service.formats import Format
+
 
 @dataclass(frozen=True)
 class CachedResponse:
-    mime: str
+    format: Format
     body: bytes
     etag: str
 
@@ -41,9 +43,9 @@ class ResponseCache:
                 self._entries.move_to_end(key)
             return entry
 
-    def put(self, key: tuple, mime: str, body: bytes) -> CachedResponse:
+    def put(self, key: tuple, fmt: Format, body: bytes) -> CachedResponse:
         """Store a response (unless it is too big to be worth it) and return it with its ETag."""
-        entry = CachedResponse(mime, body, etag_for(key))
+        entry = CachedResponse(fmt, body, etag_for(key))
         if not self.enabled or len(body) > self.max_bytes // 4:
             return entry
         with self._lock:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator
+from functools import lru_cache
 from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
@@ -42,8 +43,8 @@ from service.formats import (
     SPARQL_JSON,
     TURTLE,
     Format,
+    accept_of,
     by_name,
-    content_type,
     negotiate,
     prefers,
 )
@@ -130,8 +131,7 @@ def _query(text: str, params: object) -> Response:
     # one time limit for the request: what its checks took is not given to the query again
     deadline = time.monotonic() + state.settings.query_timeout
     fetches = bool(_checked_fetches(state, text))
-    html = wants_html(request.accept_mimetypes, params.get("format"))
-    results, graph = HTML_VIA if html else choose(request.accept_mimetypes, params.get("format"))
+    results, graph, html = choose(request.headers.get("Accept", ""), params.get("format"))
     if results is None and graph is None:
         raise NotAcceptable("none of the Accept types is a format this endpoint writes")
     for parameter in ("default-graph-uri", "named-graph-uri"):
@@ -157,7 +157,7 @@ def _query(text: str, params: object) -> Response:
     key = (state.generation, job)
     cached = state.cache.get(key) if state.cache.enabled else None
     if cached is not None:
-        return _cached_answer(cached.mime, cached.body, cached.etag, key[0])
+        return _cached_answer(cached.format, cached.body, cached.etag, key[0])
     return _evaluate(state, job, key, left)
 
 
@@ -167,20 +167,32 @@ HTML_VIA = (SPARQL_JSON, N_TRIPLES)
 GRAPH_DOWNLOADS = (TURTLE, N_TRIPLES, JSON_LD, RDF_XML)
 
 
-def choose(accept: object, format_param: str | None) -> tuple[Format | None, Format | None]:
-    """The format of a results answer and of a graph answer (None: nothing fits).
+@lru_cache(maxsize=256)
+def choose(accept_header: str,
+           format_param: str | None) -> tuple[Format | None, Format | None, bool]:
+    """The format of a results answer and of a graph answer (None: nothing fits), and whether
+    the answer is the HTML view (then the formats are what the view asks the worker for).
 
     An explicit ``format`` parameter (short name or media type) wins over ``Accept``; one
     that names no format written here is a mistaken parameter (400), not a failed
-    negotiation (406, which is about Accept).
+    negotiation (406, which is about Accept). A browser following a query link names
+    text/html and prefers it to SPARQL JSON. Clients send the same few headers again and
+    again: the choice is remembered per header (werkzeug's parse of one cost more than the
+    rest of choosing the answer's format).
     """
     if format_param:
+        if by_name(format_param, (HTML,)) is HTML:
+            return (*HTML_VIA, True)
         results = by_name(format_param, RESULTS_FORMATS)
         graph = by_name(format_param, RDF_FORMATS)
         if results is None and graph is None:
             raise BadRequest(unknown_format(format_param))
-        return results, graph
-    return negotiate(accept, RESULTS_FORMATS), negotiate(accept, RDF_FORMATS)
+        return results, graph, False
+    accept = accept_of(accept_header)
+    if HTML.media_type in accept.values() and accept.quality(
+            HTML.media_type) > accept.quality(SPARQL_JSON.media_type):
+        return (*HTML_VIA, True)
+    return negotiate(accept, RESULTS_FORMATS), negotiate(accept, RDF_FORMATS), False
 
 
 def unknown_format(value: str) -> str:
@@ -198,20 +210,12 @@ def _checked_fetches(state: Qantar, text: str) -> list[tuple[str, str]]:
     if not mentions_fetch(text):
         return []
     job = CheckJob(query_fetches, (text, state.settings.fetch_allow, request.base_url))
-    return state.service.check(job, state.settings.query_timeout)
-
-
-def wants_html(accept: object, format_param: str | None) -> bool:
-    """A browser following a query link: text/html named and preferred to SPARQL JSON."""
-    if format_param:
-        return by_name(format_param, (HTML,)) is HTML
-    return HTML.media_type in accept.values() and accept.quality(
-        HTML.media_type) > accept.quality(SPARQL_JSON.media_type)
+    return state.service.check(job, state.settings.query_timeout, client=_client())
 
 
 def _html_view(state: Qantar, job: QueryJob, timeout: float) -> Response:
     """The first QANTAR_HTML_ROW_CAP rows as a table, with the full answer a download away."""
-    answer = next(state.runner_for(job.fetches).execute(job, timeout))
+    answer = next(state.runner_for(job.fetches).execute(job, timeout, client=_client()))
     if isinstance(answer, Failure):
         raise answer.error
     assert isinstance(answer, Rows)
@@ -224,6 +228,12 @@ def _html_view(state: Qantar, job: QueryJob, timeout: float) -> Response:
     return Response(html, content_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
 
 
+def _client() -> str:
+    """Who asks, for a fair share of the query workers (service.store.workers
+    ``Admission``): the address the request came from."""
+    return request.remote_addr or ""
+
+
 def _flag(value: str | None) -> bool | None:
     if value is None:
         return None
@@ -233,24 +243,24 @@ def _flag(value: str | None) -> bool | None:
 def _evaluate(state: Qantar, job: QueryJob, key: tuple, timeout: float) -> Response:
     """The answer, whole (and cached) when it is small; the first pieces of a large one are
     held back, so that an error or a timeout while they come still gets its own status."""
-    messages = state.runner_for(job.fetches).execute(job, timeout)
+    messages = state.runner_for(job.fetches).execute(job, timeout, client=_client())
     try:
         first = next(messages)
         if isinstance(first, Failure):
             raise first.error
         if isinstance(first, Whole):
-            entry = state.cache.put(key, first.format.media_type, first.body)
-            return _cached_answer(first.format.media_type, entry.body, entry.etag, key[0])
+            entry = state.cache.put(key, first.format, first.body)
+            return _cached_answer(first.format, entry.body, entry.etag, key[0])
         assert isinstance(first, Head)
-        mime = first.format.media_type
+        fmt = first.format
         body = bytearray()
         message = next(messages)
         while isinstance(message, Chunk) and len(body) < 4 * 65536:
             body += message.data
             message = next(messages)
         if isinstance(message, End):
-            entry = state.cache.put(key, mime, bytes(body))
-            return _cached_answer(mime, entry.body, entry.etag, key[0])
+            entry = state.cache.put(key, fmt, bytes(body))
+            return _cached_answer(fmt, entry.body, entry.etag, key[0])
         if isinstance(message, Failure):
             raise AnswerFailed(f"query failed while streaming: {message.error}")
     except BaseException:
@@ -259,7 +269,7 @@ def _evaluate(state: Qantar, job: QueryJob, key: tuple, timeout: float) -> Respo
         messages.close()
         raise
     return Response(_stream(bytes(body), message, messages, job.query),
-                    content_type=content_type(mime), headers={"Vary": "Accept"})
+                    content_type=fmt.content_type, headers={"Vary": "Accept"})
 
 
 def _stream(head: bytes, pending: Message, messages: Iterator[Message],
@@ -298,14 +308,14 @@ def _excerpt(query: str, limit: int = 300) -> str:
     return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
-def _cached_answer(mime: str, body: bytes, etag: str, generation: int) -> Response:
+def _cached_answer(fmt: Format, body: bytes, etag: str, generation: int) -> Response:
     """A whole answer with its ETag; the same request may be replayed before Flask from now on
     (service.sparql.replay) while the store stays at ``generation``."""
     headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
     if request.if_none_match.contains(etag.strip('"')):
         return Response(status=304, headers=headers)
     request.environ[REPLAYABLE] = generation
-    return Response(body, content_type=content_type(mime), headers=headers)
+    return Response(body, content_type=fmt.content_type, headers=headers)
 
 
 def _update(text: str, params: object) -> Response:
@@ -319,7 +329,8 @@ def _update(text: str, params: object) -> Response:
         tuple(params.getlist("using-named-graph-uri")), state.settings.fetch_allow,
         request.base_url, not state.service.checks_update_effects))
     try:
-        checked: CheckedUpdate = state.service.check(job, limit, queued=False)
+        checked: CheckedUpdate = state.service.check(job, limit, queued=False,
+                                                     client=_client())
     except QueryTimeout:
         raise WriteTimeout(f"checking the update took longer than the limit of {limit:g} s, "
                            "so nothing was written") from None

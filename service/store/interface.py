@@ -9,7 +9,7 @@ the same result types from every backend: pyoxigraph ``QuerySolutions`` and ``Qu
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Protocol
@@ -44,12 +44,6 @@ class Triples:
 
 
 QueryResult = ox.QuerySolutions | ox.QueryBoolean | Triples
-
-
-#: The methods of ``Store`` that only read: a write session or a recorder of changes passes
-#: them on without noting a write.
-READS = frozenset({"query", "graph_exists", "triple_count", "graphs", "default_graph_is_empty",
-                   "dump", "dump_dataset"})
 
 
 class QueryDataset(enum.Enum):
@@ -123,9 +117,11 @@ class QueryRunner(Protocol):
     """Runs the SPARQL endpoint's queries within a time limit; each store service has its own:
     worker processes on snapshots for the embedded store, the server itself for a remote one."""
 
-    def execute(self, job: Any, timeout: float) -> Iterator[Message]:
+    def execute(self, job: Any, timeout: float, *, client: str = "") -> Iterator[Message]:
         """Answer ``job`` (a service.store.workers.QueryJob) as typed messages
-        (service.store.messages); raise what fails before the answer begins."""
+        (service.store.messages) within ``timeout``, its wait for a worker included; raise
+        what fails before the answer begins. ``client`` (the request's address) is who asks,
+        for a fair share of the workers."""
         ...
 
     def publish(self, generation: int) -> None:
@@ -167,7 +163,8 @@ class StoreService(Protocol):
         """Where a query runs: ``fetches``, it calls SERVICEs that are all allowed."""
         ...
 
-    def check(self, job: Any, timeout: float, *, queued: bool = True) -> object:
+    def check(self, job: Any, timeout: float, *, queued: bool = True,
+              client: str = "") -> object:
         """What ``job`` (a service.store.workers.CheckJob: a check of a client's text)
         returns, run in a process of its own within ``timeout``; raises what it raised, or
         QueryTimeout, Busy, OutOfMemory, Unavailable. ``queued``: it takes one of the places
@@ -190,22 +187,15 @@ def as_result(result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> 
     return Triples(result) if isinstance(result, ox.QueryTriples) else result
 
 
-class BundleLoading(enum.Enum):
-    """How ``qantar load`` puts the bundle into a store."""
-
-    #: a new store directory is built beside the old one, what is not the bundle's is carried
-    #: over, and the new one takes the old one's place (service.loader ``build_store``)
-    REBUILD = "rebuild"
-    #: the bundle's graphs are replaced in place, other graphs stay (``replace_graphs``)
-    IN_PLACE = "in-place"
-
-
 class Backend(Protocol):
     """What differs between backends beyond ``Store`` and ``StoreService``: asked of the
     backend that ``service.store.open`` chooses, never branched on elsewhere."""
 
-    #: how ``qantar load`` puts the bundle into its store
-    bundle_loading: BundleLoading
+    def load_bundle(self, settings: Settings, graphs: Mapping[str, Graph]) -> dict[str, int]:
+        """Put the bundle's ``graphs`` (validated already) into the store as ``qantar load``
+        does, all or nothing, keeping every graph that is not the bundle's; the triple count
+        of each bundle graph."""
+        ...
 
     def claims(self, settings: Settings) -> bool:
         """Whether ``QANTAR_STORE`` names a store of this backend."""

@@ -10,11 +10,8 @@ folder with its ``Backend`` and one entry in ``BACKENDS``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from service.config import Settings
 from service.store.embedded.backend import EmbeddedBackend
-from service.store.embedded.store import EmbeddedStore
 from service.store.interface import Backend, Store, StoreService
 from service.store.remote.backend import RemoteBackend
 
@@ -35,10 +32,3 @@ def open_store(settings: Settings, *, read_only: bool = False) -> Store:
 def open_service(settings: Settings) -> StoreService:
     """The store named by ``QANTAR_STORE`` as the service runs it (one per app)."""
     return backend(settings).open_service(settings)
-
-
-def open_path(path: Path, *, read_only: bool = False) -> Store:
-    """The embedded store in the directory ``path`` itself, for what builds, checks or copies
-    a store directory (``qantar load`` when it rebuilds, service.loader). ``read_only`` only
-    where nobody writes, or to copy from a store a server holds (as ``qantar load`` does)."""
-    return EmbeddedStore(path, read_only=read_only)

@@ -6,39 +6,33 @@ worker is killed and replaced, and the client gets an error while the other work
 serving. Each worker's memory is capped too (service.sandbox): a query that needs more is
 answered 503 and its worker replaced, whether it raised MemoryError or was aborted.
 
-Workers never open the live store (pyoxigraph calls ``read_only`` beside a writer undefined
-behaviour): each job names the published snapshot of the generation it must see
-(service.store.embedded.snapshots), and the worker opens that snapshot read-only if it holds
-another. The
-pool knows which generation each worker holds, so the service removes only snapshots nobody
-reads.
+The same processes check clients' texts (``CheckJob``: a parse can take as long as an
+evaluation, or crash), for every backend. How a query is answered is the backend's: the pool is
+given an evaluator (the embedded store's reads published snapshots,
+service.store.embedded.evaluation); a pool without one only checks.
 """
 
 from __future__ import annotations
 
+import collections
 import contextlib
+import itertools
 import multiprocessing as mp
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from pathlib import Path
+from typing import Protocol
 
 import pyoxigraph as ox
 
+from service.config import Settings
 from service.errors import (
-    BadQuery,
     Busy,
-    FetchFailed,
-    Forbidden,
-    NotAcceptable,
-    NotFound,
     OutOfMemory,
     QantarError,
     QueryTimeout,
-    StoreFailure,
     Unavailable,
 )
 from service.formats import Format
@@ -48,26 +42,18 @@ from service.sandbox import (
     forbid_network,
     limit_memory,
     memory_error,
-    refused_by_sandbox,
 )
-from service.store.embedded.snapshots import snapshot_path
-from service.store.embedded.store import EmbeddedStore
 from service.store.interface import Triples
 from service.store.messages import (
     LAST,
     AnswerKind,
     Cell,
     Checked,
-    Chunk,
-    End,
     Failure,
-    Head,
     Message,
     Rows,
-    Whole,
 )
 from service.store.rdflib_parse import load_parser
-from service.store.syntax_errors import query_error
 
 #: Output is sent to the request thread in pieces of this size. The first piece is held back
 #: until it is full or the answer is complete, so that most errors (and timeouts of queries that
@@ -104,14 +90,24 @@ class CheckJob:
     args: tuple
 
 
+class Evaluator(Protocol):
+    """What answers a ``QueryJob`` in a worker process, made there once (by the callable the
+    pool was given: it crosses to the process by name), told each job and the version of the
+    data it must see (the pool's ``generation`` when the job was sent); it sends the answer's
+    messages (service.store.messages) on ``conn``."""
+
+    def __call__(self, conn: Connection, job: QueryJob, version: int) -> None: ...
+
+
 class _Worker:
-    def __init__(self, context: mp.context.SpawnContext, sandboxed: bool, memory: int) -> None:
+    def __init__(self, context: mp.context.SpawnContext, sandboxed: bool, memory: int,
+                 evaluator: Callable[[], Evaluator] | None) -> None:
         self.conn, child = context.Pipe(duplex=True)
-        self.process = context.Process(target=worker_main, args=(child, sandboxed, memory),
-                                       daemon=True)
+        self.process = context.Process(target=worker_main,
+                                       args=(child, sandboxed, memory, evaluator), daemon=True)
         self.process.start()
         child.close()
-        self.holding: int | None = None  # the snapshot generation its view is open on
+        self.holding: int | None = None  # the version of the data its last job read
         self.ready = False  # it said so once its imports were done
 
     def wait_ready(self) -> None:
@@ -133,34 +129,149 @@ class _Worker:
         self.conn.close()
 
 
-class QueryPool:
-    """A fixed number of query workers, started on first use, reading published snapshots."""
+def waiting_places(settings: Settings) -> int:
+    """How many queries of one process may wait for a worker: ``QANTAR_THREADS``. The pool of
+    threads that serves ``/sparql`` (``waiting_threads``) has room for them, those running and
+    one more, always free to turn a query away at once or to take a write."""
+    return max(1, settings.threads)
 
-    def __init__(self, store: Path, size: int, *, sandboxed: bool = True,
-                 queue_limit: int = 2, memory: int = 0) -> None:
-        self.store = store
+
+def waiting_threads(settings: Settings) -> int:
+    """The threads of the pool that serves ``/sparql``, ``/store`` and ``/reconcile``
+    (service.front): every query that may wait, every one that may run, and one more."""
+    return waiting_places(settings) + max(settings.threads, settings.query_workers) + 1
+
+
+class Admission:
+    """Who gets the next free worker, and who is told at once that there is no point waiting.
+
+    A query waits for a worker within its own time limit, however many wait before it, up to
+    ``queue_limit`` waiting; it is turned away at once (Busy) only when its wait would not fit
+    in that limit: the queries ahead of it, shared among the workers, each taking as long as
+    queries have lately taken. A flood of queries that run to the limit is refused at once; a
+    burst of cheap ones is queued and answered. A freed worker goes to the waiting query
+    whose client has the fewest queries running (then the earliest): one client's burst
+    cannot starve another's single query.
+    """
+
+    #: how many of the latest jobs' durations the expected wait is drawn from
+    LATEST = 16
+
+    def __init__(self, size: int, queue_limit: int) -> None:
+        self.size = size
+        self.queue_limit = max(0, queue_limit)
+        self._lock = threading.Lock()
+        self._idle: list[_Worker] = []
+        self._waiting: list[_Waiter] = []
+        self._running: dict[str, int] = {}
+        self._latest: collections.deque[float] = collections.deque(maxlen=self.LATEST)
+        self._turn = itertools.count()
+        self._closed = False
+
+    def acquire(self, client: str, deadline: float, *, queued: bool) -> _Worker:
+        with self._lock:
+            if self._idle and not self._waiting:
+                return self._given(self._idle.pop(), client)
+            queue = [w for w in self._waiting if w.queued]
+            if queued:
+                if len(queue) >= self.queue_limit:
+                    raise Busy(f"all {self.size} query workers are busy and {len(queue)} "
+                               "queries are waiting for them; try again in a moment")
+                typical = sum(self._latest) / len(self._latest) if self._latest else 0.0
+                expected = (len(queue) + 1) / self.size * typical
+                if expected > deadline - time.monotonic():
+                    raise Busy(f"all {self.size} query workers are busy and the {len(queue)} "
+                               f"queries waiting would take about {expected:.0f} s, longer "
+                               "than this one's time limit; try again in a moment")
+            # woken alone when it is given a worker (no herd of waiters woken at each release)
+            waiter = _Waiter(client, next(self._turn), queued, threading.Condition(self._lock))
+            self._waiting.append(waiter)
+            try:
+                while waiter.worker is None:
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0 or self._closed:
+                        raise Busy(f"all {self.size} query workers stayed busy for the whole "
+                                   "time limit; try again in a moment")
+                    waiter.woken.wait(remaining)
+            except BaseException:
+                if waiter.worker is not None:  # given one just as it gave up: pass it on
+                    self._handed(waiter.worker)
+                    self._running[client] -= 1
+                else:
+                    self._waiting.remove(waiter)
+                raise
+            return waiter.worker
+
+    def release(self, worker: _Worker, client: str | None) -> None:
+        """``worker`` is free (``client``'s job ended; None: a new worker)."""
+        with self._lock:
+            if client is not None:
+                self._running[client] -= 1
+                if not self._running[client]:
+                    del self._running[client]
+            self._handed(worker)
+
+    def took(self, seconds: float) -> None:
+        """A job held its worker ``seconds`` (to its end, or its time limit)."""
+        with self._lock:
+            self._latest.append(seconds)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            for waiter in self._waiting:
+                waiter.woken.notify()
+
+    def _handed(self, worker: _Worker) -> None:
+        """Give ``worker`` to the fairest waiter, or keep it idle (the lock is held)."""
+        if not self._waiting:
+            self._idle.append(worker)
+            return
+        chosen = min(self._waiting, key=lambda w: (self._running.get(w.client, 0), w.turn))
+        self._waiting.remove(chosen)
+        chosen.worker = self._given(worker, chosen.client)
+        chosen.woken.notify()
+
+    def _given(self, worker: _Worker, client: str) -> _Worker:
+        self._running[client] = self._running.get(client, 0) + 1
+        return worker
+
+
+@dataclass
+class _Waiter:
+    client: str
+    turn: int
+    queued: bool
+    woken: threading.Condition  # on the admission's lock
+    worker: _Worker | None = None
+
+
+class QueryPool:
+    """A fixed number of worker processes, started on first use: they check clients' texts,
+    and answer queries with the ``evaluator`` the backend gives (the embedded store's reads
+    published snapshots, service.store.embedded.evaluation)."""
+
+    def __init__(self, size: int, *, evaluator: Callable[[], Evaluator] | None = None,
+                 sandboxed: bool = True, queue_limit: int = 2, memory: int = 0) -> None:
+        self.evaluator = evaluator
         self.memory = memory  # each worker's address space in bytes (0: no limit)
         self.size = max(1, size)
-        # queries that may wait for a busy worker; beyond them a query is turned away at once,
-        # so that a flood of expensive queries cannot hold every request thread
-        self.queue_limit = max(0, queue_limit)
-        self._waiting = threading.BoundedSemaphore(self.queue_limit or 1)
         self.sandboxed = sandboxed  # no network (service.sandbox)
         self._context = mp.get_context("spawn")
         self.generation = 0
-        self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._start_lock = threading.Lock()
         self._holding_lock = threading.Lock()
         self._started = False
+        self._admission = Admission(self.size, queue_limit)
 
     def publish(self, generation: int) -> None:
-        """Jobs from now on read the snapshot of ``generation``."""
+        """Jobs from now on read the version ``generation`` of the data."""
         with self._holding_lock:
             self.generation = generation
 
     def held(self) -> set[int]:
-        """The generations some worker has open (their snapshots must stay)."""
+        """The versions some worker read last (the embedded store keeps their snapshots)."""
         with self._holding_lock:
             return {w.holding for w in self._all if w.holding is not None}
 
@@ -168,35 +279,44 @@ class QueryPool:
         with self._start_lock:
             if not self._started:
                 for _ in range(self.size):
-                    self._idle.put(self._spawn())
+                    self._admission.release(self._spawn(), None)
                 self._started = True
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._context, self.sandboxed, self.memory)
+        worker = _Worker(self._context, self.sandboxed, self.memory, self.evaluator)
         with self._holding_lock:
             self._all.add(worker)
         return worker
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: _Worker, client: str) -> None:
         with self._holding_lock:
             self._all.discard(worker)
         worker.kill()
-        self._idle.put(self._spawn())
+        self._admission.release(self._spawn(), client)
 
-    def execute(self, job: QueryJob, timeout: float, *, queued: bool = True
-                ) -> Iterator[Message]:
-        """Run ``job``; yields its messages (service.store.messages). Raises QueryTimeout,
-        Busy, OutOfMemory when the worker ran out of memory, or Unavailable when it stops.
-        Not ``queued``, it waits for a worker without taking a place of the queue."""
+    def execute(self, job: QueryJob, timeout: float, *, queued: bool = True,
+                client: str = "") -> Iterator[Message]:
+        """Run ``job``: it waits for a worker at most ``timeout``, then runs at most
+        ``timeout``; yields its messages (service.store.messages). Raises QueryTimeout, Busy
+        (the wait would not fit in the time limit: ``Admission``), OutOfMemory when the
+        worker ran out of memory, or Unavailable when it stops. Not ``queued`` (a write's
+        check), it waits for a worker without taking a place of the queue. ``client``: who asks (the request's address),
+        for a fair share of the workers."""
         self._ensure_started()
-        worker = self._free_worker(timeout, queued)
-        finished = False
+        started = time.monotonic()
+        worker = self._admission.acquire(client, started + timeout, queued=queued)
+        began = None
+        finished = timed_out = False
         try:
             worker = self._sent(worker, job)
-            deadline = time.monotonic() + timeout
+            # the job has its whole limit from now: starting a replaced worker (seconds on a
+            # busy machine) is not the query's time
+            began = time.monotonic()
+            deadline = began + timeout
             while True:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not worker.conn.poll(remaining):
+                    timed_out = True
                     raise QueryTimeout(timeout)
                 try:
                     message = worker.conn.recv()
@@ -213,15 +333,21 @@ class QueryPool:
                 if finished:
                     return
         finally:
+            # a job stopped at its limit would have run at least the whole limit, however
+            # little of it was left when it got its worker
+            if began is not None:
+                self._admission.took(timeout if timed_out else time.monotonic() - began)
             if finished:
-                self._idle.put(worker)
+                self._admission.release(worker, client)
             else:
-                self._replace(worker)
+                self._replace(worker, client)
 
-    def check(self, job: CheckJob, timeout: float, *, queued: bool = True) -> object:
+    def check(self, job: CheckJob, timeout: float, *, queued: bool = True,
+              client: str = "") -> object:
         """What ``job`` returns, run in a worker within ``timeout``; raises what it raised, or
         QueryTimeout, Busy, OutOfMemory, Unavailable as ``execute`` does."""
-        messages = self.execute(job, timeout, queued=queued)  # type: ignore[arg-type]
+        messages = self.execute(job, timeout, queued=queued,  # type: ignore[arg-type]
+                                client=client)
         try:
             message = next(messages)
         finally:
@@ -239,29 +365,6 @@ class QueryPool:
         return Unavailable("the query worker stopped (the service is stopping, or the worker "
                            "crashed); try again")
 
-    def _free_worker(self, timeout: float, queued: bool = True) -> _Worker:
-        """An idle worker; waiting for one only in one of the ``queue_limit`` places, unless
-        not ``queued`` (a write's check: writes require the token and wait for each other
-        within their own limit, so they wait here too rather than being turned away)."""
-        with contextlib.suppress(queue.Empty):
-            return self._idle.get_nowait()
-        if not queued:
-            return self._wait_idle(timeout)
-        if not self.queue_limit or not self._waiting.acquire(blocking=False):
-            raise Busy(f"all {self.size} query workers are busy and {self.queue_limit} "
-                           "queries are waiting for them; try again in a moment")
-        try:
-            return self._wait_idle(timeout)
-        finally:
-            self._waiting.release()
-
-    def _wait_idle(self, timeout: float) -> _Worker:
-        try:
-            return self._idle.get(timeout=max(0.0, timeout))
-        except queue.Empty:
-            raise Busy(f"all {self.size} query workers stayed busy for {timeout:g} s; try "
-                       "again in a moment") from None
-
     def _sent(self, worker: _Worker, job: QueryJob) -> _Worker:
         """Send ``job`` to ``worker``, or to a fresh one if it died while idle (a dead worker
         is replaced before it is given a job, instead of answering "Broken pipe")."""
@@ -278,7 +381,7 @@ class QueryPool:
         worker.wait_ready()
         with self._holding_lock:
             generation = worker.holding = self.generation
-        worker.conn.send((job, str(snapshot_path(self.store, generation)), generation))
+        worker.conn.send((job, generation))
 
     def _renewed(self, worker: _Worker) -> _Worker:
         with self._holding_lock:
@@ -287,6 +390,7 @@ class QueryPool:
         return self._spawn()
 
     def close(self) -> None:
+        self._admission.close()
         with self._holding_lock:
             workers = list(self._all)
         for worker in workers:
@@ -294,40 +398,6 @@ class QueryPool:
                 worker.conn.send(None)
             worker.kill()
         self._all.clear()
-
-
-class _ChunkWriter:
-    """A binary file-like object that ships what pyoxigraph writes to the request thread."""
-
-    def __init__(self, conn: Connection, kind: AnswerKind, fmt: Format) -> None:
-        self.conn = conn
-        self.head = Head(kind, fmt)
-        self.buffer = bytearray()
-        self.head_sent = False
-
-    def write(self, data: bytes) -> int:
-        self.buffer += data
-        if len(self.buffer) >= CHUNK:
-            self._ship()
-        return len(data)
-
-    def flush(self) -> None:  # pyoxigraph may call it; shipping happens on size or at the end
-        pass
-
-    def _ship(self) -> None:
-        if not self.head_sent:
-            self.conn.send(self.head)
-            self.head_sent = True
-        if self.buffer:
-            self.conn.send(Chunk(bytes(self.buffer)))
-            self.buffer.clear()
-
-    def finish(self) -> None:
-        if not self.head_sent:  # a small answer: one message instead of three
-            self.conn.send(Whole(self.head.kind, self.head.format, bytes(self.buffer)))
-            return
-        self._ship()
-        self.conn.send(End())
 
 
 def first_rows(result: object, cap: int) -> Rows:
@@ -364,36 +434,22 @@ def _cell(term: object) -> Cell:
     return ("literal", str(term), "")
 
 
-def evaluation_error(err: BaseException, fetches: bool) -> QantarError:
-    """What went wrong with a query that failed while being evaluated.
-
-    A remote server's answer is never shown: it could be an internal service's page.
-    """
-    if refused_by_sandbox(err):
-        return Forbidden("this query would make the server fetch a URL, which it does not do "
-                         "(SERVICE and LOAD reach only the hosts in QANTAR_FETCH_ALLOW)")
-    if fetches:
-        return FetchFailed("a SERVICE request of this query failed; what the remote server "
-                           "answered is not shown")
-    return BadQuery(f"query failed: {err}")
-
-
-def worker_main(conn: Connection, sandboxed: bool = True, memory: int = 0) -> None:
-    """The loop of one worker process: answer jobs on the snapshot each names, until told to
-    stop. A sandboxed worker cannot open network sockets; ``memory`` caps its address space
-    (service.sandbox)."""
+def worker_main(conn: Connection, sandboxed: bool = True, memory: int = 0,
+                evaluator: Callable[[], Evaluator] | None = None) -> None:
+    """The loop of one worker process: answer jobs until told to stop. A sandboxed worker
+    cannot open network sockets; ``memory`` caps its address space (service.sandbox);
+    ``evaluator`` makes what answers its queries (a pool that only checks has none)."""
     exit_with_parent()
     limit_memory(memory)
     if sandboxed:
         forbid_network()
     load_parser()  # for the checks of clients' texts: not on the first one's clock
-    on_large_stack(_serve_jobs, conn, memory)  # a deeply nested query parses there, not overflows
+    # a deeply nested query parses there, not overflows the main thread's stack
+    on_large_stack(_serve_jobs, conn, memory, evaluator() if evaluator else None)
 
 
-def _serve_jobs(conn: Connection, memory: int) -> None:
+def _serve_jobs(conn: Connection, memory: int, evaluate: Evaluator | None) -> None:
     conn.send(READY)
-    store: EmbeddedStore | None = None
-    seen = None
     while True:
         try:
             message = conn.recv()
@@ -401,21 +457,16 @@ def _serve_jobs(conn: Connection, memory: int) -> None:
             return
         if message is None:
             return
-        job, path, generation = message
+        job, version = message
         if isinstance(job, CheckJob):
             _check(conn, job, memory)
             continue
+        if evaluate is None:
+            conn.send(Failure(Unavailable("these workers only check requests")))
+            continue
         try:
-            if store is None or generation != seen:
-                store = None
-                store = EmbeddedStore(path, read_only=True)  # a snapshot: nobody writes it
-                seen = generation
-            _answer(conn, store, job)
-        except (OSError, NotFound) as err:  # the snapshot could not be read: answer, reopen
-            store = None
-            conn.send(Failure(StoreFailure(f"the store could not be read, try again: {err}")))
+            evaluate(conn, job, version)
         except MemoryError:  # Python's share ran out (Rust's aborts the process instead)
-            store = None
             conn.send(Failure(memory_error(memory, "the query")))
             return  # the pool replaces this worker
 
@@ -427,40 +478,3 @@ def _check(conn: Connection, job: CheckJob, memory: int) -> None:
         conn.send(Failure(err))
     except MemoryError:
         conn.send(Failure(memory_error(memory, "checking the request")))
-
-
-def _answer(conn: Connection, store: EmbeddedStore, job: QueryJob) -> None:
-    try:
-        result = store.evaluate(job.query, base_iri=job.base_iri,
-                                default_graphs=job.default_graphs,
-                                named_graphs=job.named_graphs, union_default=job.union_default)
-    except SyntaxError as err:
-        conn.send(Failure(query_error(job.query, err, job.base_iri)))
-        return
-    except (OSError, RuntimeError, ValueError) as err:
-        conn.send(Failure(evaluation_error(err, job.fetches)))
-        return
-    if job.row_cap:
-        conn.send(first_rows(result, job.row_cap))
-        return
-    if isinstance(result, Triples):
-        kind, chosen = AnswerKind.TRIPLES, job.graph_format
-        written = chosen.rdf if chosen else None
-    else:
-        kind = (AnswerKind.BOOLEAN if isinstance(result, ox.QueryBoolean)
-                else AnswerKind.SOLUTIONS)
-        chosen = job.results_format
-        written = chosen.results if chosen else None
-    if chosen is None or written is None:
-        what = "an RDF graph" if kind is AnswerKind.TRIPLES else "query results"
-        conn.send(Failure(NotAcceptable(f"the answer is {what}, and none of the acceptable "
-                                        "formats fits")))
-        return
-    writer = _ChunkWriter(conn, kind, chosen)
-    try:
-        result.serialize(writer, written)
-    except (OSError, RuntimeError, ValueError, SyntaxError) as err:
-        # after the Head, the endpoint answers it as an answer cut short
-        conn.send(Failure(evaluation_error(err, job.fetches)))
-        return
-    writer.finish()

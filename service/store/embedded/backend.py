@@ -3,24 +3,31 @@ by one writer process (shared by the serving processes when there are several)."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
+from rdflib import Graph
+
 from service.config import Settings
 from service.errors import StoreBusy, StoreFailure
 from service.store.embedded.reading import open_for_reading
+from service.store.embedded.rebuild import build_store, recover
 from service.store.embedded.service import EmbeddedService
 from service.store.embedded.store import EmbeddedStore
 from service.store.embedded.writer_host import WriterHost
-from service.store.interface import BundleLoading, Store, StoreService
+from service.store.interface import Store, StoreService
 
 
 class EmbeddedBackend:
     """The ``Backend`` of the embedded Oxigraph store."""
 
-    bundle_loading = BundleLoading.REBUILD
+    def load_bundle(self, settings: Settings, graphs: Mapping[str, Graph]) -> dict[str, int]:
+        """A new store directory built beside the old one, what is not the bundle's carried
+        over, and swapped into place (service.store.embedded.rebuild)."""
+        recover(settings.store)
+        return build_store(graphs, settings.store)
 
     def claims(self, settings: Settings) -> bool:
         return settings.store_url is None

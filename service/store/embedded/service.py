@@ -21,13 +21,15 @@ import contextlib
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 from service.config import Settings
 from service.errors import QantarError
+from service.store.embedded.evaluation import SnapshotEvaluator
 from service.store.embedded.snapshots import Announcements, Readers
 from service.store.embedded.writer import SharedWriter, StoreWriter, WriteSession
 from service.store.interface import QueryRunner, Store
-from service.store.workers import CheckJob, QueryPool
+from service.store.workers import CheckJob, QueryPool, waiting_places
 
 
 class EmbeddedService:
@@ -47,12 +49,13 @@ class EmbeddedService:
                                         memory=memory))
         self._readers = Readers(settings.store, grace=max(60.0, 2 * settings.query_timeout))
         # QANTAR_QUERY_WORKERS in each service process (with fewer, one runaway query would
-        # hold every query sent to its process); a quarter of the request threads may wait for
-        # a busy worker, the rest stay free for pages; with hosts allowed, LOAD and SERVICE
+        # hold every query sent to its process); queries wait for a busy worker within their
+        # time limit (service.store.workers Admission); with hosts allowed, LOAD and SERVICE
         # must reach them, outside the sandbox
-        self._pool = QueryPool(settings.store, settings.query_workers,
-                               queue_limit=max(1, settings.threads // 4), memory=memory)
-        self._federation = (QueryPool(settings.store, 2, sandboxed=False, memory=memory)
+        evaluator = partial(SnapshotEvaluator, str(settings.store))
+        self._pool = QueryPool(settings.query_workers, evaluator=evaluator,
+                               queue_limit=waiting_places(settings), memory=memory)
+        self._federation = (QueryPool(2, evaluator=evaluator, sandboxed=False, memory=memory)
                             if settings.fetch_allow else None)
         self._generation = 0
         self._switching = threading.RLock()
@@ -83,8 +86,10 @@ class EmbeddedService:
     def runner_for(self, fetches: bool) -> QueryRunner:
         return self._federation if fetches and self._federation is not None else self._pool
 
-    def check(self, job: CheckJob, timeout: float, *, queued: bool = True) -> object:
-        return self._pool.check(job, timeout, queued=queued)  # sandboxed: it fetches nothing
+    def check(self, job: CheckJob, timeout: float, *, queued: bool = True,
+              client: str = "") -> object:
+        # sandboxed: it fetches nothing
+        return self._pool.check(job, timeout, queued=queued, client=client)
 
     @contextmanager
     def writing(self, deadline: float) -> Iterator[Store]:

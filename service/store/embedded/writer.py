@@ -29,26 +29,28 @@ import os
 import signal
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pyoxigraph as ox
+from rdflib import Graph
 
 from service.errors import BadQuery, ProtectedGraph, QantarError, Unavailable, WriteTimeout
+from service.formats import Format
 from service.namespaces import PROVENANCE_GRAPH
 from service.processes import exit_with_parent, on_large_stack
 from service.sandbox import died_of_memory, forbid_network, limit_memory, memory_error
 from service.store import journal
 from service.store.embedded import snapshots
 from service.store.embedded.store import EmbeddedStore
-from service.store.interface import READS, QueryResult, Triples
+from service.store.interface import QueryDataset, QueryResult, Triples
+from service.store.protected import Reach
 
 #: Seconds a writer may take to start (roll back, recover an import, publish a snapshot).
 STARTUP_LIMIT = 300.0
-#: Store methods that only read: calling them does not make a write session publish.
 
 
 def ended_record(socket_path: str, pid: int) -> Path:
@@ -146,11 +148,11 @@ class StoreWriter:
     def begin(self, deadline: float) -> None:
         """A write begins (this writer serves this process alone: nothing to wait for)."""
 
-    def call(self, method: str, args: tuple, kwargs: dict, deadline: float) -> object:
-        """Run ``EmbeddedStore.<method>(*args, **kwargs)`` in the writer before ``deadline``."""
+    def call(self, method: str, args: tuple, deadline: float) -> object:
+        """Run ``EmbeddedStore.<method>(*args)`` in the writer before ``deadline`` (a
+        write session's operation: ``OPERATIONS``)."""
         assert self._conn is not None
-        self._conn.send(("call", method, tuple(_Terms.encode(a) for a in args),
-                         {k: _Terms.encode(v) for k, v in kwargs.items()}))
+        self._conn.send(("call", method, tuple(_Terms.encode(a) for a in args)))
         reply = self._receive(deadline, "the write")
         if reply[0] == "raise":
             raise reply[1]
@@ -302,17 +304,117 @@ class SharedWriter(StoreWriter):
 
 
 class WriteSession:
-    """What a request writes through: the store's methods, each run in the writer."""
+    """What a request writes through: each method of ``Store``, run in the writer. Every
+    method is spelled out (no forwarding by name): the writer runs only the operations listed
+    in ``OPERATIONS``, and a session is checked against the protocol like any store."""
+
+    read_only = False
 
     def __init__(self, writer: StoreWriter, deadline: float) -> None:
         self._writer = writer
         self._deadline = deadline
+        self.path = writer.store_path
 
-    def __getattr__(self, method: str) -> Callable[..., object]:
-        def call(*args: object, **kwargs: object) -> object:
-            return self._writer.call(method, args, kwargs, self._deadline)
+    def _run(self, operation: str, *args: object) -> Any:
+        return self._writer.call(operation, args, self._deadline)
 
-        return call
+    # reading (inside the write, so it sees what the write did so far)
+    def query(self, sparql: str, dataset: QueryDataset = QueryDataset.UNION) -> QueryResult:
+        return self._run("query", sparql, QueryDataset(dataset))
+
+    def graphs(self) -> list[str]:
+        return self._run("graphs")
+
+    def triple_count(self, graph: str | None = None) -> int:
+        return self._run("triple_count", graph)
+
+    def graph_exists(self, graph: str | None) -> bool:
+        return self._run("graph_exists", graph)
+
+    def default_graph_is_empty(self) -> bool:
+        return self._run("default_graph_is_empty")
+
+    def dump(self, graph: str | None, fmt: Format,
+             output: BinaryIO | None = None) -> bytes | None:
+        return _written_to(output, self._run("dump", graph, fmt))
+
+    def dump_dataset(self, fmt: Format, output: BinaryIO | None = None) -> bytes | None:
+        return _written_to(output, self._run("dump_dataset", fmt))
+
+    # writing
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
+        self._run("update", sparql, base_iri)
+
+    def client_update(self, sparql: str, base_iri: str | None = None,
+                      reach: Reach | None = None) -> None:
+        self._run("client_update", sparql, base_iri, reach)
+
+    def add_graph(self, iri: str, triples: Graph | Iterable[ox.Triple]) -> None:
+        self._run("add_graph", iri, _as_terms(triples))
+
+    def create_graph(self, graph: str) -> None:
+        self._run("create_graph", graph)
+
+    def load_graph(self, source: BinaryIO, fmt: ox.RdfFormat, graph: str | None,
+                   base_iri: str | None = None) -> None:
+        self._run("load_graph", source, fmt, graph, base_iri)  # in memory: it is pickled
+
+    def replace_graph(self, graph: str | None, triples: list[ox.Triple],
+                      then: str | None = None) -> bool:
+        return self._run("replace_graph", graph, triples, then)
+
+    def add_to_graph(self, graph: str | None, triples: list[ox.Triple],
+                     then: str | None = None) -> bool:
+        return self._run("add_to_graph", graph, triples, then)
+
+    def add_quads(self, quads: list[ox.Quad]) -> None:
+        self._run("add_quads", quads)
+
+    def replace_dataset(self, quads: list[ox.Quad]) -> None:
+        self._run("replace_dataset", quads)
+
+    def drop_graph(self, graph: str | None) -> bool:
+        return self._run("drop_graph", graph)
+
+    def replace_graphs(self, graphs: dict[str, list[ox.Triple]]) -> None:
+        self._run("replace_graphs", graphs)
+
+    # lifetime: the session ends with the write (StoreService.writing), not by itself
+    def flush(self) -> None:
+        """Every operation is durable once the writer answered it."""
+
+    def close(self) -> None:
+        """The write's end publishes or undoes it; a session has nothing of its own to close."""
+
+    def __enter__(self) -> WriteSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+#: What a write session may ask the writer to run, and whether it only reads (then it does not
+#: make the session publish a new generation).
+OPERATIONS: dict[str, bool] = {
+    **dict.fromkeys(("query", "graphs", "triple_count", "graph_exists",
+                     "default_graph_is_empty", "dump", "dump_dataset"), True),
+    **dict.fromkeys(("update", "client_update", "add_graph", "create_graph", "load_graph",
+                     "replace_graph", "add_to_graph", "add_quads", "replace_dataset",
+                     "drop_graph", "replace_graphs"), False),
+}
+
+
+def _written_to(output: BinaryIO | None, data: bytes | None) -> bytes | None:
+    """A dump made in the writer, returned or written to ``output`` as ``Store.dump`` does."""
+    if output is None:
+        return data
+    output.write(data or b"")
+    return None
+
+
+def _as_terms(triples: Graph | Iterable[ox.Triple]) -> object:
+    """Triples to send to the writer: an rdflib graph as it is (it pickles), others as a list."""
+    return triples if isinstance(triples, Graph) else list(triples)
 
 
 # -- the writer process ---------------------------------------------------------------------
@@ -323,10 +425,10 @@ def writer_main(conn: Connection, store_path: str, sandboxed: bool = True,
     """Open the store (after rolling back an unpublished write), publish it, serve writes.
 
     Alone (``listen`` None) it serves the one service process at the other end of ``conn``.
-    Shared (service.store.embedded.writer_host), it says it is ready on ``conn``, then serves the
-    service
-    processes that connect to the Unix socket ``listen``, one write session at a time: a session
-    ends with its commit, and one that ends without (its process died) is undone whole.
+    Shared (service.store.embedded.writer_host), it says it is ready on ``conn``, then serves
+    the service processes that connect to the Unix socket ``listen``, one write session at a
+    time: a session ends with its commit, and one that ends without (its process died) is
+    undone whole.
     A sandboxed writer cannot open network sockets; ``memory`` caps its address space
     (service.sandbox)."""
     exit_with_parent()
@@ -422,20 +524,22 @@ class _Writer:
         except (OSError, RuntimeError) as err:
             conn.send(_exception(err))
 
-    def call(self, conn: Connection, method: str, args: tuple, kwargs: dict) -> None:
+    def call(self, conn: Connection, method: str, args: tuple) -> None:
+        if method not in OPERATIONS:  # the writer runs a closed list, nothing named at will
+            conn.send(("raise", TypeError(f"{method!r} is not an operation of a write")))
+            return
         if not self.marker.exists():
             _touch_durably(self.marker)
         try:
-            result = getattr(self.store, method)(*(_decoded(a) for a in args),
-                                                 **{k: _decoded(v) for k, v in kwargs.items()})
-            self.dirty = self.dirty or method not in READS
+            result = getattr(self.store, method)(*(_decoded(a) for a in args))
+            self.dirty = self.dirty or not OPERATIONS[method]
             conn.send(("ok", _Answer.encode(result)))
         except ProtectedGraph as err:
             # the write reached a protected graph: undo the whole write, then refuse it
             self.roll_back()
             conn.send(_exception(err))
         except (QantarError, OSError, RuntimeError, ValueError, SyntaxError) as err:
-            self.dirty = self.dirty or method not in READS  # a multi-step method did a part
+            self.dirty = self.dirty or not OPERATIONS[method]  # a multi-step method did a part
             conn.send(_exception(err))
 
     def roll_back(self) -> None:

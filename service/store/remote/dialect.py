@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 
 from service.errors import BadQuery
-from service.store.query_form import QueryForm, may_name_dataset
+from service.store.query_form import QueryForm, may_name_dataset, query_form
 
 #: What every SPARQL 1.1 server writes, for any kind of query, most wanted first.
 RESULTS_OR_TRIPLES = "application/sparql-results+json, application/n-triples;q=0.9"
@@ -159,6 +160,14 @@ def needs_parse(query: str, dialect: Dialect) -> bool:
     the others have the defaults. A client's text is parsed in a check worker
     (service.sparql.checks)."""
     return dialect.reads_query_form or may_name_dataset(query)
+
+
+def form_for(query: str, dialect: Dialect,
+             parse: Callable[[str], QueryForm] = query_form) -> QueryForm:
+    """The form ``dialect`` reads of ``query``: parsed by ``parse`` only when it must be
+    (``needs_parse``), else the defaults. ``parse`` says where the parse runs: in this process
+    for Qantar's own text, in a check worker for a client's (service.store.remote.runner)."""
+    return parse(query) if needs_parse(query, dialect) else QueryForm()
 
 
 def choose(setting: str, server_header: str) -> Dialect:

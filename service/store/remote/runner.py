@@ -32,9 +32,17 @@ from service.formats import (
     by_media_type,
 )
 from service.store.interface import Triples
-from service.store.messages import AnswerKind, Chunk, End, Failure, Head, Message, Rows
+from service.store.messages import (
+    AnswerKind,
+    Chunk,
+    End,
+    Failure,
+    Head,
+    Message,
+    Rows,
+)
 from service.store.query_form import QueryForm, query_form
-from service.store.remote.dialect import needs_parse
+from service.store.remote.dialect import form_for
 from service.store.remote.store import ANSWERS_ANY_SERVER_WRITES, RemoteStore
 from service.store.syntax_errors import explained_or
 from service.store.workers import CheckJob, QueryJob, first_rows
@@ -48,7 +56,7 @@ PARSABLE_RESULTS = (SPARQL_JSON, SPARQL_XML)
 class RemoteQueryRunner:
     """Forwards the endpoint's queries to the remote store."""
 
-    def __init__(self, store: RemoteStore, check: Callable[[CheckJob, float], object]) -> None:
+    def __init__(self, store: RemoteStore, check: Callable[..., object]) -> None:
         self.store = store
         # runs a check of the client's text in a worker process within a time limit
         # (service.sparql.checks): an unbounded parse never runs in the web process
@@ -75,14 +83,15 @@ class RemoteQueryRunner:
     def close(self) -> None:
         """Nothing to stop: the store's HTTP session is closed with the store."""
 
-    def _form(self, query: str, timeout: float) -> QueryForm:
+    def _form(self, query: str, timeout: float, client: str) -> QueryForm:
         """The query's form (service.store.query_form), parsed in a check worker when the
         dialect needs it (one pass over the text says whether)."""
-        if not needs_parse(query, self.store.dialect):
-            return QueryForm()
-        return self._check(CheckJob(query_form, (query,)), timeout)
+        return form_for(query, self.store.dialect,
+                        lambda text: self._check(CheckJob(query_form, (text,)), timeout,
+                                                 client=client))
 
-    def _explained(self, err: BadQuery, job: QueryJob, deadline: float) -> BadQuery:
+    def _explained(self, err: BadQuery, job: QueryJob, deadline: float,
+                   client: str) -> BadQuery:
         """The server's refusal, worded by Oxigraph's parser when it refuses the text too,
         parsed in a check worker (a deeply nested text would overflow any thread's stack);
         the server's own words when that check cannot be made in the time left."""
@@ -91,17 +100,17 @@ class RemoteQueryRunner:
             return err
         try:
             return self._check(CheckJob(explained_or, (err, job.query, "query", job.base_iri)),
-                               left)
+                               left, client=client)
         except QantarError:
             return err
 
-    def execute(self, job: QueryJob, timeout: float) -> Iterator[Message]:
+    def execute(self, job: QueryJob, timeout: float, *, client: str = "") -> Iterator[Message]:
         """Run ``job`` on the remote store; yields its messages. Raises QueryTimeout, BadQuery
         (the server refused the query) or StoreUnavailable."""
         deadline = time.monotonic() + timeout
         dialect = self.store.dialect
         dialect.check_nesting(job.query, "query")
-        form = self._form(job.query, timeout)  # within the query's own time limit
+        form = self._form(job.query, timeout, client)  # within the query's own time limit
         timeout = max(0.001, deadline - time.monotonic())
         results, graph = job.results_format, job.graph_format
         accept = ", ".join(filter(None, [results and results.media_type,
@@ -124,7 +133,7 @@ class RemoteQueryRunner:
         except RemoteTimeout as err:
             raise QueryTimeout(timeout) from err
         except BadQuery as err:  # worded as for the embedded store when Oxigraph refuses it too
-            raise self._explained(err, job, deadline) from None
+            raise self._explained(err, job, deadline, client) from None
         with response:
             mime = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if job.row_cap:

@@ -12,7 +12,7 @@ from service.store import journal
 from service.store.interface import QueryRunner, Store
 from service.store.remote.runner import RemoteQueryRunner
 from service.store.remote.store import RemoteStore
-from service.store.workers import CheckJob, QueryPool
+from service.store.workers import CheckJob, QueryPool, waiting_places
 
 
 class RemoteService:
@@ -29,8 +29,8 @@ class RemoteService:
         # an import cut short by a crash is finished or undone before anything is served
         journal.recover(remote, settings.store, str(PROVENANCE_GRAPH))
         # the checks of a client's text run in worker processes of their own (no store open),
-        # started on first use; a quarter of the request threads may wait for one
-        self._checks = QueryPool(settings.store, 2, queue_limit=max(1, settings.threads // 4),
+        # started on first use; checks wait for one within their time limit
+        self._checks = QueryPool(2, queue_limit=waiting_places(settings),
                                  memory=settings.worker_memory)
         self._runner = RemoteQueryRunner(remote, self._checks.check)
         self.generation = 0
@@ -42,8 +42,9 @@ class RemoteService:
     def runner_for(self, fetches: bool) -> QueryRunner:
         return self._runner  # the server itself decides what its SERVICE calls may reach
 
-    def check(self, job: CheckJob, timeout: float, *, queued: bool = True) -> object:
-        return self._checks.check(job, timeout, queued=queued)
+    def check(self, job: CheckJob, timeout: float, *, queued: bool = True,
+              client: str = "") -> object:
+        return self._checks.check(job, timeout, queued=queued, client=client)
 
     @contextmanager
     def writing(self, deadline: float) -> Iterator[Store]:

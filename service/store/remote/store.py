@@ -44,8 +44,8 @@ from service.formats import (
 )
 from service.store.interface import QueryDataset, QueryResult, Triples
 from service.store.protected import PROTECTED_GRAPHS, Reach, clear_dataset
-from service.store.query_form import QueryForm, query_form
-from service.store.remote.dialect import RESULTS_OR_TRIPLES, Dialect, choose, needs_parse
+from service.store.query_form import QueryForm
+from service.store.remote.dialect import RESULTS_OR_TRIPLES, Dialect, choose, form_for
 from service.store.syntax_errors import explained_or, from_message
 from service.xml_safety import check_xml
 
@@ -160,13 +160,16 @@ class RemoteStore:
 
     def query_response(self, sparql: str, accept: str, form: QueryForm, *, union: bool = True,
                        default_graphs: Iterable[str] = (), named_graphs: Iterable[str] = (),
-                       timeout: float | None = None) -> requests.Response:
-        """The raw (streamed) answer of the server, for the endpoint to pass on; ``form`` is
-        the query's (``form_of``, or for a client's text its check)."""
+                       timeout: float | None = None,
+                       server_dataset: bool = False) -> requests.Response:
+        """The raw (streamed) answer of the server, the one way every query reaches it (the
+        endpoint passes it on, ``query`` parses it); ``form`` is the query's (``form_of``, or
+        for a client's text its check). ``server_dataset``: the server's own dataset, every
+        graph it has, system graphs included (to list the graphs ``_dataset`` names)."""
         params: list[tuple[str, str]] = [("default-graph-uri", g) for g in default_graphs]
         params += [("named-graph-uri", g) for g in named_graphs]
         # a query with its own FROM / FROM NAMED keeps it (the union parameter would override it)
-        if not params and not form.own_dataset:
+        if not params and not form.own_dataset and not server_dataset:
             params = self._dataset(union)
         # a form POST: every SPARQL 1.1 server takes it (Virtuoso hangs on a direct POST)
         return self._request("POST", self.query_url, data=[("query", sparql), *params],
@@ -202,8 +205,11 @@ class RemoteStore:
         form = self.form_of(sparql)
         # the endpoint's dataset here is the union the server is asked for (system graphs are
         # the server's own, kept out by the dialect)
-        response = self.query_response(sparql, self.dialect.accept(form), form,
-                                       union=dataset is not QueryDataset.DEFAULT)
+        return self._answer(self.query_response(sparql, self.dialect.accept(form), form,
+                                                union=dataset is not QueryDataset.DEFAULT))
+
+    def _answer(self, response: requests.Response) -> QueryResult:
+        """The server's answer parsed into the result types every store gives."""
         kind = response.headers.get("Content-Type", "").split(";")[0].strip()
         body = self.dialect.fix_results(response.content, kind)
         results = by_media_type(kind, (SPARQL_JSON, SPARQL_XML))
@@ -224,8 +230,8 @@ class RemoteStore:
 
     def form_of(self, sparql: str) -> QueryForm:
         """The form of one of Qantar's own queries, parsed here only when the dialect needs
-        it (service.store.remote.dialect ``needs_parse``)."""
-        return query_form(sparql) if needs_parse(sparql, self.dialect) else QueryForm()
+        it (service.store.remote.dialect ``form_for``)."""
+        return form_for(sparql, self.dialect)
 
     def client_update(self, sparql: str, base_iri: str | None = None,
                       reach: Reach = Reach.INSERTS) -> None:
@@ -299,7 +305,9 @@ class RemoteStore:
         if cached is not None and time.monotonic() - cached[0] < GRAPHS_FRESH:
             return list(cached[1])
         # its answer to GRAPH ?g { } is one empty row; this form lists created graphs too
-        rows = self.query_rows("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        rows = self._answer(self.query_response(
+            "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }", SPARQL_JSON.media_type,
+            QueryForm(), server_dataset=True))
         graphs = sorted(row["g"].value for row in rows if isinstance(row["g"], ox.NamedNode)
                         and not dialect.is_system_graph(row["g"].value)
                         and row["g"].value != dialect.default_graph)
@@ -307,17 +315,6 @@ class RemoteStore:
             if ended == self._writes_ended:
                 self._graphs = (time.monotonic(), graphs)
         return list(graphs)
-
-    def query_rows(self, sparql: str) -> ox.QuerySolutions:
-        """A SELECT on the server's own dataset (every graph it has), for listing graphs."""
-        response = self._request("POST", self.query_url, data=[("query", sparql)],
-                                 headers={"Accept": SPARQL_JSON.media_type})
-        body = self.dialect.fix_results(response.content, SPARQL_JSON.media_type)
-        try:
-            return ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
-        except (SyntaxError, ValueError) as err:
-            raise StoreUnavailable(f"the SPARQL server at {self.query_url} answered something "
-                                   f"that is not valid SPARQL JSON results: {err}") from err
 
     def triple_count(self, graph: str | None = None) -> int:
         """Triples in ``graph``, or in the whole store (every graph) when ``graph`` is None."""
