@@ -229,11 +229,13 @@ def test_a_flood_of_expensive_queries_is_turned_away_once_its_wait_cannot_fit(
     # each waits at most its limit, then runs at most its limit; a worker replaced meanwhile
     # first starts (not counted in the limit: up to 6 s on a busy 2-core machine)
     assert all(took < 2 * 5 + 8 for _, took, _ in first), first
-    at_once = [took for status, took, retry in first if status == 503 and retry and took < 1]
+    # at once: well within the 5 s a wait may take (the refusal itself is a few milliseconds;
+    # a busy 2-core machine may take a second to schedule it)
+    at_once = [took for status, took, retry in first if status == 503 and retry and took < 2.5]
     assert len(at_once) >= 20 - 2 - 8, first
     assert max(pages) < 1.5, f"a page waited {max(pages):.1f} s behind the flood"
     second = flood(one_process, EXPLOSIVE, 20)
-    at_once = [took for status, took, retry in second if status == 503 and retry and took < 1]
+    at_once = [took for status, took, retry in second if status == 503 and retry and took < 2.5]
     assert len(at_once) >= 20 - 3 - 2, second  # 2 of margin: a request late to the flood
     ok = requests.get(one_process.sparql, params={"query": "ASK { ?s ?p ?o }"}, timeout=30)
     assert ok.status_code in (200, 503)
@@ -496,15 +498,17 @@ def each_store(request: pytest.FixtureRequest) -> LiveServer:
     return request.getfixturevalue(request.param)
 
 
-@pytest.mark.parametrize("comment", ["service", "from"])
+@pytest.mark.parametrize("each_store, comment", [
+    ("short_limits", "service"), ("remote_short_limits", "service"),
+    ("remote_short_limits", "from"),
+], ids=["embedded-service", "remote-service", "remote-from"], indirect=["each_store"])
 def test_a_long_query_the_guard_must_parse_answers_within_its_time_limit(
     each_store: LiveServer, comment: str,
 ) -> None:
     """A text whose check needs rdflib's parse (the SERVICE guard reads "service"; a remote
-    store must know whether a query has FROM before it sends it) is parsed in a check worker
-    within the query's limit, and pages do not wait for it. On the embedded store FROM is the
-    engine's own: nothing is parsed, and the query is answered."""
-    parsed = comment == "service" or each_store.settings.store_url is not None
+    store must know whether a query has FROM before it sends it; on the embedded store FROM
+    is the engine's own) is parsed in a check worker within the query's limit, and pages do
+    not wait for it."""
     answers: list[tuple[int, str, float]] = []
 
     def ask(text: str) -> None:
@@ -521,10 +525,7 @@ def test_a_long_query_the_guard_must_parse_answers_within_its_time_limit(
     big.start()
     slowest = slowest_page(each_store, lambda: not big.is_alive())
     [(status, text, took)] = answers
-    if parsed:
-        assert status == 503 and "longer than the limit of 3 s" in text, text[:300]
-    else:
-        assert status == 200, text[:300]
+    assert status == 503 and "longer than the limit of 3 s" in text, text[:300]
     assert took < 3 + 2.5, took
     assert slowest < 2, f"a page took {slowest:.1f} s while the query was checked"
     answers.clear()
@@ -537,8 +538,7 @@ def test_a_long_query_the_guard_must_parse_answers_within_its_time_limit(
     # each is turned away at once when every place is taken, or waits for a worker (at most
     # the limit) and is stopped at the limit; a worker replaced meanwhile first starts (not
     # counted in the limit: up to 6 s on a busy 2-core machine)
-    assert all(status == (503 if parsed else 200) and took < 2 * 3 + 8
-               for status, _, took in answers), [
+    assert all(status == 503 and took < 2 * 3 + 8 for status, _, took in answers), [
         (status, text[:60], round(took, 1)) for status, text, took in answers]
     assert slowest < 2, f"a page took {slowest:.1f} s while eight queries were checked"
     ok = requests.get(each_store.sparql, params={"query": "ASK { ?s ?p ?o }"}, timeout=30)

@@ -55,7 +55,7 @@ from service.sparql.guard import mentions_fetch
 from service.sparql.replay import REPLAYABLE
 from service.state import Qantar, qantar
 from service.store.messages import AnswerKind, Chunk, End, Failure, Head, Message, Rows, Whole
-from service.store.workers import CheckJob, QueryJob
+from service.store.workers import CheckJob, QueryJob, starting_seconds
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("sparql", __name__, template_folder="templates")
@@ -130,7 +130,9 @@ def _query(text: str, params: object) -> Response:
     state = qantar()
     # one time limit for the request: what its checks took is not given to the query again
     deadline = time.monotonic() + state.settings.query_timeout
+    starting_seconds()  # from now on: what this request waits for workers to start
     fetches = bool(_checked_fetches(state, text))
+    deadline += starting_seconds()  # a worker's start is not the query's time
     results, graph, html = choose(request.headers.get("Accept", ""), params.get("format"))
     if results is None and graph is None:
         raise NotAcceptable("none of the Accept types is a format this endpoint writes")

@@ -90,6 +90,20 @@ class CheckJob:
     args: tuple
 
 
+#: What this thread waited for worker processes to start (service.store.workers ``starting``).
+_STARTING = threading.local()
+
+
+def starting_seconds(*, keep: bool = False) -> float:
+    """Seconds the calling thread waited, since it last asked, for worker processes to start:
+    Python's start (seconds on a busy machine), not a query's time. A request that runs a
+    check and then a query in one limit (service.sparql.endpoint) gives that time back."""
+    seconds = getattr(_STARTING, "seconds", 0.0)
+    if not keep:
+        _STARTING.seconds = 0.0
+    return seconds
+
+
 class Evaluator(Protocol):
     """What answers a ``QueryJob`` in a worker process, made there once (by the callable the
     pool was given: it crosses to the process by name), told each job and the version of the
@@ -300,8 +314,8 @@ class QueryPool:
         ``timeout``; yields its messages (service.store.messages). Raises QueryTimeout, Busy
         (the wait would not fit in the time limit: ``Admission``), OutOfMemory when the
         worker ran out of memory, or Unavailable when it stops. Not ``queued`` (a write's
-        check), it waits for a worker without taking a place of the queue. ``client``: who asks (the request's address),
-        for a fair share of the workers."""
+        check), it waits for a worker without taking a place of the queue. ``client``: who
+        asks (the request's address), for a fair share of the workers."""
         self._ensure_started()
         started = time.monotonic()
         worker = self._admission.acquire(client, started + timeout, queued=queued)
@@ -378,7 +392,12 @@ class QueryPool:
         return worker
 
     def _send(self, worker: _Worker, job: QueryJob) -> None:
-        worker.wait_ready()
+        if not worker.ready:
+            started = time.monotonic()
+            worker.wait_ready()
+            _STARTING.seconds = starting_seconds(keep=True) + time.monotonic() - started
+        else:
+            worker.wait_ready()
         with self._holding_lock:
             generation = worker.holding = self.generation
         worker.conn.send((job, generation))
