@@ -44,6 +44,14 @@ def until_waiting(admission: Admission, count: int) -> None:
         time.sleep(0.01)
 
 
+def refused_at_once(admission: Admission, client: str, limit: float, match: str) -> None:
+    """``client``'s query, with ``limit`` seconds, is refused (``match``) without waiting."""
+    started = time.monotonic()
+    with pytest.raises(Busy, match=match):
+        admission.acquire(client, time.monotonic() + limit, queued=True)
+    assert time.monotonic() - started < 0.5
+
+
 def test_an_idle_worker_is_given_at_once_and_a_burst_of_cheap_queries_is_queued_not_refused(
 ) -> None:
     admission = Admission(2, queue_limit=6)
@@ -97,10 +105,7 @@ def test_a_full_queue_refuses_at_once() -> None:
     got: list[tuple[str, object]] = []
     waiter = waiting(admission, "b", 5, got)
     until_waiting(admission, 1)
-    started = time.monotonic()
-    with pytest.raises(Busy, match="1 queries are waiting"):
-        admission.acquire("c", time.monotonic() + 5, queued=True)
-    assert time.monotonic() - started < 0.5
+    refused_at_once(admission, "c", 5, "1 queries are waiting")
     # a write's check does not take a place: it waits all the same
     writes: list[object] = []
     write = threading.Thread(target=lambda: writes.append(
@@ -127,10 +132,7 @@ def test_a_wait_that_cannot_fit_in_the_time_limit_is_refused_at_once() -> None:
     got: list[tuple[str, object]] = []
     first = waiting(admission, "c", 10, got)
     until_waiting(admission, 1)
-    started = time.monotonic()
-    with pytest.raises(Busy, match="would take about 10 s, longer than this one's time limit"):
-        admission.acquire("d", time.monotonic() + 9.9, queued=True)
-    assert time.monotonic() - started < 0.5
+    refused_at_once(admission, "d", 9.9, "would take about 10 s, longer than this one's time limit")
     admission.release(running[0], "a")
     first.join(timeout=5)
     assert got == [("c", running[0])]

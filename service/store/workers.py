@@ -209,8 +209,8 @@ class Admission:
                     waiter.woken.wait(remaining)
             except BaseException:
                 if waiter.worker is not None:  # given one just as it gave up: pass it on
+                    self._lowered(client)
                     self._handed(waiter.worker)
-                    self._running[client] -= 1
                 else:
                     self._waiting.remove(waiter)
                 raise
@@ -220,9 +220,7 @@ class Admission:
         """``worker`` is free (``client``'s job ended; None: a new worker)."""
         with self._lock:
             if client is not None:
-                self._running[client] -= 1
-                if not self._running[client]:
-                    del self._running[client]
+                self._lowered(client)
             self._handed(worker)
 
     def took(self, seconds: float) -> None:
@@ -235,6 +233,12 @@ class Admission:
             self._closed = True
             for waiter in self._waiting:
                 waiter.woken.notify()
+
+    def _lowered(self, client: str) -> None:
+        """One job of ``client`` less is running (the lock is held)."""
+        self._running[client] -= 1
+        if not self._running[client]:
+            del self._running[client]
 
     def _handed(self, worker: _Worker) -> None:
         """Give ``worker`` to the fairest waiter, or keep it idle (the lock is held)."""
@@ -396,8 +400,6 @@ class QueryPool:
             started = time.monotonic()
             worker.wait_ready()
             _STARTING.seconds = starting_seconds(keep=True) + time.monotonic() - started
-        else:
-            worker.wait_ready()
         with self._holding_lock:
             generation = worker.holding = self.generation
         worker.conn.send((job, generation))
