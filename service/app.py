@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response, request
+from flask import Flask, Response
 from werkzeug.exceptions import HTTPException
 
 from service.config import Settings
 from service.errors import QantarError, StoreFailure, TooLarge, plain_text
 from service.graph_store import blueprint as graph_store
-from service.headers import security_headers
+from service.headers import cors_headers, security_headers
 from service.imports.web import blueprint as imports
 from service.limits import limit_anonymous_queries
 from service.openapi import blueprint as openapi
 from service.pages.views import blueprint as pages
 from service.query_ui import blueprint as query_ui
 from service.reconcile.web import blueprint as reconcile
+from service.sparql.direct import DirectQueries
 from service.sparql.endpoint import blueprint as sparql
 from service.sparql.replay import Replay
 from service.state import Qantar
@@ -29,12 +30,14 @@ def create_app(settings: Settings | None = None) -> Flask:
     state = app.extensions["qantar"] = Qantar(settings)
     _register_blueprints(app)
     register_error_handlers(app)
-    limit_anonymous_queries(app, settings)
-    app.after_request(_cors)
-    app.after_request(security_headers)
     # `qantar serve` receives bodies whole, within their limits, before Flask runs
     # (service.front); Werkzeug's MAX_CONTENT_LENGTH above is for any other server
-    if state.cache.enabled and not settings.query_rate:  # a limited query must reach the limiter
+    limit_anonymous_queries(app, settings)
+    app.after_request(cors_headers)
+    app.after_request(security_headers)
+    if not settings.query_rate:  # a limited query must reach the limiter, in Flask
+        app.wsgi_app = DirectQueries(app.wsgi_app, state)  # type: ignore[method-assign]
+    if state.cache.enabled and not settings.query_rate:
         app.wsgi_app = Replay(app.wsgi_app, state.cache,  # type: ignore[method-assign]
                               lambda: state.generation, lambda: state.announced)
     return app
@@ -77,16 +80,3 @@ def error_response(err: QantarError) -> Response:
     """The one mapping of Qantar's errors to HTTP answers: the class's status and headers."""
     status, headers, body = plain_text(err.status, str(err), err.headers)
     return Response(body, status=status, headers=headers)
-
-
-def _cors(response: Response) -> Response:
-    """Browser-based clients (YASGUI elsewhere, Comunica) may read every answer."""
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, HEAD, POST, PUT, DELETE, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = (
-            "Accept, Authorization, Content-Type, If-None-Match"
-        )
-        response.headers["Access-Control-Max-Age"] = "86400"
-    response.headers["Access-Control-Expose-Headers"] = "ETag, Content-Type, Link, Vary"
-    return response

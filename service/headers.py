@@ -1,6 +1,7 @@
-"""Security headers, set in one place for every answer of the service.
+"""The headers every answer carries, set in one place: CORS and security.
 
-Every answer: ``X-Content-Type-Options: nosniff`` and a ``Referrer-Policy``. Every HTML answer
+Every answer: CORS headers (browser-based clients elsewhere, YASGUI or Comunica, may read it),
+``X-Content-Type-Options: nosniff`` and a ``Referrer-Policy``. Every HTML answer
 (pages, the query UI, the HTML view of /sparql, /graphs, /conflicts, errors): a
 Content-Security-Policy that loads nothing from elsewhere and forbids framing
 (``frame-ancestors 'none'``). The query UI's YASGUI adds style elements at run time, so its page
@@ -13,6 +14,20 @@ from __future__ import annotations
 from flask import Response, request
 
 REFERRER_POLICY = "same-origin"
+#: Browser-based clients elsewhere may read every answer.
+CORS = (
+    ("Access-Control-Allow-Origin", "*"),
+    ("Access-Control-Expose-Headers", "ETag, Content-Type, Link, Vary"),
+)
+SECURITY = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", REFERRER_POLICY))
+#: What every answer that is not HTML carries besides its own headers.
+EVERY_ANSWER = SECURITY + CORS
+#: What a CORS preflight (OPTIONS) is answered with besides.
+PREFLIGHT = (
+    ("Access-Control-Allow-Methods", "GET, HEAD, POST, PUT, DELETE, OPTIONS"),
+    ("Access-Control-Allow-Headers", "Accept, Authorization, Content-Type, If-None-Match"),
+    ("Access-Control-Max-Age", "86400"),
+)
 PAGE_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
                "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 QUERY_UI_POLICY = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
@@ -25,10 +40,17 @@ POLICIES = {"query_ui.page": QUERY_UI_POLICY, "reconcile.preview": PREVIEW_POLIC
 FRAMEABLE = {"reconcile.preview"}
 
 
+def cors_headers(response: Response) -> Response:
+    """Browser-based clients elsewhere may read every answer (an ``after_request`` hook)."""
+    for name, value in CORS + (PREFLIGHT if request.method == "OPTIONS" else ()):
+        response.headers[name] = value
+    return response
+
+
 def security_headers(response: Response) -> Response:
-    """The headers every answer carries (an ``after_request`` hook of the app)."""
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", REFERRER_POLICY)
+    """The security headers of every answer (an ``after_request`` hook of the app)."""
+    for name, value in SECURITY:
+        response.headers.setdefault(name, value)
     if response.mimetype == "text/html":
         policy = POLICIES.get(request.endpoint or "", PAGE_POLICY)
         response.headers["Content-Security-Policy"] = policy

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import parse_qsl
 
@@ -18,6 +19,7 @@ from flask import (
     request,
     url_for,
 )
+from werkzeug.datastructures import MultiDict
 
 from service.auth import require_write_token
 from service.errors import (
@@ -126,14 +128,51 @@ def _single(values: list[str], name: str) -> str:
     return values[0]
 
 
-def _query(text: str, params: object) -> Response:
+@dataclass(frozen=True)
+class PlannedQuery:
+    """A query checked and ready to run: its job, whether the answer is the HTML view, the
+    request's one deadline and who asks."""
+
+    job: QueryJob
+    html: bool
+    deadline: float
+    client: str
+
+    def left(self) -> float:
+        return max(0.001, self.deadline - time.monotonic())
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer of ``/sparql``, whichever layer sends it: Flask here, or the direct layer
+    before it (service.sparql.direct), so both send the same status, headers and body."""
+
+    status: int
+    headers: dict[str, str]
+    body: bytes | Iterator[bytes]
+
+
+def _query(text: str, params: MultiDict) -> Response:
     state = qantar()
+    planned = plan_query(state, text, params, request.headers.get("Accept", ""),
+                         request.base_url, _client())
+    if planned.html:
+        return _html_view(state, planned.job, planned.left())
+    answer = answer_query(state, planned, request.environ,
+                          lambda etag: request.if_none_match.contains(etag))
+    return Response(answer.body, status=answer.status, headers=answer.headers)
+
+
+def plan_query(state: Qantar, text: str, params: MultiDict, accept: str, base_url: str,
+               client: str) -> PlannedQuery:
+    """The job of a query request (its SERVICE targets checked, its format chosen), or the
+    error that answers it."""
     # one time limit for the request: what its checks took is not given to the query again
     deadline = time.monotonic() + state.settings.query_timeout
     starting_seconds()  # from now on: what this request waits for workers to start
-    fetches = bool(_checked_fetches(state, text))
+    fetches = bool(_checked_fetches(state, text, base_url, client))
     deadline += starting_seconds()  # a worker's start is not the query's time
-    results, graph, html = choose(request.headers.get("Accept", ""), params.get("format"))
+    results, graph, html = choose(accept, params.get("format"))
     if results is None and graph is None:
         raise NotAcceptable("none of the Accept types is a format this endpoint writes")
     for parameter in ("default-graph-uri", "named-graph-uri"):
@@ -149,18 +188,24 @@ def _query(text: str, params: object) -> Response:
         default_graphs=tuple(params.getlist("default-graph-uri")),
         named_graphs=tuple(params.getlist("named-graph-uri")),
         union_default=_flag(params.get("union-default-graph")),
-        base_iri=request.base_url,
+        base_iri=base_url,
         row_cap=state.settings.html_row_cap if html else 0,
         fetches=fetches,
     )
-    left = max(0.001, deadline - time.monotonic())
-    if html:
-        return _html_view(state, job, left)
-    key = (state.generation, job)
+    return PlannedQuery(job, html, deadline, client)
+
+
+def answer_query(state: Qantar, planned: PlannedQuery, environ: dict,
+                 etag_matches: Callable[[str], bool]) -> Answer:
+    """The answer to a planned query that is not the HTML view: from the cache, or evaluated
+    (and cached when it is small). ``etag_matches`` says whether the request's If-None-Match
+    names an ETag (then 304)."""
+    key = (state.generation, planned.job)
     cached = state.cache.get(key) if state.cache.enabled else None
     if cached is not None:
-        return _cached_answer(cached.format, cached.body, cached.etag, key[0])
-    return _evaluate(state, job, key, left)
+        return _cached_answer(cached.format, cached.body, cached.etag, key[0], environ,
+                              etag_matches)
+    return _evaluate(state, planned, key, environ, etag_matches)
 
 
 #: What the HTML view asks the worker for (it returns rows, not these formats).
@@ -205,14 +250,15 @@ def unknown_format(value: str) -> str:
             f"one of {', '.join(names[:-1])} or {names[-1]} (or the media type of one)")
 
 
-def _checked_fetches(state: Qantar, text: str) -> list[tuple[str, str]]:
+def _checked_fetches(state: Qantar, text: str, base_url: str,
+                     client: str) -> list[tuple[str, str]]:
     """The guard's SERVICE targets (service.sparql.checks ``query_fetches``), checked in a
     query worker within the query's time limit (and the query then evaluated within it); a
     text that cannot fetch needs no check."""
     if not mentions_fetch(text):
         return []
-    job = CheckJob(query_fetches, (text, state.settings.fetch_allow, request.base_url))
-    return state.service.check(job, state.settings.query_timeout, client=_client())
+    job = CheckJob(query_fetches, (text, state.settings.fetch_allow, base_url))
+    return state.service.check(job, state.settings.query_timeout, client=client)
 
 
 def _html_view(state: Qantar, job: QueryJob, timeout: float) -> Response:
@@ -242,17 +288,21 @@ def _flag(value: str | None) -> bool | None:
     return value.strip().lower() in ("", "true", "1", "yes", "on")
 
 
-def _evaluate(state: Qantar, job: QueryJob, key: tuple, timeout: float) -> Response:
+def _evaluate(state: Qantar, planned: PlannedQuery, key: tuple, environ: dict,
+              etag_matches: Callable[[str], bool]) -> Answer:
     """The answer, whole (and cached) when it is small; the first pieces of a large one are
     held back, so that an error or a timeout while they come still gets its own status."""
-    messages = state.runner_for(job.fetches).execute(job, timeout, client=_client())
+    job = planned.job
+    messages = state.runner_for(job.fetches).execute(job, planned.left(),
+                                                     client=planned.client)
     try:
         first = next(messages)
         if isinstance(first, Failure):
             raise first.error
         if isinstance(first, Whole):
             entry = state.cache.put(key, first.format, first.body)
-            return _cached_answer(first.format, entry.body, entry.etag, key[0])
+            return _cached_answer(first.format, entry.body, entry.etag, key[0], environ,
+                                  etag_matches)
         assert isinstance(first, Head)
         fmt = first.format
         body = bytearray()
@@ -262,7 +312,7 @@ def _evaluate(state: Qantar, job: QueryJob, key: tuple, timeout: float) -> Respo
             message = next(messages)
         if isinstance(message, End):
             entry = state.cache.put(key, fmt, bytes(body))
-            return _cached_answer(fmt, entry.body, entry.etag, key[0])
+            return _cached_answer(fmt, entry.body, entry.etag, key[0], environ, etag_matches)
         if isinstance(message, Failure):
             raise AnswerFailed(f"query failed while streaming: {message.error}")
     except BaseException:
@@ -270,8 +320,8 @@ def _evaluate(state: Qantar, job: QueryJob, key: tuple, timeout: float) -> Respo
         # this frame) is collected
         messages.close()
         raise
-    return Response(_stream(bytes(body), message, messages, job.query),
-                    content_type=fmt.content_type, headers={"Vary": "Accept"})
+    return Answer(200, {"Content-Type": fmt.content_type, "Vary": "Accept"},
+                  _stream(bytes(body), message, messages, job.query))
 
 
 def _stream(head: bytes, pending: Message, messages: Iterator[Message],
@@ -310,14 +360,16 @@ def _excerpt(query: str, limit: int = 300) -> str:
     return flat if len(flat) <= limit else flat[:limit] + "…"
 
 
-def _cached_answer(fmt: Format, body: bytes, etag: str, generation: int) -> Response:
+def _cached_answer(fmt: Format, body: bytes, etag: str, generation: int, environ: dict,
+                   etag_matches: Callable[[str], bool]) -> Answer:
     """A whole answer with its ETag; the same request may be replayed before Flask from now on
     (service.sparql.replay) while the store stays at ``generation``."""
     headers = {"ETag": etag, "Vary": "Accept", "Cache-Control": "no-cache"}
-    if request.if_none_match.contains(etag.strip('"')):
-        return Response(status=304, headers=headers)
-    request.environ[REPLAYABLE] = generation
-    return Response(body, content_type=fmt.content_type, headers=headers)
+    if etag_matches(etag.strip('"')):
+        return Answer(304, headers, b"")
+    environ[REPLAYABLE] = generation
+    return Answer(200, {"Content-Type": fmt.content_type, **headers}, body)
+
 
 
 def _update(text: str, params: object) -> Response:
