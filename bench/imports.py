@@ -10,18 +10,24 @@ then times, each into a fresh copy of the loaded bundle store:
 
 With ``--remote``, also ``qantar import`` into ``oxigraph serve`` through the Graph Store
 Protocol, against one POST of the whole file to that server. It prints triples/s and the
-ratios, and writes them to ``bench/results/imports-<date>.md``.
+ratios, and writes them to ``bench/results/imports-<date>.md``. Each run is timed as wall
+time and as CPU time (user + system of the command's whole process tree), with the load
+average as it started: the machine is shared, and CPU seconds say what the work cost where wall
+time also says who else was running. ``--work DIR`` keeps the generated files and the bundle
+store between runs (back-to-back comparisons on the same files).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,10 +60,26 @@ def wikidata_shaped(path: Path, triples: int) -> None:
             item += 1
 
 
-def timed(command: list[str], env: dict[str, str] | None = None) -> float:
+@dataclass(frozen=True)
+class Timing:
+    wall: float  # seconds
+    cpu: float  # user + system seconds of the command and its children
+    load: float  # one-minute load average as it started
+
+    def show(self, triples: int) -> str:
+        return (f"{self.wall:.1f} s ({triples / self.wall:,.0f}/s), CPU {self.cpu:.1f} s, "
+                f"load {self.load:.1f}")
+
+
+def timed(command: list[str], env: dict[str, str] | None = None) -> Timing:
+    load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run(command, check=True, env=env, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Timing(wall, cpu, load)
 
 
 def measure(data: Path, triples: int, template: Path, work: Path, label: str) -> str:
@@ -70,8 +92,8 @@ def measure(data: Path, triples: int, template: Path, work: Path, label: str) ->
     shutil.copytree(template, ours_store)
     ours = timed([str(BIN / "qantar"), "import", str(data), "--graph",
                   f"https://example.org/bench/{label}", "--store", str(ours_store), "--lenient"])
-    line = (f"| {label} | {triples:,} | {native:.1f} s ({triples / native:,.0f}/s) | "
-            f"{ours:.1f} s ({triples / ours:,.0f}/s) | {native / ours:.2f}x |")
+    line = (f"| {label} | {triples:,} | {native.show(triples)} | {ours.show(triples)} | "
+            f"{native.wall / ours.wall:.2f}x | {native.cpu / ours.cpu:.2f}x |")
     print(line, flush=True)
     return line
 
@@ -100,8 +122,8 @@ def measure_remote(data: Path, triples: int, template: Path, work: Path, label: 
         ours = timed([str(BIN / "qantar"), "import", str(data), "--graph",
                       f"https://example.org/bench/{label}", "--lenient"], env=env)
     line = (f"| {label}, remote (GSP) | {triples:,} | one POST to /store: {direct:.1f} s "
-            f"({triples / direct:,.0f}/s) | {ours:.1f} s ({triples / ours:,.0f}/s) | "
-            f"{direct / ours:.2f}x |")
+            f"({triples / direct:,.0f}/s) | {ours.show(triples)} | {direct / ours.wall:.2f}x | "
+            "(server's CPU not counted) |")
     print(line, flush=True)
     return line
 
@@ -118,35 +140,47 @@ def main(argv: list[str] | None = None) -> None:
                         help="also import through the Graph Store Protocol into oxigraph serve")
     parser.add_argument("--skip-bundle-shaped", action="store_true",
                         help="only the Wikidata-shaped file (validation of our classes is slow)")
+    parser.add_argument("--skip-wikidata-shaped", action="store_true",
+                        help="only the bundle-shaped file (the validated import)")
+    parser.add_argument("--work", type=Path, default=None,
+                        help="keep the generated files and the bundle store here, and reuse them")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="qantar-bench-import-") as tmp:
-        work = Path(tmp)
+        work = args.work or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
         template = work / "template"
-        load_bundle(Settings.from_env({"QANTAR_STORE": str(template),
-                                       "QANTAR_DATA_DIR": str(REPO_ROOT)}))
-        rows = ["| data | triples | native `oxigraph load` | `qantar import` | ratio |",
-                "|---|---|---|---|---|"]
+        if not template.is_dir():
+            load_bundle(Settings.from_env({"QANTAR_STORE": str(template),
+                                           "QANTAR_DATA_DIR": str(REPO_ROOT)}))
+        rows = ["| data | triples | native `oxigraph load` | `qantar import` | ratio (wall) | "
+                "ratio (CPU) |", "|---|---|---|---|---|---|"]
         print("\n".join(rows), flush=True)
-        wikidata = work / "wikidata.nt"
-        wikidata_shaped(wikidata, args.triples)
-        rows.append(measure(wikidata, args.triples, template, work, "wikidata-shaped"))
-        if args.remote:
-            rows.append(measure_remote(wikidata, args.triples, template, work,
-                                       "wikidata-shaped"))
+        if not args.skip_wikidata_shaped:
+            wikidata = work / f"wikidata-{args.triples}.nt"
+            if not wikidata.is_file():
+                wikidata_shaped(wikidata, args.triples)
+            rows.append(measure(wikidata, args.triples, template, work, "wikidata-shaped"))
+            if args.remote:
+                rows.append(measure_remote(wikidata, args.triples, template, work,
+                                           "wikidata-shaped"))
         if not args.skip_bundle_shaped:
             from bench.generate import generate, read_quads, write_quads
 
-            bundle = work / "bundle.nq"
-            store = ox.Store.read_only(str(template))
-            store.dump(str(bundle), format=ox.RdfFormat.N_QUADS)
-            shaped = work / "shaped.nq"
-            count = write_quads(generate(read_quads(bundle), args.triples), shaped)
+            shaped = work / f"shaped-{args.triples}.nq"
+            if not shaped.is_file():
+                bundle = work / "bundle.nq"
+                store = ox.Store.read_only(str(template))
+                store.dump(str(bundle), format=ox.RdfFormat.N_QUADS)
+                write_quads(generate(read_quads(bundle), args.triples), shaped)
+            count = sum(1 for _ in shaped.open("rb"))
             rows.append(measure(shaped, count, template, work, "bundle-shaped"))
     RESULTS.mkdir(exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y-%m-%d-%H%M")
     (RESULTS / f"imports-{stamp}.md").write_text(
-        f"# Import throughput, {stamp} UTC\n\n`python -m bench.imports --triples "
-        f"{args.triples}`\n\n" + "\n".join(rows) + "\n", encoding="utf-8")
+        f"# Import throughput, {stamp} UTC\n\n`python -m bench.imports "
+        f"{' '.join(argv if argv is not None else sys.argv[1:])}` on {os.cpu_count()} CPUs "
+        "(wall time; CPU: user + system of the process tree; load: one-minute average as the "
+        "run started)\n\n" + "\n".join(rows) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -77,6 +77,9 @@ class Check:
     # A SPARQL constraint that does not itself bind $this must be run per focus node (pyshacl
     # pre-binds $this): then ``query`` lists the focus nodes and ``per_focus`` is the select.
     per_focus: str | None = None
+    # The shape's target (a graph pattern binding ?this): ``run_checks`` puts the focus nodes
+    # it selects where the query says #FOCUS ?var#.
+    target: str = ""
 
 
 @dataclass
@@ -114,13 +117,31 @@ def compile_shapes(shapes: Graph) -> Compiled:
 def run_checks(store: ox.Store, checks: list[Check], *, focus_graph: bool = False,
                default_graph: list[ox.NamedNode] | None = None) -> Iterator[Result]:
     """Evaluate ``checks`` on ``store`` (its default graph the union of its graphs, or
-    ``default_graph``); ``focus_graph`` limits focus nodes to those marked in FOCUS_GRAPH."""
+    ``default_graph``); ``focus_graph`` limits focus nodes to those marked in FOCUS_GRAPH.
+
+    With ``focus_graph`` the store is the caller's staging copy and its data the default
+    graph alone, so each shape's focus nodes are selected once, into a named graph of their
+    own beside FOCUS_GRAPH (removed at the end), rather than again by every check of the shape.
+    """
     kwargs: dict[str, object] = ({"default_graph": default_graph} if default_graph is not None
                                  else {"use_default_graph_as_union": not focus_graph})
+    blocks = _focus_blocks(store, checks, kwargs) if focus_graph else {}
+    try:
+        yield from _run(store, checks, kwargs, blocks)
+    finally:
+        for graph in blocks.values():
+            store.remove_graph(ox.NamedNode(graph))
+
+
+def _run(store: ox.Store, checks: list[Check], kwargs: dict[str, object],
+         blocks: dict[str, str]) -> Iterator[Result]:
+    def focus(check: Check, var: str) -> str:
+        if check.target in blocks:
+            return f"GRAPH <{blocks[check.target]}> {{ {var} <{FOCUS_GRAPH}> <{FOCUS_GRAPH}> }}"
+        return f"{{ SELECT DISTINCT {var} WHERE {{ {check.target.replace('?this', var)} }} }}"
 
     def run(check: Check) -> list[Result]:
-        query = _MARK.sub(lambda m: _FOCUS.replace("?this", m[1]) if focus_graph else "",
-                          check.query)
+        query = _MARK.sub(lambda m: focus(check, m[1]), check.query)
         rows = store.query(query, **kwargs)
         if check.per_focus is None:
             return [Result(row["this"], row["this"] if check.value_is_focus else _value(row),
@@ -140,9 +161,26 @@ def run_checks(store: ox.Store, checks: list[Check], *, focus_graph: bool = Fals
             yield from results
 
 
-# The placeholder the compiler leaves where a focus restriction may go, with its variable.
+# The placeholder the compiler leaves where the focus nodes go, with their variable.
 _MARK = re.compile(r"#FOCUS (\?\w+)#")
-_FOCUS = f"GRAPH <{FOCUS_GRAPH}> {{ ?this <{FOCUS_GRAPH}> <{FOCUS_GRAPH}> }}"
+# The marked nodes a target selects. The target in a subquery of its own, joined with the
+# marks after: the same nodes, but Oxigraph evaluates the type path once for all of them
+# instead of once per marked node (at 1M triples, 0.2 s against 2 s).
+_MARKED = (f"SELECT DISTINCT ?this WHERE {{ {{ SELECT DISTINCT ?this WHERE {{ {{target}} }} }} "
+           f"GRAPH <{FOCUS_GRAPH}> {{{{ ?this <{FOCUS_GRAPH}> <{FOCUS_GRAPH}> }}}} }}")
+
+
+def _focus_blocks(store: ox.Store, checks: list[Check], kwargs: dict[str, object]
+                  ) -> dict[str, str]:
+    """Each target's marked nodes, written once into a named graph: target -> graph IRI."""
+    mark = ox.NamedNode(FOCUS_GRAPH)
+    blocks: dict[str, str] = {}
+    for target in dict.fromkeys(c.target for c in checks if c.target):
+        graph = ox.NamedNode(f"{FOCUS_GRAPH}:shape-{len(blocks)}")
+        rows = store.query(_MARKED.replace("{target}", target), **kwargs)
+        store.bulk_extend(ox.Quad(row["this"], mark, mark, graph) for row in rows)
+        blocks[target] = graph.value
+    return blocks
 
 
 def _value(solution: ox.QuerySolution) -> ox.NamedNode | ox.BlankNode | ox.Literal | None:
@@ -173,7 +211,8 @@ class _ShapeCompiler:
         if (members := g.value(shape, SH["or"])) is not None:
             out.append(Check(
                 _name(shape), self._select("", f"FILTER({self._or(members, '?this')})"),
-                self._message(shape), self.severity, None, value_is_focus=True))
+                self._message(shape), self.severity, None, value_is_focus=True,
+                target=self.target))
         for constraint in g.objects(shape, SH.sparql):
             out.append(self._sparql(constraint))
         return out
@@ -190,7 +229,7 @@ class _ShapeCompiler:
 
     @property
     def _focus(self) -> str:
-        return f"{{ SELECT DISTINCT ?this WHERE {{ {self.target} #FOCUS ?this# }} }}"
+        return "#FOCUS ?this#"  # the focus nodes, filled in by run_checks
 
     def _select(self, head: str, body: str, focus: str | None = None) -> str:
         return f"SELECT DISTINCT ?this {head} WHERE {{ {focus or self._focus} {body} }}"
@@ -222,7 +261,8 @@ class _ShapeCompiler:
         out: list[Check] = []
 
         def add(query: str) -> None:
-            out.append(Check(_name(self.shape), query, message, severity, path))
+            out.append(Check(_name(self.shape), query, message, severity, path,
+                             target=self.target))
 
         def select(head: str, body: str) -> str:
             return self._select(head, body, focus)
@@ -376,10 +416,10 @@ class _ShapeCompiler:
         if _binds_this(prefixes + text):
             query = prefixes + self._select("?value", f"{{ {text} }}")
             return Check(_name(self.shape), query, message, severity, None,
-                         value_is_focus=not _projects_value(prefixes + text))
+                         value_is_focus=not _projects_value(prefixes + text), target=self.target)
         focus = self._select("", "")
         return Check(_name(self.shape), focus, message, severity, None,
-                     per_focus=prefixes + text)
+                     per_focus=prefixes + text, target=self.target)
 
 
 def _binds_this(query: str) -> bool:

@@ -83,6 +83,28 @@ def test_every_format_imports_into_the_named_graph(run, store_dir: Path, tmp_pat
                     {"p": "http://example.org/q", "o": "http://example.org/b"}]
 
 
+@pytest.mark.parametrize("ext", ["nq", "trig"])
+def test_a_blank_node_the_file_s_graphs_share_stays_one_node(run, store_dir: Path,
+                                                            tmp_path: Path, ext: str) -> None:
+    """A dataset file's graphs are folded into one (in Oxigraph, not quad by quad): a blank
+    node two of its graphs name is one node of the imported graph, and no temporary file of
+    the fold is left beside the store."""
+    text = {"nq": '<http://example.org/a> <http://example.org/p> _:x <http://example.org/g1> .\n'
+                  '_:x <http://example.org/q> "one" <http://example.org/g2> .\n'
+                  '_:y <http://example.org/q> "two" .\n',
+            "trig": "@prefix ex: <http://example.org/> .\n"
+                    'ex:g1 { ex:a ex:p _:x }\nex:g2 { _:x ex:q "one" }\n{ _:y ex:q "two" }\n'}
+    path = tmp_path / f"shared.{ext}"
+    path.write_text(text[ext], encoding="utf-8")
+    result = run("import", str(path), "--graph", G)
+    assert result.exit_code == 0, result.output
+    assert "imported 3 triples" in result.output
+    rows = query(store_dir, f"SELECT ?o WHERE {{ GRAPH <{G}> {{ <http://example.org/a> "
+                 "<http://example.org/p> ?b . ?b <http://example.org/q> ?o } }")
+    assert rows == [{"o": "one"}]
+    assert not list(store_dir.parent.glob(store_dir.name + ".fold-*"))
+
+
 def test_the_format_can_be_forced_and_a_directory_imports_every_rdf_file(
     run, store_dir: Path, tmp_path: Path
 ) -> None:
