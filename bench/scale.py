@@ -16,9 +16,14 @@ by one client sending one request at a time on a kept-alive connection:
   carries bench.generate's Wikidata-shaped names: about 600 in 150 languages);
 - search (``/search?q=``) for names that match one entity, hundreds, or nothing;
 - the timeline's first, middle and last page;
-- each competency question (``queries/*.rq``) through ``/sparql`` (``--no-questions``: none);
+- each competency question (``queries/*.rq``) through ``/sparql`` (``--no-questions``: none;
+  ``--questions-only``: nothing else, no restart);
 - after a restart, searches again (the search index is kept beside the store), then the first
   search after a Graph Store write and after a SPARQL update.
+
+``--store DIR`` serves a store loaded beforehand instead of the generated one, for instance a
+copy of ``bench/data/scale-1m/store`` with a multilingual extract merged in (opened by the
+server alone, as any store it serves).
 
 Each row gives the first (cold) request and the median and 99th percentile of the repeats, and
 the peak resident memory of the server and its query workers (``VmHWM``) at the end. Results
@@ -238,6 +243,8 @@ def run(server: Server, bundle: list[ox.Quad], copies: int, args: argparse.Names
     html = {"Accept": "text/html"}
     session = requests.Session()
     base = server.url
+    if args.questions_only:
+        return questions(session, base, args)
     rows = [measure(session, f"entity page ({args.pages} entities of {len(ENTITY_KINDS)} "
                              "kinds over all copies)",
                     [base + p for p in entity_paths(bundle, copies, args.pages)], html,
@@ -259,13 +266,16 @@ def run(server: Server, bundle: list[ox.Quad], copies: int, args: argparse.Names
         rows.append(measure(session, f"timeline page {page} of {last_page}",
                             [f"{base}/timeline?page={page}"], html, args.repeats,
                             args.budget))
-    for path in sorted(QUERIES.glob("*.rq")) if args.questions else []:
-        text = path.read_text(encoding="utf-8")
-        accept = {"Accept": "application/sparql-results+json, text/turtle;q=0.9"}
-        rows.append(measure(session, f"competency question {path.stem}",
-                            [sparql_url(base, text)], accept, args.query_repeats,
-                            args.budget))
-    return rows
+    return rows + (questions(session, base, args) if args.questions else [])
+
+
+def questions(session: requests.Session, base: str, args: argparse.Namespace) -> list[Row]:
+    """Each competency question through ``/sparql`` (the response cache is off)."""
+    accept = {"Accept": "application/sparql-results+json, text/turtle;q=0.9"}
+    return [measure(session, f"competency question {path.stem}",
+                    [sparql_url(base, path.read_text(encoding="utf-8"))], accept,
+                    args.query_repeats, args.budget)
+            for path in sorted(args.queries.glob("*.rq"))]
 
 
 #: The write token of the restarted server, which measures searches after writes.
@@ -356,6 +366,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="repeats of each competency question (5)")
     parser.add_argument("--no-questions", dest="questions", action="store_false",
                         help="leave out the competency questions (pages and search only)")
+    parser.add_argument("--questions-only", action="store_true",
+                        help="only the competency questions (no pages, search or restart)")
+    parser.add_argument("--queries", type=Path, default=QUERIES,
+                        help="the questions' directory (queries/; another commit's, to compare)")
+    parser.add_argument("--store", type=Path, default=None,
+                        help="serve this loaded store instead of the generated one")
     parser.add_argument("--budget", type=float, default=20,
                         help="seconds of repeats per row at most (20; at least one repeat)")
     args = parser.parse_args(argv)
@@ -364,6 +380,11 @@ def main(argv: list[str] | None = None) -> None:
                                          if (argv or sys.argv[1:]) else "")
     store, quads, bundle = prepare(args.triples)
     copies = copies_for(bundle, args.triples)
+    if args.store is not None:
+        store = args.store.resolve()
+        reader = ox.Store.read_only(str(store))
+        quads = len(reader)
+        del reader
     print(f"{quads:,} quads, {copies:,} copies; starting qantar serve …", flush=True)
     started = time.perf_counter()
     server = Server(store, args.env)
@@ -373,6 +394,8 @@ def main(argv: list[str] | None = None) -> None:
         peaks = server.peak_rss_mb()
     finally:
         server.stop()
+    if args.questions_only:
+        return finish(rows, peaks, quads, copies, args, command)
     # the search index is kept beside the store: after a restart, the first search reads it
     print("restarting qantar serve …", flush=True)
     started = time.perf_counter()
@@ -387,6 +410,12 @@ def main(argv: list[str] | None = None) -> None:
         rows += after_writes(session, server.url, args)
     finally:
         server.stop()
+    finish(rows, peaks, quads, copies, args, command)
+
+
+def finish(rows: list[Row], peaks: dict[str, float], quads: int, copies: int,
+           args: argparse.Namespace, command: str) -> None:
+    """Print the report and write it to ``bench/results/scale-<date>.md``."""
     text = report(rows, peaks, quads, copies, args, command)
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"scale-{datetime.now(UTC):%Y-%m-%d-%H%M}.md"
