@@ -69,14 +69,18 @@ def query(store_dir: Path, sparql: str) -> list[dict[str, str]]:
         return [{n: row[n].value for n in names if row[n] is not None} for row in result]
 
 
+def imported(run, path: Path, text: str, triples: int) -> None:
+    """``text`` written to ``path`` and imported into graph ``G``: ``triples`` triples."""
+    path.write_text(text, encoding="utf-8")
+    result = run("import", str(path), "--graph", G)
+    assert result.exit_code == 0, result.output
+    assert f"imported {triples} triples" in result.output
+
+
 @pytest.mark.parametrize("ext", sorted(SAMPLES))
 def test_every_format_imports_into_the_named_graph(run, store_dir: Path, tmp_path: Path,
                                                    ext: str) -> None:
-    path = tmp_path / f"sample.{ext}"
-    path.write_text(SAMPLES[ext], encoding="utf-8")
-    result = run("import", str(path), "--graph", G)
-    assert result.exit_code == 0, result.output
-    assert "imported 2 triples" in result.output
+    imported(run, tmp_path / f"sample.{ext}", SAMPLES[ext], 2)
     rows = query(store_dir, f"SELECT ?p ?o WHERE {{ GRAPH <{G}> {{ <http://example.org/a> ?p ?o "
                  "} } ORDER BY ?p")
     assert rows == [{"p": "http://example.org/p", "o": "one"},
@@ -94,11 +98,7 @@ def test_a_blank_node_the_file_s_graphs_share_stays_one_node(run, store_dir: Pat
                   '_:y <http://example.org/q> "two" .\n',
             "trig": "@prefix ex: <http://example.org/> .\n"
                     'ex:g1 { ex:a ex:p _:x }\nex:g2 { _:x ex:q "one" }\n{ _:y ex:q "two" }\n'}
-    path = tmp_path / f"shared.{ext}"
-    path.write_text(text[ext], encoding="utf-8")
-    result = run("import", str(path), "--graph", G)
-    assert result.exit_code == 0, result.output
-    assert "imported 3 triples" in result.output
+    imported(run, tmp_path / f"shared.{ext}", text[ext], 3)
     rows = query(store_dir, f"SELECT ?o WHERE {{ GRAPH <{G}> {{ <http://example.org/a> "
                  "<http://example.org/p> ?b . ?b <http://example.org/q> ?o } }")
     assert rows == [{"o": "one"}]

@@ -28,13 +28,12 @@ from functools import lru_cache
 from http import HTTPStatus
 from urllib.parse import parse_qsl
 
-import pyoxigraph as ox
 from werkzeug.datastructures import MultiDict
 from werkzeug.wsgi import get_current_url
 
-from service.errors import BadRequest, QantarError, StoreFailure, plain_text
+from service.errors import QantarError, StoreFailure, plain_text
 from service.headers import EVERY_ANSWER
-from service.sparql.endpoint import Answer, PlannedQuery, answer_query, choose, plan_query
+from service.sparql.endpoint import Answer, PlannedQuery, answer_query, plan_query
 from service.sparql.guard import mentions_fetch
 from service.state import Qantar
 
@@ -79,35 +78,24 @@ class DirectQueries:
         if not raw.isascii():
             return None
         try:
-            params = MultiDict(parse_qsl(raw,
-                                         keep_blank_values=True, errors="strict"))
+            params = MultiDict(parse_qsl(raw, keep_blank_values=True, errors="strict"))
         except UnicodeDecodeError:
             return None
         queries = params.getlist("query")
         if len(queries) != 1 or not PLAIN.issuperset(params.keys()):
             return None
         text = queries[0]
-        accept = environ.get("HTTP_ACCEPT", "")
-        try:
-            results, graph, html = choose(accept, params.get("format"))
-        except BadRequest:
+        if mentions_fetch(text):  # its fetches are checked by the endpoint, in a worker
             return None
-        if html or (results is None and graph is None) or mentions_fetch(text):
-            return None
-        for parameter in ("default-graph-uri", "named-graph-uri"):
-            for value in params.getlist(parameter):
-                try:
-                    ox.NamedNode(value)
-                except ValueError:
-                    return None
         base_url = _base_url(environ["wsgi.url_scheme"], environ.get("HTTP_HOST"),
                              environ["SERVER_NAME"], environ["SERVER_PORT"],
                              environ.get("SCRIPT_NAME", ""))
         try:
-            return plan_query(self.state, text, params, accept, base_url,
-                              environ.get("REMOTE_ADDR") or "")
-        except QantarError:
-            return None  # nothing has run: Flask says what is wrong
+            planned = plan_query(self.state, text, params, environ.get("HTTP_ACCEPT", ""),
+                                 base_url, environ.get("REMOTE_ADDR") or "")
+        except QantarError:  # a format, an Accept or a graph IRI refused: nothing has run
+            return None  # Flask says what is wrong
+        return None if planned.html else planned  # the HTML view is a template of Flask's
 
 
 @lru_cache(maxsize=64)
