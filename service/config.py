@@ -151,6 +151,10 @@ SETTINGS: tuple[Setting, ...] = (
             "403).", shown="empty: read-only"),
     Setting("QANTAR_QUERY_TIMEOUT", "30",
             "Seconds a SPARQL query may run before its worker is stopped (503).", _seconds),
+    Setting("QANTAR_PAGE_TIMEOUT", "30",
+            "Seconds the reads of one page (entity pages, views, search, reconciliation) may "
+            "take together, the wait for a page worker included, before the page worker "
+            "reading is stopped (503).", _seconds),
     Setting("QANTAR_WRITE_TIMEOUT", "120",
             "Seconds a write (SPARQL Update, Graph Store upload or delete) may take, the wait "
             "behind earlier writes included, before it is stopped and undone whole (503); on a "
@@ -163,12 +167,16 @@ SETTINGS: tuple[Setting, ...] = (
             "Processes evaluating SPARQL queries (a stuck one is killed at the time limit), in "
             "each of the `QANTAR_WORKERS` processes.",
             _count, shown="the number of CPUs, at least 2"),
+    Setting("QANTAR_PAGE_WORKERS", "2",
+            "Processes reading the store for pages (a stuck read is killed at "
+            "`QANTAR_PAGE_TIMEOUT`), in each of the `QANTAR_WORKERS` processes, apart from the "
+            "query workers so that pages never wait behind queries.", _count),
     Setting("QANTAR_WORKER_MEMORY", str(2 * 1024**3),
-            "The address space (virtual memory, `RLIMIT_AS`) in bytes that each query worker "
-            "and the store's writer may use; a query or write that needs more is stopped (503, "
-            "a write undone whole) and its process started again. At rest a query worker and "
-            "the writer each reserve about 0.6 GB of it (docs/sparql.md has the figures); `0`: "
-            "no limit.",
+            "The address space (virtual memory, `RLIMIT_AS`) in bytes that each query worker, "
+            "each page worker and the store's writer may use; a query, page or write that "
+            "needs more is stopped (503, a write undone whole) and its process started again. "
+            "At rest a query worker and the writer each reserve about 0.6 GB of it "
+            "(docs/sparql.md has the figures); `0`: no limit.",
             _count, shown="`2147483648` (2 GiB)"),
     Setting("QANTAR_MAX_BODY", str(16 * 1024 * 1024),
             "The largest request body accepted, in bytes, whatever the transfer encoding (413 "
@@ -235,9 +243,11 @@ class Settings:
     data_dir: Path
     write_token: str
     query_timeout: float
+    page_timeout: float
     write_timeout: float
     query_rate: str
     query_workers: int
+    page_workers: int
     worker_memory: int
     max_body: int
     body_timeout: float

@@ -187,6 +187,16 @@ class QueryTimeout(Unavailable):
         self.limit = limit
 
 
+class PageTimeout(Unavailable):
+    """A page's reads of the store ran past QANTAR_PAGE_TIMEOUT; the page worker reading was
+    stopped."""
+
+    def __init__(self, limit: float) -> None:
+        super().__init__(f"this page took longer than the limit of {limit:g} s to read from the "
+                         "store; try again in a moment, or open a later page of its links")
+        self.limit = limit
+
+
 class BatchTimeout(Unavailable):
     """A reconciliation batch ran past the query time limit: no answer is given for any of
     its queries, rather than some of them."""

@@ -47,6 +47,11 @@ class Qantar:
         """What requests read: the newest published snapshot, or the remote store."""
         return self.service.store
 
+    def reader(self) -> Store:
+        """What one request's pages read, each read within the page time limit
+        (``QANTAR_PAGE_TIMEOUT``, counted from now)."""
+        return self.service.reader()
+
     @property
     def generation(self) -> int:
         """Counts published writes: the cache's answers belong to one generation."""

@@ -15,13 +15,13 @@ from service.config import REPO_ROOT, Settings
 
 
 def make_app(store: Path, *, testing: bool = False, **env: str) -> Flask:
-    """The app on the store at ``store`` with the repository's data and one query worker
-    (``env`` adds or overrides QANTAR_* settings); ``testing`` sets Flask's TESTING, which lets
-    a view's exception reach the test instead of answering 500. The caller closes it
-    (``app.extensions["qantar"].close()``)."""
+    """The app on the store at ``store`` with the repository's data, one query worker and one
+    page worker (``env`` adds or overrides QANTAR_* settings); ``testing`` sets Flask's
+    TESTING, which lets a view's exception reach the test instead of answering 500. The caller
+    closes it (``app.extensions["qantar"].close()``)."""
     app = create_app(Settings.from_env({
         "QANTAR_STORE": str(store), "QANTAR_DATA_DIR": str(REPO_ROOT),
-        "QANTAR_QUERY_WORKERS": "1", **env}))
+        "QANTAR_QUERY_WORKERS": "1", "QANTAR_PAGE_WORKERS": "1", **env}))
     if testing:
         app.config["TESTING"] = True
     return app

@@ -40,6 +40,7 @@ FAMILY = {
     errors.Busy: (503, 3),
     errors.QueryTimeout: (503, 3),
     errors.BatchTimeout: (503, 3),
+    errors.PageTimeout: (503, 3),
     errors.WriteTimeout: (503, 3),
     errors.OutOfMemory: (503, 3),
     errors.StoreBusy: (503, 3),
@@ -72,6 +73,7 @@ def test_errors_cross_processes_whatever_their_constructor() -> None:
         errors.TooLarge(1000),
         errors.BodyTimeout(2.5),
         errors.BatchTimeout(5, 3, 50),
+        errors.PageTimeout(30),
         errors.NotFound("nothing here", headers={"Vary": "Accept"}),
     ]
     for err in samples:

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import current_app
+from flask import current_app, g
 
 from service.config import Settings
 from service.pages.iris import IriMap
@@ -20,6 +20,8 @@ from service.store.interface import Store
 
 #: Key under ``app.extensions`` of the pages' cache.
 CACHE_KEY = "qantar.pages"
+#: Name under ``flask.g`` of the request's reader (``get_store``).
+READER_KEY = "qantar_reader"
 
 T = TypeVar("T")
 
@@ -43,8 +45,11 @@ class DerivedCache:
 
 
 def get_store() -> Store:
-    """The store of the current app."""
-    return qantar().store
+    """What the current request's pages read: one version of the data, every read within the
+    page time limit counted from the request's first read (``Qantar.reader``)."""
+    if READER_KEY not in g:
+        setattr(g, READER_KEY, qantar().reader())
+    return getattr(g, READER_KEY)
 
 
 def get_settings() -> Settings:

@@ -18,7 +18,6 @@ import tantivy
 from rapidfuzz import fuzz
 
 from service.errors import BadRequest
-from service.pages.context import get_store
 from service.search_index import fold, forms_of
 from service.state import qantar
 
@@ -222,6 +221,8 @@ def _rank(name: str, q: str) -> int | None:
 def current_index() -> NameIndex:
     """The names of the current app's store, at the generation its readers see."""
     state = qantar()
-    return NameIndex(state.search.at(get_store(), state.generation,
+    # the index is built from the store of the generation it is labelled with (as the
+    # refresh after each write builds it), not through a request's reader of an older one
+    return NameIndex(state.search.at(state.store, state.generation,
                                      state.keeps_search_index),
                      state.search.schema)

@@ -159,6 +159,12 @@ class StoreService(Protocol):
         front reads it on the event loop to replay recorded answers, service.front)."""
         ...
 
+    def reader(self) -> Store:
+        """What one request's pages read, from now until the page time limit
+        (``QANTAR_PAGE_TIMEOUT``): reads that cannot hold a thread past it (on the embedded
+        store, in page workers on the generation of now, service.store.embedded.page_reads)."""
+        ...
+
     def runner_for(self, fetches: bool) -> QueryRunner:
         """Where a query runs: ``fetches``, it calls SERVICEs that are all allowed."""
         ...

@@ -3,7 +3,8 @@
 A runner (the local query workers, service.store.workers, or the remote store's,
 service.store.remote.runner) answers a job with one ``Whole``, ``Rows`` or ``Failure``, or with
 a ``Head``, ``Chunk``\\ s and an ``End``; a ``Failure`` after the ``Head`` cuts the answer short.
-A check of a client's text is answered with ``Checked`` or ``Failure``.
+A job run for its value (a check of a client's text, a page's read) is answered with
+``Returned`` or ``Failure``.
 A failure carries the error itself, a member of service.errors, so that the endpoint, not the
 runner, decides what it means for the HTTP answer. The messages cross a pipe from the worker
 processes, so they hold only picklable values.
@@ -70,8 +71,9 @@ class Rows:
 
 
 @dataclass(frozen=True)
-class Checked:
-    """What a check of a client's text (a CheckJob) found, when it passed."""
+class Returned:
+    """What a job run for its value returned: a check of a client's text that passed (a
+    CheckJob), or a page's read of the store (a ReadJob)."""
 
     value: object
 
@@ -83,6 +85,6 @@ class Failure:
     error: QantarError
 
 
-Message = Head | Chunk | End | Whole | Rows | Checked | Failure
+Message = Head | Chunk | End | Whole | Rows | Returned | Failure
 #: The messages after which a runner sends nothing more about the job.
-LAST = (End, Whole, Rows, Checked, Failure)
+LAST = (End, Whole, Rows, Returned, Failure)

@@ -48,9 +48,9 @@ from service.store.messages import (
     LAST,
     AnswerKind,
     Cell,
-    Checked,
     Failure,
     Message,
+    Returned,
     Rows,
 )
 from service.store.rdflib_parse import load_parser
@@ -87,6 +87,16 @@ class CheckJob:
     limit and a crash cost one worker, never the service's process."""
 
     check: Callable[..., object]  # a module-level function: it crosses the pipe by name
+    args: tuple
+
+
+@dataclass(frozen=True)
+class ReadJob:
+    """One read of the store for a page (service.store.embedded.page_reads): a ``Store``
+    method by name and its arguments, answered with what it returns, in a worker so that the
+    page's time limit can stop it (pyoxigraph cannot stop a query in the serving process)."""
+
+    method: str
     args: tuple
 
 
@@ -171,8 +181,9 @@ class Admission:
     #: how many of the latest jobs' durations the expected wait is drawn from
     LATEST = 16
 
-    def __init__(self, size: int, queue_limit: int) -> None:
+    def __init__(self, size: int, queue_limit: int, kind: str = "query") -> None:
         self.size = size
+        self.kind = kind  # what its workers do, for messages
         self.queue_limit = max(0, queue_limit)
         self._lock = threading.Lock()
         self._idle: list[_Worker] = []
@@ -189,12 +200,12 @@ class Admission:
             queue = [w for w in self._waiting if w.queued]
             if queued:
                 if len(queue) >= self.queue_limit:
-                    raise Busy(f"all {self.size} query workers are busy and {len(queue)} "
+                    raise Busy(f"all {self.size} {self.kind} workers are busy and {len(queue)} "
                                "queries are waiting for them; try again in a moment")
                 typical = sum(self._latest) / len(self._latest) if self._latest else 0.0
                 expected = (len(queue) + 1) / self.size * typical
                 if expected > deadline - time.monotonic():
-                    raise Busy(f"all {self.size} query workers are busy and the {len(queue)} "
+                    raise Busy(f"all {self.size} {self.kind} workers are busy and the {len(queue)} "
                                f"queries waiting would take about {expected:.0f} s, longer "
                                "than this one's time limit; try again in a moment")
             # woken alone when it is given a worker (no herd of waiters woken at each release)
@@ -204,8 +215,8 @@ class Admission:
                 while waiter.worker is None:
                     remaining = deadline - time.monotonic()
                     if remaining <= 0 or self._closed:
-                        raise Busy(f"all {self.size} query workers stayed busy for the whole "
-                                   "time limit; try again in a moment")
+                        raise Busy(f"all {self.size} {self.kind} workers stayed busy for the "
+                                   "whole time limit; try again in a moment")
                     waiter.woken.wait(remaining)
             except BaseException:
                 if waiter.worker is not None:  # given one just as it gave up: pass it on
@@ -270,7 +281,8 @@ class QueryPool:
     published snapshots, service.store.embedded.evaluation)."""
 
     def __init__(self, size: int, *, evaluator: Callable[[], Evaluator] | None = None,
-                 sandboxed: bool = True, queue_limit: int = 2, memory: int = 0) -> None:
+                 sandboxed: bool = True, queue_limit: int = 2, memory: int = 0,
+                 kind: str = "query") -> None:
         self.evaluator = evaluator
         self.memory = memory  # each worker's address space in bytes (0: no limit)
         self.size = max(1, size)
@@ -281,7 +293,7 @@ class QueryPool:
         self._start_lock = threading.Lock()
         self._holding_lock = threading.Lock()
         self._started = False
-        self._admission = Admission(self.size, queue_limit)
+        self._admission = Admission(self.size, queue_limit, kind)
 
     def publish(self, generation: int) -> None:
         """Jobs from now on read the version ``generation`` of the data."""
@@ -313,20 +325,21 @@ class QueryPool:
         self._admission.release(self._spawn(), client)
 
     def execute(self, job: QueryJob, timeout: float, *, queued: bool = True,
-                client: str = "") -> Iterator[Message]:
+                client: str = "", version: int | None = None) -> Iterator[Message]:
         """Run ``job``: it waits for a worker at most ``timeout``, then runs at most
         ``timeout``; yields its messages (service.store.messages). Raises QueryTimeout, Busy
         (the wait would not fit in the time limit: ``Admission``), OutOfMemory when the
         worker ran out of memory, or Unavailable when it stops. Not ``queued`` (a write's
         check), it waits for a worker without taking a place of the queue. ``client``: who
-        asks (the request's address), for a fair share of the workers."""
+        asks (the request's address), for a fair share of the workers. ``version``: the
+        version of the data it reads (default: the newest published)."""
         self._ensure_started()
         started = time.monotonic()
         worker = self._admission.acquire(client, started + timeout, queued=queued)
         began = None
         finished = timed_out = False
         try:
-            worker = self._sent(worker, job)
+            worker = self._sent(worker, job, version)
             # the job has its whole limit from now: starting a replaced worker (seconds on a
             # busy machine) is not the query's time
             began = time.monotonic()
@@ -364,15 +377,24 @@ class QueryPool:
               client: str = "") -> object:
         """What ``job`` returns, run in a worker within ``timeout``; raises what it raised, or
         QueryTimeout, Busy, OutOfMemory, Unavailable as ``execute`` does."""
+        return self._value(job, timeout, queued=queued, client=client)
+
+    def read(self, job: ReadJob, timeout: float, version: int) -> object:
+        """What the store's method ``job`` names returns on the data of ``version`` (the
+        evaluator answers it), within ``timeout``; raises as ``check`` does."""
+        return self._value(job, timeout, version=version)
+
+    def _value(self, job: CheckJob | ReadJob, timeout: float, *, queued: bool = True,
+               client: str = "", version: int | None = None) -> object:
         messages = self.execute(job, timeout, queued=queued,  # type: ignore[arg-type]
-                                client=client)
+                                client=client, version=version)
         try:
             message = next(messages)
         finally:
             messages.close()
         if isinstance(message, Failure):
             raise message.error
-        assert isinstance(message, Checked)
+        assert isinstance(message, Returned)
         return message.value
 
     def _stopped(self, worker: _Worker) -> QantarError:
@@ -383,25 +405,25 @@ class QueryPool:
         return Unavailable("the query worker stopped (the service is stopping, or the worker "
                            "crashed); try again")
 
-    def _sent(self, worker: _Worker, job: QueryJob) -> _Worker:
+    def _sent(self, worker: _Worker, job: QueryJob, version: int | None) -> _Worker:
         """Send ``job`` to ``worker``, or to a fresh one if it died while idle (a dead worker
         is replaced before it is given a job, instead of answering "Broken pipe")."""
         if not worker.process.is_alive():
             worker = self._renewed(worker)
         try:
-            self._send(worker, job)
+            self._send(worker, job, version)
         except OSError:
             worker = self._renewed(worker)
-            self._send(worker, job)
+            self._send(worker, job, version)
         return worker
 
-    def _send(self, worker: _Worker, job: QueryJob) -> None:
+    def _send(self, worker: _Worker, job: QueryJob, version: int | None) -> None:
         if not worker.ready:
             started = time.monotonic()
             worker.wait_ready()
             _STARTING.seconds = starting_seconds(keep=True) + time.monotonic() - started
         with self._holding_lock:
-            generation = worker.holding = self.generation
+            generation = worker.holding = self.generation if version is None else version
         worker.conn.send((job, generation))
 
     def _renewed(self, worker: _Worker) -> _Worker:
@@ -494,7 +516,7 @@ def _serve_jobs(conn: Connection, memory: int, evaluate: Evaluator | None) -> No
 
 def _check(conn: Connection, job: CheckJob, memory: int) -> None:
     try:
-        conn.send(Checked(job.check(*job.args)))
+        conn.send(Returned(job.check(*job.args)))
     except QantarError as err:
         conn.send(Failure(err))
     except MemoryError:

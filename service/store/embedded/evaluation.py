@@ -1,6 +1,7 @@
 """How a query worker answers a query on the embedded store: on the published snapshot of the
 generation the job must see (service.store.embedded.snapshots), streamed to the request thread
-in pieces as pyoxigraph writes it.
+in pieces as pyoxigraph writes it; and a page's read of that snapshot
+(service.store.embedded.page_reads), when the worker is a page worker.
 
 Workers never open the live store (pyoxigraph calls ``read_only`` beside a writer undefined
 behaviour): the worker opens the job's snapshot read-only when it holds another. The pool
@@ -26,12 +27,13 @@ from service.errors import (
 )
 from service.formats import Format
 from service.sandbox import refused_by_sandbox
+from service.store.embedded.page_reads import answer_read
 from service.store.embedded.snapshots import snapshot_path
 from service.store.embedded.store import EmbeddedStore
 from service.store.interface import Triples
 from service.store.messages import AnswerKind, Chunk, End, Failure, Head, Whole
 from service.store.syntax_errors import query_error
-from service.store.workers import QueryJob, first_rows
+from service.store.workers import QueryJob, ReadJob, first_rows
 
 #: Output is sent to the request thread in pieces of this size. The first piece is held back
 #: until it is full or the answer is complete, so that most errors (and timeouts of queries that
@@ -48,7 +50,7 @@ class SnapshotEvaluator:
         self._store: EmbeddedStore | None = None
         self._seen: int | None = None
 
-    def __call__(self, conn: Connection, job: QueryJob, generation: int) -> None:
+    def __call__(self, conn: Connection, job: QueryJob | ReadJob, generation: int) -> None:
         try:
             if self._store is None or generation != self._seen:
                 self._store = None
@@ -56,7 +58,10 @@ class SnapshotEvaluator:
                 self._store = EmbeddedStore(snapshot_path(self.store_path, generation),
                                             read_only=True)
                 self._seen = generation
-            _answer(conn, self._store, job)
+            if isinstance(job, ReadJob):
+                conn.send(answer_read(self._store, job))
+            else:
+                _answer(conn, self._store, job)
         except (OSError, NotFound) as err:  # the snapshot could not be read: answer, reopen
             self._store = None
             conn.send(Failure(StoreFailure(f"the store could not be read, try again: {err}")))

@@ -7,7 +7,8 @@ requests read published snapshots (service.store.embedded.snapshots). A write is
 after its
 snapshot is published and every reader here has moved to it, so whoever made the write reads
 it back. The endpoint's queries run in killable worker processes (service.store.workers) on
-the same snapshots, for the time limit.
+the same snapshots, for the time limit, and so do the pages' reads, in workers of their own
+(service.store.embedded.page_reads).
 
 With several service processes (``QANTAR_WORKERS``) the writer is shared
 (service.store.embedded.writer_host)
@@ -26,6 +27,7 @@ from functools import partial
 from service.config import Settings
 from service.errors import QantarError
 from service.store.embedded.evaluation import SnapshotEvaluator
+from service.store.embedded.page_reads import PageReader
 from service.store.embedded.snapshots import Announcements, Readers
 from service.store.embedded.writer import SharedWriter, StoreWriter, WriteSession
 from service.store.interface import QueryRunner, Store
@@ -47,7 +49,9 @@ class EmbeddedService:
                        if settings.writer_socket
                        else StoreWriter(settings.store, sandboxed=not settings.fetch_allow,
                                         memory=memory))
-        self._readers = Readers(settings.store, grace=max(60.0, 2 * settings.query_timeout))
+        # a superseded snapshot stays while a query or a page that began on it may still read
+        self._readers = Readers(settings.store, grace=max(
+            60.0, 2 * max(settings.query_timeout, settings.page_timeout)))
         # QANTAR_QUERY_WORKERS in each service process (with fewer, one runaway query would
         # hold every query sent to its process); queries wait for a busy worker within their
         # time limit (service.store.workers Admission); with hosts allowed, LOAD and SERVICE
@@ -57,6 +61,12 @@ class EmbeddedService:
                                queue_limit=waiting_places(settings), memory=memory)
         self._federation = (QueryPool(2, evaluator=evaluator, sandboxed=False, memory=memory)
                             if settings.fetch_allow else None)
+        # the pages' reads, killable at their time limit (service.store.embedded.page_reads);
+        # as many may wait as there are threads for pages (service.front)
+        self._pages = QueryPool(settings.page_workers, evaluator=evaluator, memory=memory,
+                                queue_limit=max(1, settings.threads), kind="page")
+        self._page_timeout = settings.page_timeout
+        self._path = settings.store
         self._generation = 0
         self._switching = threading.RLock()
         self._published(self.writer.start())
@@ -82,6 +92,9 @@ class EmbeddedService:
         self.generation  # noqa: B018 - moves to a newer snapshot first
         assert self._readers.current is not None
         return self._readers.current
+
+    def reader(self) -> Store:
+        return PageReader(self._pages, self._path, self.generation, self._page_timeout)
 
     def runner_for(self, fetches: bool) -> QueryRunner:
         return self._federation if fetches and self._federation is not None else self._pool
@@ -125,13 +138,13 @@ class EmbeddedService:
             self._readers.switch(generation)
             self._generation = generation
             held: set[int] = set()
-            for runner in filter(None, (self._pool, self._federation)):
+            for runner in filter(None, (self._pool, self._federation, self._pages)):
                 runner.publish(generation)
                 held |= runner.held()
         self._readers.collect(held)
 
     def close(self) -> None:
-        for runner in filter(None, (self._pool, self._federation)):
+        for runner in filter(None, (self._pool, self._federation, self._pages)):
             runner.close()
         self.writer.stop()
         self._readers.close()

@@ -39,6 +39,11 @@ class RemoteService:
     def announced(self) -> int:
         return self.generation
 
+    def reader(self) -> Store:
+        """The server itself: each of a page's requests has the server's time limit
+        (``QANTAR_QUERY_TIMEOUT``), and the server stops what it evaluates."""
+        return self.store
+
     def runner_for(self, fetches: bool) -> QueryRunner:
         return self._runner  # the server itself decides what its SERVICE calls may reach
 
