@@ -51,6 +51,8 @@ def test_a_reader_answers_what_the_store_answers(paged_app: Flask) -> None:
     construct = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 300"
     triples = reader.query(construct)
     assert isinstance(triples, Triples)
+    triples = list(triples)
+    assert triples and all(isinstance(t, ox.Triple) for t in triples)
     assert sorted(map(str, triples)) == sorted(map(str, store.query(construct)))
     assert sorted(reader.graphs()) == sorted(store.graphs())
     graph = store.graphs()[0]

@@ -38,7 +38,8 @@ class _Written:
 
     def read(self) -> QueryResult:
         if self.triples:
-            return Triples(ox.parse(self.data, _TRIPLES))
+            # pyoxigraph's parser gives quads (in the default graph): their triples are the answer
+            return Triples(quad.triple for quad in ox.parse(self.data, _TRIPLES))
         return ox.parse_query_results(self.data, _RESULTS)
 
 
