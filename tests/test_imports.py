@@ -50,7 +50,7 @@ BROKEN = {
            "<http://example.org/a> <http://example.org/p> \"y\" <g .\n", 2),
     "trig": ("@prefix ex: <http://example.org/> .\nex:g {\n ex:a ex:p \n}\n", 4),
     "rdf": ('<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-            "\n <rdf:Description>\n</rdf:RDF>\n", None),
+            "\n <rdf:Description>\n</rdf:RDF>\n", 4),  # the closing tag that does not match
     "jsonld": ('{"@id": "http://example.org/a",\n "http://example.org/p": }', 2),
 }
 
@@ -131,7 +131,7 @@ def test_a_malformed_file_says_where_and_changes_nothing(run, tmp_path: Path, ex
     bad.write_text(text, encoding="utf-8")
     result = run("import", str(good), str(bad), "--graph", G)  # the good file goes too
     assert result.exit_code == 2
-    assert str(bad) + (f":{line}:" if line else ":") in result.output
+    assert f"{bad}:{line}:" in result.output
     assert snapshot(run) == before
 
 
