@@ -63,10 +63,11 @@ def _serve(settings: Settings, workers: int) -> None:
 
 
 def serving_app(settings: Settings) -> Front:
-    """The app a worker serves: the Flask app behind the front (service.front), its search
-    index brought up to date from the start (in the background: the first search waits for it
-    only if it comes before it is done)."""
+    """The app a worker serves: the Flask app behind the front (service.front), its page
+    workers ready, its search index brought up to date from the start (in the background: the
+    first search waits for it only if it comes before it is done)."""
     app = create_app(settings)
+    app.extensions["qantar"].start_page_workers()
     app.extensions["qantar"].refresh_search()
     replay = app.wsgi_app if isinstance(app.wsgi_app, Replay) else None
     return Front(app, threads=settings.threads, max_body=settings.max_body,

@@ -106,6 +106,10 @@ class Qantar:
         word: service.store.interface)."""
         return self.service.keeps_search_index
 
+    def start_page_workers(self) -> None:
+        """Start the page workers now (service.store.interface ``StoreService``)."""
+        self.service.start_page_workers()
+
     def refresh_search(self) -> threading.Thread:
         """Bring the search index to the published generation in the background (a search
         arriving meanwhile waits for it rather than read a stale index)."""

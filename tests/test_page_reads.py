@@ -61,6 +61,22 @@ def test_a_reader_answers_what_the_store_answers(paged_app: Flask) -> None:
     assert reader.default_graph_is_empty() == store.default_graph_is_empty()
 
 
+def test_page_workers_started_before_serving_are_ready_before_the_first_page(
+    paged_app: Flask,
+) -> None:
+    """`qantar serve` starts them as its worker loads (service.server ``serving_app``): the
+    first page must not wait for Python to start in a worker process."""
+    state = paged_app.extensions["qantar"]
+    before = set(descendants(os.getpid()))
+    state.start_page_workers()
+    started = set(descendants(os.getpid())) - before
+    assert len(started) == 1  # QANTAR_PAGE_WORKERS=1 in tests.apps
+    pages = state.service._pages
+    assert all(worker.ready and worker.process.is_alive() for worker in pages._all)
+    assert bool(state.reader().query("ASK { ?s ?p ?o }")) is True
+    assert set(descendants(os.getpid())) - before == started  # that worker read it
+
+
 def test_a_runaway_read_ends_at_the_page_limit_and_its_worker_is_killed(
     paged_app: Flask,
 ) -> None:

@@ -178,6 +178,13 @@ class StoreService(Protocol):
         query does; a write's check (``queued=False``) waits for a worker within ``timeout``."""
         ...
 
+    def start_page_workers(self) -> None:
+        """Start the processes that answer pages now rather than at the first page, and wait
+        until they are ready (`qantar serve` does, before its worker serves: its first page
+        does not wait for Python to start). Query workers still start at the first query,
+        which is given back the time (service.store.workers ``starting_seconds``)."""
+        ...
+
     def writing(self, deadline: float) -> AbstractContextManager[Store]:
         """A store to write through until ``deadline``; what the block wrote is published
         (every reader sees it) when the block ends. A write that raises or runs out of time

@@ -125,10 +125,11 @@ class Evaluator(Protocol):
 
 class _Worker:
     def __init__(self, context: mp.context.SpawnContext, sandboxed: bool, memory: int,
-                 evaluator: Callable[[], Evaluator] | None) -> None:
+                 evaluator: Callable[[], Evaluator] | None, checks: bool) -> None:
         self.conn, child = context.Pipe(duplex=True)
         self.process = context.Process(target=worker_main,
-                                       args=(child, sandboxed, memory, evaluator), daemon=True)
+                                       args=(child, sandboxed, memory, evaluator, checks),
+                                       daemon=True)
         self.process.start()
         child.close()
         self.holding: int | None = None  # the version of the data its last job read
@@ -282,8 +283,9 @@ class QueryPool:
 
     def __init__(self, size: int, *, evaluator: Callable[[], Evaluator] | None = None,
                  sandboxed: bool = True, queue_limit: int = 2, memory: int = 0,
-                 kind: str = "query") -> None:
+                 kind: str = "query", checks: bool = True) -> None:
         self.evaluator = evaluator
+        self.checks = checks  # its workers check clients' texts: they build the parser first
         self.memory = memory  # each worker's address space in bytes (0: no limit)
         self.size = max(1, size)
         self.sandboxed = sandboxed  # no network (service.sandbox)
@@ -305,6 +307,17 @@ class QueryPool:
         with self._holding_lock:
             return {w.holding for w in self._all if w.holding is not None}
 
+    def start(self) -> None:
+        """Start the worker processes now and wait until they are ready: started at the first
+        job instead, that job waits for Python to start (a second; more on a busy machine).
+        Only before the pool serves (a worker's readiness is read from its pipe); raises
+        Unavailable if one does not start."""
+        self._ensure_started()
+        with self._holding_lock:
+            workers = list(self._all)
+        for worker in workers:
+            worker.wait_ready()
+
     def _ensure_started(self) -> None:
         with self._start_lock:
             if not self._started:
@@ -313,7 +326,8 @@ class QueryPool:
                 self._started = True
 
     def _spawn(self) -> _Worker:
-        worker = _Worker(self._context, self.sandboxed, self.memory, self.evaluator)
+        worker = _Worker(self._context, self.sandboxed, self.memory, self.evaluator,
+                         self.checks)
         with self._holding_lock:
             self._all.add(worker)
         return worker
@@ -478,15 +492,18 @@ def _cell(term: object) -> Cell:
 
 
 def worker_main(conn: Connection, sandboxed: bool = True, memory: int = 0,
-                evaluator: Callable[[], Evaluator] | None = None) -> None:
+                evaluator: Callable[[], Evaluator] | None = None, checks: bool = True) -> None:
     """The loop of one worker process: answer jobs until told to stop. A sandboxed worker
     cannot open network sockets; ``memory`` caps its address space (service.sandbox);
-    ``evaluator`` makes what answers its queries (a pool that only checks has none)."""
+    ``evaluator`` makes what answers its queries (a pool that only checks has none);
+    ``checks``: it checks clients' texts, so it builds the parser before it says it is ready
+    (not on the first check's clock)."""
     exit_with_parent()
     limit_memory(memory)
     if sandboxed:
         forbid_network()
-    load_parser()  # for the checks of clients' texts: not on the first one's clock
+    if checks:
+        load_parser()
     # a deeply nested query parses there, not overflows the main thread's stack
     on_large_stack(_serve_jobs, conn, memory, evaluator() if evaluator else None)
 

@@ -64,7 +64,8 @@ class EmbeddedService:
         # the pages' reads, killable at their time limit (service.store.embedded.page_reads);
         # as many may wait as there are threads for pages (service.front)
         self._pages = QueryPool(settings.page_workers, evaluator=evaluator, memory=memory,
-                                queue_limit=max(1, settings.threads), kind="page")
+                                queue_limit=max(1, settings.threads), kind="page",
+                                checks=False)
         self._page_timeout = settings.page_timeout
         self._path = settings.store
         self._generation = 0
@@ -103,6 +104,9 @@ class EmbeddedService:
               client: str = "") -> object:
         # sandboxed: it fetches nothing
         return self._pool.check(job, timeout, queued=queued, client=client)
+
+    def start_page_workers(self) -> None:
+        self._pages.start()
 
     @contextmanager
     def writing(self, deadline: float) -> Iterator[Store]:

@@ -60,6 +60,9 @@ class RemoteService:
             self.generation += 1
             self._runner.publish(self.generation)
 
+    def start_page_workers(self) -> None:
+        pass  # pages read the server itself (``reader``)
+
     def close(self) -> None:
         self._checks.close()
         self._runner.close()
