@@ -19,6 +19,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import BinaryIO
 from urllib.parse import quote
 
@@ -206,7 +207,7 @@ def _delete(target: Target) -> Response:
     if target.dataset:
         raise BadRequest("DELETE needs ?default or ?graph=<IRI> (to empty everything, use "
                          "SPARQL Update DROP ALL)")
-    with qantar().writing() as store:
+    with qantar().writing(_made_by()) as store:
         existed = store.drop_graph(target.iri)
     if not existed:
         raise NotFound(f"there is no graph <{target.iri}>")
@@ -220,7 +221,7 @@ def _put(target: Target) -> Response:
             raise ProtectedGraph("a PUT of the whole dataset would replace the bundle's graphs, "
                                  "which only `qantar load` writes; nothing was written (PUT "
                                  "each graph with ?graph=<IRI>)")
-        with qantar().writing() as store:
+        with qantar().writing(_made_by()) as store:
             store.replace_dataset(quads)
         return Response(status=204)
     created = _write_graph(target.iri, target.iri or request.base_url, replace=True)
@@ -232,7 +233,7 @@ def _post(target: Target) -> Response:
         fmt = _body_format(request.mimetype)
         if fmt is not None and fmt.rdf.supports_datasets:
             quads = _unprotected(_read_quads(base_iri=request.base_url))
-            with qantar().writing() as store:
+            with qantar().writing(_made_by()) as store:
                 store.add_quads(quads)
             return Response(status=204)
         return _create_graph()
@@ -258,7 +259,7 @@ def _write_graph(graph: str | None, base_iri: str, *, replace: bool) -> bool:
                   parts,
                   lenient=request.args.get("lenient", "").lower() in ("1", "true", "yes"))
     try:
-        return upload(state.writing, graph, base_iri, body, replace=replace,
+        return upload(partial(state.writing, _made_by()), graph, base_iri, body, replace=replace,
                       shapes=state.shapes,
                       agent=http_agent(state.settings.store, state.settings.write_token))
     except UnreadableInput as err:
@@ -266,6 +267,11 @@ def _write_graph(graph: str | None, base_iri: str, *, replace: bool) -> bool:
         where = f"line {err.line} column {err.column}: " if err.line is not None else ""
         raise BadQuery(f"malformed {fmt.name} body: {where}{err.message}", err.line,
                        err.column) from None
+
+
+def _made_by() -> str:
+    """What the version record says made it: the request (its path, never its headers)."""
+    return f"HTTP {request.method} {request.full_path.rstrip('?')}"
 
 
 def _url_as_sent() -> str:

@@ -9,8 +9,9 @@ from service.bundle import Bundle, read_bundle
 from service.config import Settings
 from service.errors import InvalidData
 from service.rdf_files import parse_file
-from service.store.open import backend
+from service.store.open import backend, open_store
 from service.validate import conforms, format_report, validate_graph
+from service.versions import record_version
 
 
 def load_bundle(settings: Settings) -> dict[str, int]:
@@ -21,8 +22,11 @@ def load_bundle(settings: Settings) -> dict[str, int]:
     """
     bundle = read_bundle(settings)
     check_bundle(bundle, parse_file(settings.shapes_file))
-    return backend(settings).load_bundle(settings, {str(iri): graph
-                                                    for iri, graph in bundle.graphs.items()})
+    counts = backend(settings).load_bundle(settings, {str(iri): graph
+                                                      for iri, graph in bundle.graphs.items()})
+    with open_store(settings) as store:  # the version the data is in now (service.versions)
+        record_version(store, None, "qantar load: the bundled graph")
+    return counts
 
 
 def check_bundle(bundle: Bundle, shapes: Graph) -> None:

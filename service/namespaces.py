@@ -154,6 +154,13 @@ EDITORIAL_GRAPH = GRAPH["editorial"]
 METADATA_GRAPH = GRAPH["metadata"]
 #: Where import provenance lives: one graph, apart from the data it describes.
 PROVENANCE_GRAPH = GRAPH["provenance"]
+#: The VoID description an export adds (service.imports.void).
+VOID_GRAPH = GRAPH["void"]
+
+
+def dataset_iri(base_iri: str) -> URIRef:
+    """The dataset VoID describes and every data version is a version of."""
+    return URIRef(base_iri.rstrip("/") + "/dataset")
 
 #: Prefixes used to shorten IRIs for people (reports, tables). Longest match wins.
 PREFIXES: dict[str, str] = {

@@ -20,13 +20,15 @@ from rdflib import Graph
 
 from service.config import Settings
 from service.errors import WriteTimeout
+from service.namespaces import PROVENANCE_GRAPH
 from service.precedence import GraphRanking, rank_graphs
 from service.rdf_files import parse_file
-from service.search_index import ChangeRecorder, SearchIndex
+from service.search_index import ChangeRecorder, SearchIndex, touching
 from service.search_records import index_dir
 from service.sparql.cache import ResponseCache
 from service.store.interface import QueryRunner, Store
 from service.store.open import open_service
+from service.versions import record_version
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +84,11 @@ class Qantar:
         return parse_file(self.settings.shapes_file)
 
     @contextmanager
-    def writing(self) -> Iterator[Store]:
+    def writing(self, made_by: str = "a write through the service") -> Iterator[Store]:
         """The one way to write: serialised, within QANTAR_WRITE_TIMEOUT (the wait for earlier
-        writes included), published to every reader before the block's caller answers."""
+        writes included), published to every reader before the block's caller answers, with
+        the version of the data it made recorded in the same write (service.versions;
+        ``made_by`` names the write there: never a secret)."""
         limit = self.settings.write_timeout
         deadline = time.monotonic() + limit
         if not self._write_lock.acquire(timeout=limit):
@@ -94,6 +98,9 @@ class Qantar:
             with self.service.writing(deadline) as store:
                 recorder = ChangeRecorder(store)
                 yield recorder  # type: ignore[misc]
+                changed = None if recorder.changed is None else set(recorder.changed)
+                touching(recorder, [str(PROVENANCE_GRAPH)])
+                record_version(recorder, changed, made_by)
             self.search.changed(self.generation, recorder.changed)
         finally:
             self._write_lock.release()

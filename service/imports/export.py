@@ -11,8 +11,8 @@ import pyoxigraph as ox
 
 from service.errors import NotFound, UnreadableInput
 from service.formats import N_TRIPLES
-from service.imports.void import VOID_GRAPH, void_description
-from service.namespaces import prefixes_used
+from service.imports.void import void_description
+from service.namespaces import VOID_GRAPH, prefixes_used
 from service.store.interface import Store
 
 EXPORT_FORMATS = ("nquads", "trig", "turtle")

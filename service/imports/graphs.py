@@ -15,6 +15,7 @@ from service.imports.importer import RESERVED_GRAPHS
 from service.namespaces import GRAPH, PROVENANCE_GRAPH, QANTAR
 from service.pages.labels import fetch_labels
 from service.store.interface import Store
+from service.versions import current_version, recorded_digests
 
 LISTING = f"PREFIX qantar: <{QANTAR}>\nPREFIX graph: <{GRAPH}>\n" + """
 PREFIX dcat: <http://www.w3.org/ns/dcat#>
@@ -51,6 +52,8 @@ class GraphInfo:
     label: str = ""  # what pages call the graph (see graph_names)
     anchor: str = ""  # the id of its entry on /graphs
     href: str = ""  # where pages link it: that entry
+    digest: str | None = None  # its content's digest in the current version (service.versions)
+    data_version: str | None = None  # the identifier of the current version of the data
 
 
 def graph_short_name(iri: str) -> str:
@@ -79,6 +82,7 @@ def graph_names(store: Store, iris: Iterable[str]) -> dict[str, str]:
 def list_graphs(store: Store) -> list[GraphInfo]:
     rows = list(store.query(LISTING))
     names = graph_names(store, [row["g"].value for row in rows])
+    digests, version = recorded_digests(store), current_version(store)
     infos = []
     for row in rows:
         iri = row["g"].value
@@ -89,7 +93,8 @@ def list_graphs(store: Store) -> list[GraphInfo]:
             imported=_value(row["imported"]), sources=_value(row["sources"]) or None,
             validation=_value(row["validation"]), version=_value(current),
             agent=_value(row["by"]), label=names[iri], anchor=graph_anchor(iri),
-            href=graph_href(iri)))
+            href=graph_href(iri), digest=digests.get(iri),
+            data_version=version.id if version else None))
     return infos
 
 

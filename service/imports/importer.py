@@ -30,6 +30,7 @@ from service.namespaces import PROVENANCE_GRAPH
 from service.store import journal
 from service.store.interface import Store
 from service.store.protected import PROTECTED_GRAPHS
+from service.versions import record_version
 
 #: Graphs no import writes: the bundle's and the provenance record (service.store.protected).
 RESERVED_GRAPHS = PROTECTED_GRAPHS
@@ -96,6 +97,7 @@ def import_sources(
                      agent=options.agent or cli_agent(), command=options.command,
                      started=started, iri=journal_iri)
         store.update(recording(rec))
+        record_version(store, [options.graph], options.command)
         store.flush()
     except BaseException:
         journal.recover(store, store_path, str(PROVENANCE_GRAPH))

@@ -12,23 +12,19 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, FOAF, RDF, SKOS, XSD
 
-from service.imports.vocabulary import VOID
-from service.namespaces import ARTICLE_GRAPH, GRAPH, ID, ONTOLOGY_IRI
+from service.imports.vocabulary import DCAT, VOID
+from service.namespaces import ARTICLE_GRAPH, ID, ONTOLOGY_IRI, dataset_iri
 from service.store.interface import QueryDataset, Store
+from service.versions import current_version
 
 WIKIDATA = URIRef("http://www.wikidata.org/entity/")
 LICENSE = URIRef("https://creativecommons.org/licenses/by/4.0/")
 ARTICLE = ID["source/nrc-2022-01-15-kazakhstan"]
-VOID_GRAPH = GRAPH["void"]
 TITLE = "Qantar: the January 2022 unrest in Kazakhstan"
 DESCRIPTION = ("A knowledge graph of the January 2022 unrest in Kazakhstan (Qandy Qantar), "
                "modelled from an NRC article of 15 January 2022, with every figure and "
                "statement attributed to who states it.")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
-
-
-def dataset_iri(base_iri: str) -> URIRef:
-    return URIRef(base_iri.rstrip("/") + "/dataset")
 
 
 def void_description(store: Store, base_iri: str, service_url: str | None = None) -> Graph:
@@ -53,6 +49,9 @@ def void_description(store: Store, base_iri: str, service_url: str | None = None
         g.add((dataset, VOID.sparqlEndpoint, URIRef(root + "/sparql")))
         g.add((dataset, VOID.dataDump, URIRef(root + "/store")))
         g.add((dataset, VOID.rootResource, URIRef(root + "/")))
+    version = current_version(store)
+    if version is not None:  # its identifier is its content's: the export stays reproducible
+        g.add((dataset, DCAT.hasCurrentVersion, URIRef(version.iri)))
     _counts(g, dataset, store, "")
     for graph in store.graphs():
         subset = URIRef(graph)

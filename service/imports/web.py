@@ -20,6 +20,7 @@ from service.namespaces import shorten
 from service.pages.iris import IriMap, external_page
 from service.pages.twin import json_url, wants_json
 from service.state import qantar
+from service.versions import current_version
 
 blueprint = Blueprint("imports", __name__, template_folder="templates")
 
@@ -39,8 +40,10 @@ def _link(iri: str | None) -> str | None:
 @blueprint.route("/graphs.json", endpoint="graphs_json")
 def graphs() -> Response:
     """The named graphs, their size and where they came from."""
-    infos = list_graphs(qantar().store)
-    return _view("imports/graphs.html", "imports.graphs_json", infos, graphs=infos)
+    store = qantar().store
+    infos = list_graphs(store)
+    return _view("imports/graphs.html", "imports.graphs_json", infos, graphs=infos,
+                 version=current_version(store))
 
 
 @blueprint.route("/conflicts")

@@ -6,13 +6,17 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from service.formats import RDF_FORMATS, RESULTS_FORMATS
+from service.imports.vocabulary import DCAT
+from service.versions import Version
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
 
 
-def service_description(endpoint: str, graphs: list[str], read_only: bool) -> Graph:
-    """Describe the endpoint: languages, formats, features and the dataset's named graphs."""
+def service_description(endpoint: str, graphs: list[str], read_only: bool,
+                        version: Version | None = None) -> Graph:
+    """Describe the endpoint: languages, formats, features, the dataset's named graphs and
+    the version of the data it answers from (service.versions)."""
     g = Graph()
     g.bind("sd", SD)
     g.bind("void", VOID)
@@ -30,6 +34,9 @@ def service_description(endpoint: str, graphs: list[str], read_only: bool) -> Gr
     dataset = BNode()
     g.add((service, SD.defaultDataset, dataset))
     g.add((dataset, RDF.type, SD.Dataset))
+    if version is not None:
+        g.add((dataset, DCAT.hasCurrentVersion, URIRef(version.iri)))
+        g.add((URIRef(version.iri), DCTERMS.identifier, Literal(version.id)))
     default_graph = BNode()
     g.add((dataset, SD.defaultGraph, default_graph))
     g.add((default_graph, RDF.type, SD.Graph))

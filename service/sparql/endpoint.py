@@ -58,6 +58,7 @@ from service.sparql.replay import REPLAYABLE
 from service.state import Qantar, qantar
 from service.store.messages import AnswerKind, Chunk, End, Failure, Head, Message, Rows, Whole
 from service.store.workers import CheckJob, QueryJob, starting_seconds
+from service.versions import current_version
 
 log = logging.getLogger(__name__)
 blueprint = Blueprint("sparql", __name__, template_folder="templates")
@@ -389,7 +390,7 @@ def _update(text: str, params: object) -> Response:
         raise WriteTimeout(f"checking the update took longer than the limit of {limit:g} s, "
                            "so nothing was written") from None
     try:
-        with state.writing() as store:
+        with state.writing(f"SPARQL update (HTTP {request.method} {request.path})") as store:
             # the base "MAY be the service endpoint"
             store.parsed(checked.named)  # the search index's note of the graphs it names
             store.client_update(checked.text, base_iri=request.base_url, reach=checked.reach)
@@ -418,6 +419,8 @@ def _describe() -> Response:
     if prefers(accept, HTML, over=TURTLE) and "query_ui.page" in current_app.view_functions:
         return redirect(url_for("query_ui.page"), code=303)
     fmt = negotiate(accept, RDF_FORMATS) or TURTLE
-    graph = service_description(request.base_url, state.store.graphs(), state.settings.read_only)
+    store = state.store
+    graph = service_description(request.base_url, store.graphs(), state.settings.read_only,
+                                current_version(store))
     return Response(graph.serialize(format=fmt.rdflib), content_type=fmt.content_type,
                     headers={"Vary": "Accept"})
