@@ -15,6 +15,7 @@ from service.openapi import blueprint as openapi
 from service.pages.views import blueprint as pages
 from service.query_ui import blueprint as query_ui
 from service.reconcile.web import blueprint as reconcile
+from service.saved_queries import blueprint as saved_queries
 from service.sparql.direct import DirectQueries
 from service.sparql.endpoint import blueprint as sparql
 from service.sparql.replay import Replay
@@ -48,6 +49,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(sparql)
     app.register_blueprint(graph_store)
     app.register_blueprint(query_ui)
+    app.register_blueprint(saved_queries)
     app.register_blueprint(imports)
     app.register_blueprint(openapi)
     app.register_blueprint(reconcile)

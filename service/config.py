@@ -190,6 +190,9 @@ SETTINGS: tuple[Setting, ...] = (
             _seconds),
     Setting("QANTAR_HTML_ROW_CAP", "1000",
             "The most result rows an HTML view of a query shows.", _count),
+    Setting("QANTAR_SAVED_QUERIES", "10000",
+            "How many queries `POST /queries` keeps for permalinks (anyone may save one while "
+            "the service is writable, without the token); `0` turns saving off.", _count),
     Setting("QANTAR_CACHE_BYTES", str(64 * 1024 * 1024),
             "The size of the response cache, in bytes; `0` turns it off.", _count,
             shown="`67108864` (64 MiB)"),
@@ -252,6 +255,7 @@ class Settings:
     max_body: int
     body_timeout: float
     html_row_cap: int
+    saved_queries: int
     cache_bytes: int
     page_size: int
     fetch_allow: frozenset[str]

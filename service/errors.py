@@ -242,6 +242,12 @@ class DiskFull(StoreFailure):
     status = 507
 
 
+class SavedQueriesFull(QantarError):
+    """The service keeps as many saved queries as it is configured to (QANTAR_SAVED_QUERIES)."""
+
+    status = 507
+
+
 def is_disk_error(err: BaseException) -> bool:
     """A full or read-only disk, as pyoxigraph reports it."""
     text = str(err)

@@ -154,6 +154,8 @@ EDITORIAL_GRAPH = GRAPH["editorial"]
 METADATA_GRAPH = GRAPH["metadata"]
 #: Where import provenance lives: one graph, apart from the data it describes.
 PROVENANCE_GRAPH = GRAPH["provenance"]
+#: Saved queries, the permalinks' records (service.permalinks): the service's own, like provenance.
+QUERIES_GRAPH = GRAPH["queries"]
 #: The VoID description an export adds (service.imports.void).
 VOID_GRAPH = GRAPH["void"]
 

@@ -28,7 +28,7 @@ from service.search_records import index_dir
 from service.sparql.cache import ResponseCache
 from service.store.interface import QueryRunner, Store
 from service.store.open import open_service
-from service.versions import record_version
+from service.versions import NOT_DATA, record_version
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +88,8 @@ class Qantar:
         """The one way to write: serialised, within QANTAR_WRITE_TIMEOUT (the wait for earlier
         writes included), published to every reader before the block's caller answers, with
         the version of the data it made recorded in the same write (service.versions;
-        ``made_by`` names the write there: never a secret)."""
+        ``made_by`` names the write there: never a secret). A write to none but the service's
+        own graphs (a saved query) makes no version."""
         limit = self.settings.write_timeout
         deadline = time.monotonic() + limit
         if not self._write_lock.acquire(timeout=limit):
@@ -99,8 +100,10 @@ class Qantar:
                 recorder = ChangeRecorder(store)
                 yield recorder  # type: ignore[misc]
                 changed = None if recorder.changed is None else set(recorder.changed)
-                touching(recorder, [str(PROVENANCE_GRAPH)])
-                record_version(recorder, changed, made_by)
+                # the recorder names the named graphs written; none: the default graph, maybe
+                if changed is None or not changed or changed - NOT_DATA:
+                    touching(recorder, [str(PROVENANCE_GRAPH)])
+                    record_version(recorder, changed, made_by)
             self.search.changed(self.generation, recorder.changed)
         finally:
             self._write_lock.release()

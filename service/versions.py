@@ -27,17 +27,15 @@ import pyoxigraph as ox
 from service.formats import N_TRIPLES
 from service.namespaces import (
     BASE,
-    GRAPH,
     ID,
     PROVENANCE_GRAPH,
     QANTAR,
+    QUERIES_GRAPH,
     VOID_GRAPH,
     dataset_iri,
 )
 from service.store.interface import QueryDataset, Store
 
-#: Saved queries (service.permalinks): a graph of the service's own, like the provenance one.
-QUERIES_GRAPH = GRAPH["queries"]
 #: Graphs that describe the data rather than hold it: no part of a version.
 NOT_DATA = frozenset(map(str, (PROVENANCE_GRAPH, VOID_GRAPH, QUERIES_GRAPH)))
 VERSION = ID["version/"]
@@ -141,11 +139,13 @@ def changed_graphs(store: Store, since: str) -> list[str] | None:
 
 def record_version(store: Store, changed: Iterable[str] | None, made_by: str) -> Version:
     """Record the version the data is in after a write (the write's last step, in its
-    transaction): the digests of the ``changed`` graphs (every graph when None) are computed
-    again, the others' are taken from the current record. ``made_by`` names the write."""
+    transaction): the digests of the ``changed`` named graphs (every graph when None) and of
+    the default graph (which ``changed`` does not name) are computed again, the others' are
+    taken from the current record. ``made_by`` names the write."""
     digests = recorded_digests(store)
     present = set(data_graphs(store))
-    stale = present if changed is None else (set(changed) & present) | (present - digests.keys())
+    stale = present if changed is None else (
+        (set(changed) | {DEFAULT_GRAPH}) & present) | (present - digests.keys())
     digests = {g: d for g, d in digests.items() if g in present}
     digests.update({graph: graph_digest(store, graph) for graph in stale})
     ident = version_id(digests)

@@ -262,12 +262,19 @@ def _checked_fetches(state: Qantar, text: str, base_url: str,
     return state.service.check(job, state.settings.query_timeout, client=client)
 
 
-def _html_view(state: Qantar, job: QueryJob, timeout: float) -> Response:
-    """The first QANTAR_HTML_ROW_CAP rows as a table, with the full answer a download away."""
+def capped_rows(state: Qantar, job: QueryJob, timeout: float) -> Rows:
+    """The first ``job.row_cap`` rows of the answer, evaluated as ``/sparql`` evaluates it (a
+    query worker, its time limit, the endpoint's dataset); raises what it fails with."""
     answer = next(state.runner_for(job.fetches).execute(job, timeout, client=_client()))
     if isinstance(answer, Failure):
         raise answer.error
     assert isinstance(answer, Rows)
+    return answer
+
+
+def _html_view(state: Qantar, job: QueryJob, timeout: float) -> Response:
+    """The first QANTAR_HTML_ROW_CAP rows as a table, with the full answer a download away."""
+    answer = capped_rows(state, job, timeout)
     base = state.settings.base_iri
     offered = GRAPH_DOWNLOADS if answer.kind is AnswerKind.TRIPLES else RESULTS_FORMATS
     links = {f.short_name: f.name for f in offered}

@@ -16,19 +16,32 @@ import pyoxigraph as ox
 from rdflib.term import URIRef, Variable
 
 from service.errors import ProtectedGraph
-from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH
+from service.namespaces import (
+    ARTICLE_GRAPH,
+    EDITORIAL_GRAPH,
+    GRAPH,
+    METADATA_GRAPH,
+    ONTOLOGY_GRAPH,
+    QUERIES_GRAPH,
+)
 from service.store.rdflib_parse import decode_escapes, parse_update
 
 PROVENANCE = str(GRAPH["provenance"])
 BUNDLE_GRAPHS = frozenset(str(g) for g in (
     ARTICLE_GRAPH, EDITORIAL_GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH))
-PROTECTED_GRAPHS = BUNDLE_GRAPHS | {PROVENANCE}
+QUERIES = str(QUERIES_GRAPH)
+#: the service's own records, which no client writes
+SERVICE_GRAPHS = frozenset({PROVENANCE, QUERIES})
+PROTECTED_GRAPHS = BUNDLE_GRAPHS | SERVICE_GRAPHS
 
 
 def refusal(graph: str) -> ProtectedGraph:
     if graph == PROVENANCE:
         return ProtectedGraph(f"<{graph}> is the provenance record of imports and uploads; no "
                               "request may write it, so nothing was written")
+    if graph == QUERIES:
+        return ProtectedGraph(f"<{graph}> holds the saved queries that permalinks open; only "
+                              "POST /queries adds to it, so nothing was written")
     return ProtectedGraph(f"<{graph}> is a graph of the bundle, written only by `qantar load`; "
                           "nothing was written")
 

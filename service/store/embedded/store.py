@@ -18,7 +18,13 @@ from service.formats import Format
 from service.search_records import mark_stale
 from service.store.dataset import StoreView, query_dataset
 from service.store.interface import QueryDataset, QueryResult, as_result
-from service.store.protected import PROTECTED_GRAPHS, PROVENANCE, Reach, clear_dataset, refusal
+from service.store.protected import (
+    PROTECTED_GRAPHS,
+    SERVICE_GRAPHS,
+    Reach,
+    clear_dataset,
+    refusal,
+)
 from service.store.syntax_errors import query_error, update_error
 
 R = TypeVar("R")
@@ -137,21 +143,23 @@ class EmbeddedStore:
         The engine decides what an update touches, so the graphs are compared before and
         after: a change to a protected graph raises ProtectedGraph (the writer then rolls the
         whole write back, and the client is told: a write undone never answers 204). One
-        change is not the client's doing to refuse: the provenance graph emptied whole, as
-        ``DROP ALL``, ``CLEAR NAMED`` or a delete from every graph empty it, is put back as it
-        was, since the audit trail is not among the graphs "all" means to a client (as it is
-        not in the dataset a query sees), and the rest of the update stands.
+        change is not the client's doing to refuse: the service's own graphs (the provenance
+        record, the saved queries) emptied whole, as ``DROP ALL``, ``CLEAR NAMED`` or a delete
+        from every graph empty them, are put back as they were, since they are not among the
+        graphs "all" means to a client (as they are not in the dataset a query sees), and the
+        rest of the update stands.
         """
         before = {g: self._graph_content(g) for g in PROTECTED_GRAPHS}
         self.update(sparql, base_iri)
-        for graph in sorted(PROTECTED_GRAPHS - {PROVENANCE}):
+        for graph in sorted(PROTECTED_GRAPHS - SERVICE_GRAPHS):
             if self._graph_content(graph) != before[graph]:
                 raise refusal(graph)
-        after = self._graph_content(PROVENANCE)
-        if after != before[PROVENANCE]:
-            if after:  # written into, or some of it deleted: refused whole
-                raise refusal(PROVENANCE)
-            self._restore_graph(PROVENANCE, before[PROVENANCE])
+        for graph in sorted(SERVICE_GRAPHS):
+            after = self._graph_content(graph)
+            if after != before[graph]:
+                if after:  # written into, or some of it deleted: refused whole
+                    raise refusal(graph)
+                self._restore_graph(graph, before[graph])
 
     def _graph_content(self, graph: str) -> frozenset[ox.Quad] | None:
         """The quads of ``graph``, or None when it does not exist."""
