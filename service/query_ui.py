@@ -102,6 +102,9 @@ def page() -> str:
             "localRoot": url_for("query_ui.page").removesuffix("/query") + "/",
             "resultDownloads": RESULT_DOWNLOADS,
             "graphDownloads": GRAPH_DOWNLOADS,
+            # where permalinks are saved, when this service saves them
+            "savedQueries": (url_for("saved_queries.create")
+                             if not settings.read_only and settings.saved_queries else None),
         },
     )
 

@@ -42,8 +42,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance]
 RDF_TYPES = ["text/turtle", "application/n-triples", "application/n-quads", "application/trig",
              "application/rdf+xml", "application/ld+json", "text/n3"]
-# Request bodies in the RDF media types the description lists go out as they are generated.
-for _mime in RDF_TYPES:
+# Request bodies in the RDF media types the description lists (and SPARQL queries to save) go
+# out as they are generated.
+for _mime in [*RDF_TYPES, "application/sparql-query"]:
     schemathesis.serializer(_mime)(
         lambda ctx, value: value if isinstance(value, bytes) else str(value).encode("utf-8"))
 

@@ -109,3 +109,41 @@ def test_prefix_help_offers_and_adds_the_projects_prefixes(
     expect(editor).to_contain_text("PREFIX qantar: <https://w3id.org/qantar/ontology#>")
     assert offsite_requests(page) == []
     assert page_errors(page) == []
+
+
+def test_a_query_saved_from_the_editor_opens_at_its_permalink_and_back_in_the_editor(
+    browser_page: Page, live_writable: LiveServer
+) -> None:
+    page = browser_page
+    page.goto(live_writable.url + "/query")
+    picker = page.locator("#examples")
+    expect(picker).to_be_enabled()
+    picker.select_option(QUESTION)
+    expect(page.locator(".tabPanel.active .CodeMirror")).to_contain_text("orgn:rfe-rl")
+    page.locator("#save-query").click()  # no token: saving a query is not writing data
+    link = page.locator("#permalink-link")
+    expect(link).to_be_visible()
+    href = link.get_attribute("href")
+    assert href is not None and href.startswith(live_writable.url + "/queries/")
+
+    page.goto(href)
+    expect(page.locator("h1")).to_contain_text("Saved query")
+    expect(page.locator("#changed-since")).to_contain_text("every graph is as it was")
+    expect(page.locator("table.list tbody tr").first).to_contain_text("Darchan Omirbek")
+    screenshot(page, "saved-query")
+    page.get_by_role("link", name="query editor").click()  # YASGUI reads #query= itself
+    # in a tab of its own (not the question's tab, which the editor kept)
+    expect(page.locator(".tabsList .tab.active")).not_to_contain_text("Who works")
+    expect(page.locator(".tabPanel.active .CodeMirror")).to_contain_text("orgn:rfe-rl")
+
+    assert offsite_requests(page) == []
+    assert page_errors(page) == []
+
+
+def test_a_read_only_service_offers_no_permalink(
+    browser_page: Page, live_readonly: LiveServer
+) -> None:
+    page = browser_page
+    page.goto(live_readonly.url + "/query")
+    expect(page.locator("#examples")).to_be_enabled()
+    expect(page.locator("#save-query")).to_be_hidden()

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from flask import Flask
 from flask.testing import FlaskClient
 
 from service.namespaces import QUERIES_GRAPH

@@ -115,5 +115,35 @@
     watchTab(yasgui.addTab(true, { name: name, yasqe: { value: example.query } }));
   }
 
+  /** A short link to the current query, saved on the current version of the data. */
+  const saveButton = document.getElementById("save-query");
+  const permalink = document.getElementById("permalink");
+  if (config.savedQueries) {
+    saveButton.hidden = false;
+    saveButton.addEventListener("click", () => {
+      const yasqe = yasgui.getTab() && yasgui.getTab().getYasqe();
+      if (!yasqe) return;
+      permalink.textContent = "Saving…";
+      fetch(config.savedQueries, {
+        method: "POST",
+        headers: { Accept: "application/json" },
+        body: new URLSearchParams({ query: yasqe.getValue() }),
+      })
+        .then((response) => (response.ok
+          ? response.json().then((saved) => {
+            const link = document.createElement("a");
+            link.href = new URL(saved.url, window.location.href).href;
+            link.textContent = link.href;
+            link.id = "permalink-link";
+            permalink.textContent = "Permalink: ";
+            permalink.appendChild(link);
+          })
+          : response.text().then((message) => {
+            permalink.textContent = `Not saved: ${message}`;
+          })))
+        .catch((error) => { permalink.textContent = `Not saved: ${error}`; });
+    });
+  }
+
   window.qantarYasgui = yasgui;
 })();
