@@ -8,10 +8,11 @@ from rdflib import Graph
 from service.bundle import Bundle, read_bundle
 from service.config import Settings
 from service.errors import InvalidData
+from service.findings import refresh as refresh_findings
 from service.rdf_files import parse_file
 from service.store.open import backend, open_store
 from service.validate import conforms, format_report, validate_graph
-from service.versions import record_version
+from service.versions import NOT_DATA, record_version
 
 
 def load_bundle(settings: Settings) -> dict[str, int]:
@@ -21,11 +22,14 @@ def load_bundle(settings: Settings) -> dict[str, int]:
     that breaks the manifest or the shapes; the existing store is then not touched.
     """
     bundle = read_bundle(settings)
-    check_bundle(bundle, parse_file(settings.shapes_file))
+    shapes = parse_file(settings.shapes_file)
+    check_bundle(bundle, shapes)
     counts = backend(settings).load_bundle(settings, {str(iri): graph
                                                       for iri, graph in bundle.graphs.items()})
     with open_store(settings) as store:  # the version the data is in now (service.versions)
         record_version(store, None, "qantar load: the bundled graph")
+        # the graphs carried over are judged by the shapes of now (service.findings)
+        refresh_findings(store, None, shapes, NOT_DATA)
     return counts
 
 

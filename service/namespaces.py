@@ -156,6 +156,8 @@ METADATA_GRAPH = GRAPH["metadata"]
 PROVENANCE_GRAPH = GRAPH["provenance"]
 #: Saved queries, the permalinks' records (service.permalinks): the service's own, like provenance.
 QUERIES_GRAPH = GRAPH["queries"]
+#: Validation findings of the data, kept by every write (service.findings): the service's own.
+FINDINGS_GRAPH = GRAPH["findings"]
 #: The VoID description an export adds (service.imports.void).
 VOID_GRAPH = GRAPH["void"]
 

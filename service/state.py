@@ -20,7 +20,8 @@ from rdflib import Graph
 
 from service.config import Settings
 from service.errors import WriteTimeout
-from service.namespaces import PROVENANCE_GRAPH
+from service.findings import refresh as refresh_findings
+from service.namespaces import FINDINGS_GRAPH, PROVENANCE_GRAPH
 from service.precedence import GraphRanking, rank_graphs
 from service.rdf_files import parse_file
 from service.search_index import ChangeRecorder, SearchIndex, touching
@@ -88,8 +89,9 @@ class Qantar:
         """The one way to write: serialised, within QANTAR_WRITE_TIMEOUT (the wait for earlier
         writes included), published to every reader before the block's caller answers, with
         the version of the data it made recorded in the same write (service.versions;
-        ``made_by`` names the write there: never a secret). A write to none but the service's
-        own graphs (a saved query) makes no version."""
+        ``made_by`` names the write there: never a secret) and the findings of the graphs it
+        changed judged again (service.findings). A write to none but the service's own graphs
+        (a saved query) makes no version."""
         limit = self.settings.write_timeout
         deadline = time.monotonic() + limit
         if not self._write_lock.acquire(timeout=limit):
@@ -102,6 +104,9 @@ class Qantar:
                 changed = None if recorder.changed is None else set(recorder.changed)
                 # the recorder names the named graphs written; none: the default graph, maybe
                 if changed is None or not changed or changed - NOT_DATA:
+                    data = None if changed is None else changed - NOT_DATA
+                    touching(recorder, [str(FINDINGS_GRAPH)])
+                    refresh_findings(recorder, data, self.shapes, NOT_DATA)
                     touching(recorder, [str(PROVENANCE_GRAPH)])
                     record_version(recorder, changed, made_by)
             self.search.changed(self.generation, recorder.changed)

@@ -85,6 +85,20 @@ def _compiled_finding(result: Result) -> Finding:
                    value=rdflib_term(result.value) if result.value is not None else None)
 
 
+def oxigraph_term(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """An rdflib term (of a finding) as pyoxigraph's: the inverse of ``rdflib_term``."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    assert isinstance(term, Literal)
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+
+
 def rdflib_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
     """A pyoxigraph term as rdflib's (a plain string stays plain, as rdflib parses it)."""
     if isinstance(term, ox.NamedNode):

@@ -5,8 +5,8 @@ A graph's digest is the sum, modulo 2^256, of the SHA-256 of each of its triples
 N-Triples with every blank node written ``_:`` (so a fresh load of an export, whose blank
 nodes are renamed, gives the same digest; two graphs that differ only in how blank nodes are
 shared do not differ here). The version's identifier is the SHA-256 of the sorted lines
-``<graph> digest``. The service's own graphs (provenance, VoID, saved queries) are not data:
-they describe it.
+``<graph> digest``. The service's own graphs (provenance, VoID, saved queries, validation
+findings) are not data: they describe it.
 
 A version is ``<id/version/ID> dcterms:hasPart <state>``: one state per graph
 (``prov:specializationOf`` the graph, ``qantar:contentDigest``), shared by every version in
@@ -27,6 +27,7 @@ import pyoxigraph as ox
 from service.formats import N_TRIPLES
 from service.namespaces import (
     BASE,
+    FINDINGS_GRAPH,
     ID,
     PROVENANCE_GRAPH,
     QANTAR,
@@ -37,7 +38,7 @@ from service.namespaces import (
 from service.store.interface import QueryDataset, Store
 
 #: Graphs that describe the data rather than hold it: no part of a version.
-NOT_DATA = frozenset(map(str, (PROVENANCE_GRAPH, VOID_GRAPH, QUERIES_GRAPH)))
+NOT_DATA = frozenset(map(str, (PROVENANCE_GRAPH, VOID_GRAPH, QUERIES_GRAPH, FINDINGS_GRAPH)))
 VERSION = ID["version/"]
 #: What every version is a version of: the dataset as VoID names it at the default base.
 DATASET = str(dataset_iri(BASE))

@@ -22,6 +22,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from service.errors import GraphExists, InvalidData, UnreadableInput
+from service.findings import replace as replace_findings
 from service.formats import N_TRIPLES
 from service.imports.pipeline import judge, read, record, recording, stored_candidate
 from service.imports.provenance import ImportRecord, new_import_iri
@@ -97,6 +98,7 @@ def import_sources(
                      agent=options.agent or cli_agent(), command=options.command,
                      started=started, iri=journal_iri)
         store.update(recording(rec))
+        replace_findings(store, [options.graph], {options.graph: judgement.findings})
         record_version(store, [options.graph], options.command)
         store.flush()
     except BaseException:

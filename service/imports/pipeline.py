@@ -20,7 +20,7 @@ Protocol's PUT and POST of one graph both run it, so the same data is judged the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import BinaryIO
 
@@ -36,7 +36,7 @@ from service.namespaces import ARTICLE_GRAPH, EDITORIAL_GRAPH, ONTOLOGY_GRAPH, P
 from service.rdf_files import _OX_LOCATION
 from service.search_index import touching
 from service.store.interface import Store
-from service.validate import conforms, format_report
+from service.validate import Finding, conforms, format_report
 from service.xml_safety import UnsafeXml, check_xml
 
 #: Graphs whose nodes a candidate's references may resolve to (never focus nodes themselves).
@@ -71,6 +71,7 @@ class Staged:
 class Judgement:
     validation: str  # the record's validation outcome
     report: str | None = None  # kept with the record when lenient let violations in
+    findings: list[Finding] = field(default_factory=list)  # what the shapes said (lenient: violations too)
 
 
 def read(sink: Sink, source: Source, base_iri: str,
@@ -152,10 +153,10 @@ def judge(candidate: Candidate, graph: str | None, shapes: Graph, lenient: bool)
         return Judgement("not validated: no node of the Qantar ontology's classes")
     if conforms(findings):
         return Judgement(f"conforms ({focus} node{'s' if focus != 1 else ''} of our classes "
-                         "checked)")
+                         "checked)", findings=findings)  # warnings, if any
     report = format_report(findings)
     if lenient:
-        return Judgement(LENIENT, report)
+        return Judgement(LENIENT, report, findings)
     target = f"<{graph}>" if graph else "the default graph"
     raise InvalidData(f"the data for {target} breaks the shapes, so nothing was written "
                       f"(`qantar import --lenient` or ?lenient=true writes it anyway):\n"

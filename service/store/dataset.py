@@ -18,14 +18,14 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from service.namespaces import PROVENANCE_GRAPH, QUERIES_GRAPH
+from service.namespaces import FINDINGS_GRAPH, PROVENANCE_GRAPH, QUERIES_GRAPH
 from service.store.query_form import may_name_dataset, query_form
 
-#: The provenance graph (the service's record of imports, uploads and versions) and the saved
-#: queries are the service's own; like system graphs they stay out of the dataset a query sees
-#: unless named (FROM NAMED, named-graph-uri), so a client's data comes back as it was written
-#: (the W3C suites check exactly that).
-SYSTEM_GRAPHS = frozenset({str(PROVENANCE_GRAPH), str(QUERIES_GRAPH)})
+#: The provenance graph (the service's record of imports, uploads and versions), the saved
+#: queries and the validation findings are the service's own; like system graphs they stay out
+#: of the dataset a query sees unless named (FROM NAMED, named-graph-uri), so a client's data
+#: comes back as it was written (the W3C suites check exactly that).
+SYSTEM_GRAPHS = frozenset({str(PROVENANCE_GRAPH), str(QUERIES_GRAPH), str(FINDINGS_GRAPH)})
 
 
 def has_dataset_clause(query: str) -> bool:

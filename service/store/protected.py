@@ -19,6 +19,7 @@ from service.errors import ProtectedGraph
 from service.namespaces import (
     ARTICLE_GRAPH,
     EDITORIAL_GRAPH,
+    FINDINGS_GRAPH,
     GRAPH,
     METADATA_GRAPH,
     ONTOLOGY_GRAPH,
@@ -30,8 +31,9 @@ PROVENANCE = str(GRAPH["provenance"])
 BUNDLE_GRAPHS = frozenset(str(g) for g in (
     ARTICLE_GRAPH, EDITORIAL_GRAPH, METADATA_GRAPH, ONTOLOGY_GRAPH))
 QUERIES = str(QUERIES_GRAPH)
+FINDINGS = str(FINDINGS_GRAPH)
 #: the service's own records, which no client writes
-SERVICE_GRAPHS = frozenset({PROVENANCE, QUERIES})
+SERVICE_GRAPHS = frozenset({PROVENANCE, QUERIES, FINDINGS})
 PROTECTED_GRAPHS = BUNDLE_GRAPHS | SERVICE_GRAPHS
 
 
@@ -39,6 +41,10 @@ def refusal(graph: str) -> ProtectedGraph:
     if graph == PROVENANCE:
         return ProtectedGraph(f"<{graph}> is the provenance record of imports and uploads; no "
                               "request may write it, so nothing was written")
+    if graph == FINDINGS:
+        return ProtectedGraph(f"<{graph}> holds what the shapes say of the data, kept by the "
+                              "service after every write; no request may write it, so nothing "
+                              "was written")
     if graph == QUERIES:
         return ProtectedGraph(f"<{graph}> holds the saved queries that permalinks open; only "
                               "POST /queries adds to it, so nothing was written")
