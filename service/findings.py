@@ -41,7 +41,7 @@ class StoredFinding:
     graph: str  # the graph whose judging found it
     path: str | None = None  # the property, when the path is one
     value: ox.NamedNode | ox.BlankNode | ox.Literal | None = None
-    statement_graphs: tuple[str, ...] = ()  # graphs that hold ``focus path value``
+    graphs: tuple[str, ...] = ()  # the graphs that hold the statement ``focus path value``
 
 
 def refresh(store: Store, graphs: Iterable[str] | None, shapes: Graph,
@@ -133,7 +133,7 @@ def findings_of(store: Store, focus: str | None = None) -> list[StoredFinding]:
         graph=row["graph"].value,  # type: ignore[index]
         path=row["path"].value if row["path"] is not None else None,  # type: ignore[index]
         value=row["value"],  # type: ignore[index]
-        statement_graphs=tuple(row["holders"].value.split()) if row["holders"] else ())
+        graphs=tuple(row["holders"].value.split()) if row["holders"] else ())
         for row in rows]
     return sorted(found, key=lambda f: (order.get(f.severity, 9), f.focus, f.path or "",
                                         f.message))

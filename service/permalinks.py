@@ -24,7 +24,7 @@ SAVED = ID["query/"]
 #: Hex digits of a link's identifier (48 bits): more only if two texts ever share them.
 SHORT = 12
 _PREFIXES = ("PREFIX dcterms: <http://purl.org/dc/terms/> "
-             "PREFIX schema: <http://schema.org/> "
+             "PREFIX schema: <https://schema.org/> "
              f"PREFIX qantar: <{QANTAR}> ")
 
 

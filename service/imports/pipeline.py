@@ -71,7 +71,7 @@ class Staged:
 class Judgement:
     validation: str  # the record's validation outcome
     report: str | None = None  # kept with the record when lenient let violations in
-    findings: list[Finding] = field(default_factory=list)  # what the shapes said (lenient: violations too)
+    findings: list[Finding] = field(default_factory=list)  # the shapes said (lenient: violations)
 
 
 def read(sink: Sink, source: Source, base_iri: str,

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from service.anchors import conflict_anchor
+from service.findings import StoredFinding, findings_of
 from service.namespaces import OWL, QANTAR, RDF, RDFS, SDO, SEM, SKOS
 from service.pages import describe, sections
 from service.pages.binding import PROLOGUE, bind, limited
@@ -228,6 +229,7 @@ class EntityPage:
     passages: dict[str, list[Passage]] = field(default_factory=dict)  # by statement node
     link_notes: list[LinkNote] = field(default_factory=list)  # links its passages do not name
     reader: Reader | None = None  # a source's passages in reading order (service.pages.reader)
+    findings: list[StoredFinding] = field(default_factory=list)  # what the shapes say of it
 
     @property
     def own_passages(self) -> list[Passage]:
@@ -328,6 +330,7 @@ def build(store: Store, iris: IriMap, node: ox.NamedNode, page: int, size: int) 
     _show_passages(entity)
     entity.link_notes = fetch_link_notes(store, node)
     entity.reader = fetch_reader(store, node.value)
+    entity.findings = findings_of(store, node.value)
 
     mentioned = _mentioned(entity, statements, incoming)
     if entity.reader:
@@ -589,6 +592,10 @@ def _mentioned(entity: EntityPage, statements: list[describe.Statement],
                incoming: list[describe.Incoming]) -> set[str]:
     """Every IRI the page names, so that all labels come in one query."""
     found: set[str] = {entity.iri, *entity.types, *(x for x, _ in entity.external)}
+    for finding in entity.findings:
+        found |= {finding.graph, *finding.graphs, *([finding.path] if finding.path else [])}
+        if isinstance(finding.value, ox.NamedNode):
+            found.add(finding.value.value)
     terms: list[object] = []
     for st in statements:
         found.add(st.predicate)

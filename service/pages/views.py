@@ -22,6 +22,7 @@ from flask import (
 )
 
 from service.errors import NotAcceptable, NotFound
+from service.findings import findings_of
 from service.formats import HTML, JSON, Format, negotiate
 from service.namespaces import ONTOLOGY_GRAPH, QANTAR, SDO
 from service.pages import catalog, describe, entity
@@ -280,6 +281,25 @@ def classes() -> Response:
                    view="classes", json_url=json_url(url_for("pages.classes_json")),
                    as_json=wants_json(by_extension), negotiated=not by_extension,
                    helpers={"curie": curie})
+
+
+@blueprint.get("/findings")
+@blueprint.get("/findings.json", endpoint="findings_json")
+def findings() -> Response:
+    """Every finding the shapes have on the data (service.findings), most severe first, a page
+    of ``QANTAR_PAGE_SIZE`` at a time."""
+    found = findings_of(get_store())
+    size = page_size()
+    pages = max(1, -(-len(found) // size))
+    number = min(_page_number(), pages)
+    chunk = found[(number - 1) * size:number * size]
+    p = _presenter({x for f in chunk for x in (f.focus, f.graph, *f.graphs,
+                                                *([f.path] if f.path else []))})
+    by_extension = request.endpoint == "pages.findings_json"
+    return respond("pages/findings.html", p,
+                   {"findings": chunk, "page": number, "pages": pages, "total": len(found)},
+                   view="findings", json_url=json_url(url_for("pages.findings_json")),
+                   as_json=wants_json(by_extension), negotiated=not by_extension)
 
 
 @blueprint.get("/classes/<path:name>")
