@@ -23,10 +23,14 @@ from service.imports.checks import judge_candidate
 from service.imports.pipeline import stored_candidate
 from service.namespaces import FINDINGS_GRAPH, ID, QANTAR
 from service.store.interface import QueryDataset, Store
+from service.store.protected import BUNDLE_GRAPHS
 from service.validate import Finding, oxigraph_term
+from service.versions import NOT_DATA
 
 SH = "http://www.w3.org/ns/shacl#"
 FINDING = ID["finding/"]
+#: Graphs never judged here: the service's own, and the bundle's (see ``refresh``).
+UNJUDGED = NOT_DATA | BUNDLE_GRAPHS
 _PREFIXES = (f"PREFIX sh: <{SH}> PREFIX qantar: <{QANTAR}> "
              "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> ")
 
@@ -44,11 +48,11 @@ class StoredFinding:
     graphs: tuple[str, ...] = ()  # the graphs that hold the statement ``focus path value``
 
 
-def refresh(store: Store, graphs: Iterable[str] | None, shapes: Graph,
-            skip: frozenset[str] = frozenset()) -> int:
-    """Judge ``graphs`` (every graph when None) again and replace their findings; graphs in
-    ``skip`` (the service's own) hold none. The number of findings written."""
-    names = [g for g in (store.graphs() if graphs is None else graphs) if g not in skip]
+def refresh(store: Store, graphs: Iterable[str] | None, shapes: Graph) -> int:
+    """Judge ``graphs`` (every graph when None) again and replace their findings. The
+    service's own graphs hold none, and the bundle's are judged whole by `qantar load`, which
+    refuses a bundle that breaks the shapes. The number of findings written."""
+    names = [g for g in (store.graphs() if graphs is None else graphs) if g not in UNJUDGED]
     findings = {g: _judge(store, g, shapes) for g in names if store.graph_exists(g)}
     return replace(store, names if graphs is not None else None, findings)
 
@@ -62,8 +66,8 @@ def replace(store: Store, graphs: list[str] | None,
             findings: dict[str, list[Finding]]) -> int:
     """Remove the findings of ``graphs`` (all when None) and write ``findings`` (per graph)."""
     fg = ox.NamedNode(str(FINDINGS_GRAPH))
-    if graphs is None:
-        delete = f"DROP SILENT GRAPH {fg}"
+    if graphs is None:  # (not DROP GRAPH: servers differ on it, Virtuoso among them)
+        delete = f"DELETE WHERE {{ GRAPH {fg} {{ ?r ?p ?o }} }}"
     elif graphs:
         listed = ", ".join(str(ox.NamedNode(g)) for g in graphs)
         delete = (f"DELETE {{ GRAPH {fg} {{ ?r ?p ?o }} }} WHERE {{ GRAPH {fg} {{ "

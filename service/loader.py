@@ -12,7 +12,7 @@ from service.findings import refresh as refresh_findings
 from service.rdf_files import parse_file
 from service.store.open import backend, open_store
 from service.validate import conforms, format_report, validate_graph
-from service.versions import NOT_DATA, record_version
+from service.versions import record_version
 
 
 def load_bundle(settings: Settings) -> dict[str, int]:
@@ -29,7 +29,7 @@ def load_bundle(settings: Settings) -> dict[str, int]:
     with open_store(settings) as store:  # the version the data is in now (service.versions)
         record_version(store, None, "qantar load: the bundled graph")
         # the graphs carried over are judged by the shapes of now (service.findings)
-        refresh_findings(store, None, shapes, NOT_DATA)
+        refresh_findings(store, None, shapes)
     return counts
 
 

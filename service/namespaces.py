@@ -72,6 +72,7 @@ class QANTAR(DefinedNamespace):
     Region: URIRef
     Removal: URIRef
     Rivalry: URIRef
+    SavedQuery: URIRef
     SecurityForce: URIRef
     Succession: URIRef
     Supervision: URIRef
@@ -137,6 +138,10 @@ class QANTAR(DefinedNamespace):
     usedPlatform: URIRef
     validationOutcome: URIRef
     validationReport: URIRef
+    contentDigest: URIRef
+    savedOnVersion: URIRef
+    foundInGraph: URIRef
+    statementGraph: URIRef
     value: URIRef
 
 

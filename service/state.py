@@ -106,7 +106,7 @@ class Qantar:
                 if changed is None or not changed or changed - NOT_DATA:
                     data = None if changed is None else changed - NOT_DATA
                     touching(recorder, [str(FINDINGS_GRAPH)])
-                    refresh_findings(recorder, data, self.shapes, NOT_DATA)
+                    refresh_findings(recorder, data, self.shapes)
                     touching(recorder, [str(PROVENANCE_GRAPH)])
                     record_version(recorder, changed, made_by)
             self.search.changed(self.generation, recorder.changed)

@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 from rdflib import Graph
 
 from service.cli import cli
+from service.versions import NOT_DATA
 
 FIXTURES = Path(__file__).parent / "fixtures"
 QANTAR = Path(sys.executable).parent / "qantar"
@@ -162,7 +163,10 @@ def test_query_without_a_store_exits_3(run) -> None:
 def test_stats_counts_events_claims_figures_and_relations(run) -> None:
     stats = json.loads(run("stats", "--json").output)
     assert (stats["events"], stats["claims"], stats["figures"], stats["relations"]) == (1, 2, 1, 1)
-    assert stats["triples"] == sum(stats["triples_per_graph"].values()) == 47
+    per_graph = stats["triples_per_graph"]
+    assert stats["triples"] == sum(per_graph.values())
+    assert sum(n for g, n in per_graph.items() if g not in NOT_DATA) == 47
+    assert "https://w3id.org/qantar/graph/provenance" in per_graph  # the version loaded
     assert {"iri": "https://schema.org/Person", "label": "person", "count": 2} in stats["classes"]
 
 
