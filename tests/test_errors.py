@@ -46,6 +46,7 @@ FAMILY = {
     errors.StoreBusy: (503, 3),
     errors.StoreFailure: (503, 3),
     errors.DiskFull: (507, 3),
+    errors.SavedQueriesFull: (507, 3),
     errors.FetchFailed: (502, 3),
     errors.StoreUnavailable: (502, 3),
     errors.RemoteTimeout: (502, 3),

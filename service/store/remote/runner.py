@@ -31,6 +31,7 @@ from service.formats import (
     SPARQL_XML,
     by_media_type,
 )
+from service.store.dataset import SYSTEM_GRAPHS
 from service.store.interface import Triples
 from service.store.messages import (
     AnswerKind,
@@ -63,6 +64,7 @@ class RemoteQueryRunner:
         self._check = check
         self.generation = 0
         self._default_empty: tuple[int, bool] | None = None
+        self._graphs: tuple[int, list[str]] | None = None
 
     def publish(self, generation: int) -> None:
         """A write happened: what was cached about the store's content is stale."""
@@ -79,6 +81,28 @@ class RemoteQueryRunner:
             cached = (self.generation, self.store.default_graph_is_empty())
             self._default_empty = cached
         return cached[1]
+
+    def _without_system_graphs(self, union: bool) -> dict:
+        """The dataset of a client's query as the embedded store gives it (service.store.dataset
+        ``query_dataset``): with the service's own graphs (provenance, saved queries,
+        findings) on the server, every other graph named, so that they stay out of the answer
+        unless the query names them (FROM NAMED, named-graph-uri). Nothing when there are
+        none. The list is kept for the generation (a write through the service renews it)."""
+        cached = self._graphs
+        if cached is None or cached[0] != self.generation:
+            cached = self._graphs = (self.generation, self.store.graphs())
+        graphs = cached[1]
+        if not any(g in SYSTEM_GRAPHS for g in graphs):
+            return {}
+        visible = tuple(g for g in graphs if g not in SYSTEM_GRAPHS) or (NO_GRAPH,)
+        default = self.store.dialect.default_graph
+        if union:
+            defaults = (*visible, default) if default else visible
+        elif default:  # the store's own default graph, which this dialect names
+            defaults = (default,)
+        else:  # a default graph the protocol cannot name: kept, as the server gives it (the
+            return {}  # service's graphs then stay out of it, but GRAPH ?g reaches them)
+        return {"default_graphs": defaults, "named_graphs": visible}
 
     def close(self) -> None:
         """Nothing to stop: the store's HTTP session is closed with the store."""
@@ -119,6 +143,8 @@ class RemoteQueryRunner:
             accept = dialect.accept(form)
         ask = dict(union=self._union(job), default_graphs=job.default_graphs,
                    named_graphs=job.named_graphs, timeout=timeout)
+        if not job.default_graphs and not job.named_graphs and not form.own_dataset:
+            ask.update(self._without_system_graphs(ask["union"]))
         # relative IRIs resolve against our endpoint, not the server (same line: line numbers
         # in error messages stay right)
         query = (dialect.with_base(job.query, ox.NamedNode(job.base_iri).value, form)
@@ -153,6 +179,10 @@ class RemoteQueryRunner:
                 yield End()
                 return
             yield from _converted(response.content, mime, job)
+
+
+#: A graph no store holds: the named graphs of a dataset where every graph is the service's own.
+NO_GRAPH = "urn:qantar:no-graph"
 
 
 def _converted(body: bytes, mime: str, job: QueryJob) -> Iterator[Message]:
