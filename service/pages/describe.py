@@ -10,7 +10,7 @@ from service.pages.binding import PROLOGUE, bind, limited
 from service.store.interface import Store
 
 EXISTS = PROLOGUE + """
-ASK { VALUES ?s { } { ?s ?p ?o } UNION { ?x ?y ?s } }"""
+ASK { VALUES ?s { } { ?s ?p ?o } UNION { ?x ?y ?s } UNION { GRAPH ?s { } } }"""
 
 # Outgoing statements, and one level of the blank nodes they point to (participations).
 OUTGOING = PROLOGUE + """
@@ -90,7 +90,8 @@ class Incoming:
 
 
 def exists(store: Store, node: ox.NamedNode) -> bool:
-    """Whether any statement mentions ``node``."""
+    """Whether any statement mentions ``node``, or it names a graph (the service's own
+    included: the provenance graph is named by nothing but its name)."""
     return bool(store.query(bind(EXISTS, s=node)))
 
 
