@@ -21,10 +21,9 @@ from rdflib import Graph
 from service.config import Settings
 from service.errors import WriteTimeout
 from service.findings import refresh as refresh_findings
-from service.namespaces import FINDINGS_GRAPH, PROVENANCE_GRAPH
 from service.precedence import GraphRanking, rank_graphs
 from service.rdf_files import parse_file
-from service.search_index import ChangeRecorder, SearchIndex, touching
+from service.search_index import ChangeRecorder, SearchIndex
 from service.search_records import index_dir
 from service.sparql.cache import ResponseCache
 from service.store.interface import QueryRunner, Store
@@ -105,10 +104,9 @@ class Qantar:
                 # the recorder names the named graphs written; none: the default graph, maybe
                 if changed is None or not changed or changed - NOT_DATA:
                     data = None if changed is None else changed - NOT_DATA
-                    touching(recorder, [str(FINDINGS_GRAPH)])
-                    refresh_findings(recorder, data, self.shapes)
-                    touching(recorder, [str(PROVENANCE_GRAPH)])
-                    record_version(recorder, changed, made_by)
+                    # the service's own records, past the recorder: no name to index there
+                    refresh_findings(store, data, self.shapes)
+                    record_version(store, changed, made_by)
             self.search.changed(self.generation, recorder.changed)
         finally:
             self._write_lock.release()

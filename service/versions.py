@@ -17,7 +17,6 @@ comparison of their states (``changed_graphs``).
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -43,8 +42,6 @@ VERSION = ID["version/"]
 #: What every version is a version of: the dataset as VoID names it at the default base.
 DATASET = str(dataset_iri(BASE))
 _MODULUS = 2 ** 256
-_BLANK_SUBJECT = re.compile(rb"^_:\S+ ")
-_BLANK_OBJECT = re.compile(rb" _:\S+ \.$")
 #: The key of the default graph among a version's graphs (when it holds anything).
 DEFAULT_GRAPH = "urn:qantar:default-graph"
 _PREFIXES = ("PREFIX dcat: <http://www.w3.org/ns/dcat#> PREFIX prov: <http://www.w3.org/ns/prov#> "
@@ -64,16 +61,15 @@ class Version:
 
 
 def graph_digest(store: Store, graph: str) -> str:
-    """The digest of ``graph``'s content (see the module's docstring): over pyoxigraph's
-    N-Triples, one triple a line, where a blank node can only open the line (the subject) or
-    end it (the object, before `` .``); a literal never ends a line that way."""
+    """The digest of ``graph``'s content (see the module's docstring): each triple parsed
+    from the store's N-Triples and written again by pyoxigraph, so that how a server spells a
+    term (Virtuoso's N-Triples are not pyoxigraph's) does not change it."""
     total = 0
     data = store.dump(None if graph == DEFAULT_GRAPH else graph, N_TRIPLES) or b""
-    for line in data.splitlines():
-        if not line:
-            continue
-        line = _BLANK_OBJECT.sub(b" _: .", _BLANK_SUBJECT.sub(b"_: ", line))
-        total += int.from_bytes(hashlib.sha256(line).digest(), "big")
+    for triple in ox.parse(data, format=ox.RdfFormat.N_TRIPLES):
+        line = " ".join("_:" if isinstance(term, ox.BlankNode) else str(term)
+                        for term in (triple.subject, triple.predicate, triple.object))
+        total += int.from_bytes(hashlib.sha256(line.encode()).digest(), "big")
     return f"{total % _MODULUS:064x}"
 
 

@@ -128,6 +128,12 @@ def test_views_show_the_same_on_virtuoso_as_on_the_embedded_store(
     if path == "/graphs.json":  # other tests of the session import graphs of their own
         known = {g["iri"] for g in embedded}
         on_virtuoso = [g for g in on_virtuoso if g["iri"] in known]
+        # so the version of the data differs; and Virtuoso's digest of the metadata graph
+        # differs from the embedded store's (a known divergence, docs/citing.md), so neither
+        # is compared
+        for listing in (embedded, on_virtuoso):
+            for g in listing:
+                g.pop("data_version"), g.pop("digest")
     # lists the pages do not order themselves come in each engine's order
     assert unordered(on_virtuoso) == unordered(embedded)
 
