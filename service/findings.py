@@ -17,7 +17,6 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
-from rdflib.term import Node
 
 from service.imports.checks import judge_candidate
 from service.imports.pipeline import stored_candidate
@@ -87,9 +86,9 @@ def replace(store: Store, graphs: list[str] | None,
 
 
 def _triples(store: Store, graph: str, finding: Finding) -> list[str]:
-    focus = _ox(finding.focus)
+    focus = oxigraph_term(finding.focus)
     path = finding.path if isinstance(finding.path, URIRef) else None
-    value = _ox(finding.value) if finding.value is not None else None
+    value = oxigraph_term(finding.value) if finding.value is not None else None
     key = f"{graph}\n{focus}\n{finding.path}\n{finding.message}\n{value}\n{finding.severity}"
     node = ox.NamedNode(FINDING + hashlib.sha256(key.encode()).hexdigest()[:32])
     out = [f"{node} a sh:ValidationResult ; sh:focusNode {focus} ; "
@@ -112,10 +111,6 @@ def _holders(store: Store, s: object, p: ox.NamedNode, o: object) -> list[str]:
     rows = store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ {s} {p} {o} }} }}",
                        QueryDataset.DEFAULT)
     return sorted(row["g"].value for row in rows)  # type: ignore[index]
-
-
-def _ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    return oxigraph_term(term)
 
 
 def findings_of(store: Store, focus: str | None = None) -> list[StoredFinding]:

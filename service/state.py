@@ -103,9 +103,8 @@ class Qantar:
                 changed = None if recorder.changed is None else set(recorder.changed)
                 # the recorder names the named graphs written; none: the default graph, maybe
                 if changed is None or not changed or changed - NOT_DATA:
-                    data = None if changed is None else changed - NOT_DATA
                     # the service's own records, past the recorder: no name to index there
-                    refresh_findings(store, data, self.shapes)
+                    refresh_findings(store, changed, self.shapes)  # it skips its own graphs
                     record_version(store, changed, made_by)
             self.search.changed(self.generation, recorder.changed)
         finally:
